@@ -1,0 +1,145 @@
+"""The seven basic emotion classes and a validated, normalised weight vector over them.
+
+The names are the project's contract (CLI JSON, models, UI): ``neutral happiness sadness anger
+surprise fear disgust``. A compound emotion is simply a mixture ("happily surprised" =
+happiness 0.6 + surprise 0.4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from .errors import InputError
+
+
+class Emotion(str, Enum):
+    """One of the seven basic emotion classes (Ekman's six plus neutral)."""
+
+    NEUTRAL = "neutral"
+    HAPPINESS = "happiness"
+    SADNESS = "sadness"
+    ANGER = "anger"
+    SURPRISE = "surprise"
+    FEAR = "fear"
+    DISGUST = "disgust"
+
+
+EMOTION_NAMES: tuple[str, ...] = tuple(e.value for e in Emotion)
+
+# Common spellings users, LLMs and model label files use for the same classes.
+_ALIASES: dict[str, str] = {
+    "happy": "happiness",
+    "joy": "happiness",
+    "sad": "sadness",
+    "angry": "anger",
+    "surprised": "surprise",
+    "afraid": "fear",
+    "fearful": "fear",
+    "scared": "fear",
+    "disgusted": "disgust",
+    "calm": "neutral",
+}
+
+
+def canonical_emotion_name(name: str) -> str:
+    """Return the canonical emotion name for ``name`` (case-insensitive, common aliases allowed).
+
+    Args:
+        name: An emotion name such as ``"Happiness"`` or ``"happy"``.
+
+    Returns:
+        One of :data:`EMOTION_NAMES`.
+
+    Raises:
+        InputError: If the name is not a known emotion.
+    """
+    key = str(name).strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in EMOTION_NAMES:
+        raise InputError(
+            f"Unknown emotion {name!r}; use one of: {', '.join(EMOTION_NAMES)}."
+        )
+    return key
+
+
+@dataclass(frozen=True)
+class EmotionWeights:
+    """A weight per emotion class, each in [0, 1], summing to 1.
+
+    Build it with :meth:`from_mapping` or :meth:`from_array`, which validate and normalise; the
+    constructor expects an already valid 7-tuple in :data:`EMOTION_NAMES` order.
+    """
+
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) != len(EMOTION_NAMES):
+            raise InputError(
+                f"Expected {len(EMOTION_NAMES)} emotion weights, got {len(self.values)}."
+            )
+
+    @classmethod
+    def from_array(cls, array: Iterable[float]) -> EmotionWeights:
+        """Validate and normalise a 7-vector in :data:`EMOTION_NAMES` order.
+
+        Raises:
+            InputError: On a wrong length, NaN/inf, negative values or an all-zero vector.
+        """
+        arr = np.asarray(list(array), dtype=float)
+        if arr.shape != (len(EMOTION_NAMES),):
+            raise InputError(
+                f"Expected {len(EMOTION_NAMES)} emotion weights, got shape {arr.shape}."
+            )
+        if not np.all(np.isfinite(arr)):
+            raise InputError("Emotion weights must be finite numbers (got NaN or infinity).")
+        if np.any(arr < 0):
+            bad = [EMOTION_NAMES[i] for i in np.flatnonzero(arr < 0)]
+            raise InputError(f"Emotion weights must not be negative: {', '.join(bad)}.")
+        total = float(arr.sum())
+        if total <= 0:
+            raise InputError("All emotion weights are zero; give at least one positive weight.")
+        return cls(tuple(float(v) for v in arr / total))
+
+    @classmethod
+    def from_mapping(cls, weights: Mapping[str, float]) -> EmotionWeights:
+        """Validate and normalise a mapping of emotion name → weight; missing names count as 0.
+
+        Raises:
+            InputError: On unknown names, non-numeric, NaN or negative values, or all zeros.
+        """
+        arr = [0.0] * len(EMOTION_NAMES)
+        for name, value in weights.items():
+            key = canonical_emotion_name(name)
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"Weight for {name!r} is not a number: {value!r}.") from None
+            if math.isnan(number):
+                raise InputError(f"Weight for {name!r} is NaN.")
+            arr[EMOTION_NAMES.index(key)] += number
+        return cls.from_array(arr)
+
+    @classmethod
+    def pure(cls, name: str) -> EmotionWeights:
+        """All weight on one emotion."""
+        return cls.from_mapping({name: 1.0})
+
+    def as_array(self) -> np.ndarray:
+        """The weights as a float array in :data:`EMOTION_NAMES` order."""
+        return np.asarray(self.values, dtype=float)
+
+    def as_dict(self) -> dict[str, float]:
+        """The weights as ``{emotion name: weight}``."""
+        return dict(zip(EMOTION_NAMES, self.values, strict=True))
+
+    def dominant(self) -> str:
+        """The name of the heaviest emotion."""
+        return EMOTION_NAMES[int(np.argmax(self.values))]
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[EMOTION_NAMES.index(canonical_emotion_name(name))]
