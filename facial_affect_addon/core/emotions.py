@@ -61,9 +61,7 @@ def canonical_emotion_name(name: str) -> str:
     key = str(name).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in EMOTION_NAMES:
-        raise InputError(
-            f"Unknown emotion {name!r}; use one of: {', '.join(EMOTION_NAMES)}."
-        )
+        raise InputError(f"Unknown emotion {name!r}; use one of: {', '.join(EMOTION_NAMES)}.")
     return key
 
 
