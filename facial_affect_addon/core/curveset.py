@@ -84,45 +84,64 @@ class CurveSet:
         return CurveSet(self.frame_start, float(self.fps), clean, tuple(warnings))
 
 
-def sparse_keys(values: np.ndarray, tolerance: float = 0.01) -> np.ndarray:
-    """Indices of the samples to keep so a curve through them stays within ``tolerance``.
+def hermite_segment(v0: float, v1: float, m0: float, m1: float, n: int) -> np.ndarray:
+    """Values of the cubic Hermite segment from (0, v0) to (n, v1) with slopes m0, m1 per frame.
 
-    A Ramer–Douglas–Peucker simplification on (frame, value) that always keeps the first and last
-    sample and every local extremum (so apexes and rests keep their exact height and Blender's
-    auto-clamped handles stay flat there). Between kept samples the curve is judged against the
-    straight chord, which is conservative for Bezier segments with auto-clamped handles.
+    A Bezier F-curve key pair whose handles sit a third of the way along the segment with these
+    slopes evaluates to exactly this cubic, so it is what Blender will play back.
+
+    Returns:
+        The ``n + 1`` values at integer frames 0..n.
+    """
+    t = np.arange(n + 1, dtype=np.float64) / n
+    h00 = 2 * t**3 - 3 * t**2 + 1
+    h10 = t**3 - 2 * t**2 + t
+    h01 = -2 * t**3 + 3 * t**2
+    h11 = t**3 - t**2
+    return h00 * v0 + h10 * n * m0 + h01 * v1 + h11 * n * m1
+
+
+def sparse_keys(values: np.ndarray, tolerance: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Pick the few keys (and their slopes) that reproduce a dense curve within ``tolerance``.
+
+    A Ramer–Douglas–Peucker-style split that always keeps the first and last sample and every
+    local extremum or plateau end (so apexes and rests keep their exact height), judging each span
+    against the cubic Hermite segment through its end keys with the dense curve's own slopes,
+    which is exactly what a Bezier key pair with third-length handles plays back. The result
+    therefore stays within ``tolerance`` of the dense samples at every frame.
 
     Args:
         values: Dense 1-D samples, one per frame.
         tolerance: Largest allowed deviation in value units (shape-key slider units).
 
     Returns:
-        Sorted integer indices into ``values``.
+        ``(indices, slopes)``: sorted sample indices to key, and the slope (value per frame) to
+        give each key's handles.
     """
     v = np.asarray(values, dtype=np.float64)
     n = len(v)
     if n <= 2:
-        return np.arange(n)
+        slopes = np.zeros(n) if n < 2 else np.full(n, v[1] - v[0])
+        return np.arange(n), slopes
+    slope = np.gradient(v)
     keep = np.zeros(n, dtype=bool)
     keep[0] = keep[-1] = True
-    d = np.diff(v)
-    # Local extrema and the ends of flat runs (plateau starts/ends), where the slope changes sign.
-    sign = np.sign(d)
+    sign = np.sign(np.diff(v))
     change = np.flatnonzero(sign[1:] != sign[:-1]) + 1
     keep[change] = True
-    anchors = np.flatnonzero(keep)
-    stack = list(pairwise(anchors))
+    slope[change] = 0.0  # extrema and plateau ends get flat handles
+    stack = list(pairwise(np.flatnonzero(keep)))
     while stack:
         a, b = stack.pop()
         if b - a < 2:
             continue
-        xs = np.arange(a + 1, b)
-        chord = v[a] + (v[b] - v[a]) * (xs - a) / (b - a)
-        err = np.abs(v[a + 1 : b] - chord)
+        fit = hermite_segment(v[a], v[b], slope[a], slope[b], b - a)
+        err = np.abs(v[a : b + 1] - fit)
         i = int(np.argmax(err))
         if err[i] > tolerance:
-            m = a + 1 + i
+            m = a + i
             keep[m] = True
             stack.append((a, m))
             stack.append((m, b))
-    return np.flatnonzero(keep)
+    idx = np.flatnonzero(keep)
+    return idx, slope[idx]

@@ -1,0 +1,1 @@
+"""Everything that touches Blender: the only package that imports ``bpy``."""

@@ -1,0 +1,30 @@
+"""Typed options that the Blender layer and the CLI hand to the pipeline (no heavy imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PerformanceOptions:
+    """How to turn emotion into curves.
+
+    Attributes:
+        fps: Frames per second of the target scene.
+        frame_start: First frame of the performance.
+        n_frames: Number of frames to synthesise.
+        mode: ``"dynamic"`` (rise–hold–fall) or ``"static"`` (constant template).
+        intensity: Overall strength in [0, 1].
+        micro: Insert micro-expression bursts.
+        life: Add natural blinks and subtle asymmetry.
+        seed: Seed for everything random, so results are reproducible.
+    """
+
+    fps: float = 24.0
+    frame_start: int = 1
+    n_frames: int = 72
+    mode: str = "dynamic"
+    intensity: float = 1.0
+    micro: bool = False
+    life: bool = True
+    seed: int = 0

@@ -1,0 +1,42 @@
+"""Small builders shared by the Blender tests (real bpy)."""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+
+def make_face(name: str = "Face", keys: tuple[str, ...] = ("jawOpen", "mouthSmileLeft")):
+    """A one-triangle mesh with a Basis and the given shape keys, linked to the scene."""
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    obj = bpy.data.objects.new(name, mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    obj.shape_key_add(name="Basis")
+    for key in keys:
+        obj.shape_key_add(name=key)
+    bpy.context.view_layer.objects.active = obj
+    return obj
+
+
+def fcurve_for(action, key_name: str):
+    """The F-curve of a take's action that drives ``key_blocks[key_name].value``."""
+    bag = action.layers[0].strips[0].channelbag(action.slots[0])
+    return bag.fcurves.find(f'key_blocks["{key_name}"].value')
+
+
+def evaluate(fcurve, frames) -> np.ndarray:
+    """Evaluate an F-curve at each frame."""
+    return np.array([fcurve.evaluate(float(f)) for f in frames])
+
+
+def scene_fingerprint() -> tuple:
+    """A summary of the file's data that a failed operation must leave unchanged."""
+    actions = tuple(sorted((a.name, a.users, a.use_fake_user) for a in bpy.data.actions))
+    keys = tuple(
+        sorted(
+            (k.name, bool(k.animation_data and k.animation_data.action))
+            for k in bpy.data.shape_keys
+        )
+    )
+    return actions, keys, len(bpy.data.objects), len(bpy.data.meshes)

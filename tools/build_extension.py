@@ -1,0 +1,104 @@
+"""Build and validate the Blender extension zip: ``dist/facial_affect-<version>.zip``.
+
+Stages the package (the manifest and the package's ``__init__.py`` at the zip root), the shipped
+models, and the runtime wheels listed in ``requirements/extension.txt`` for Blender 5.0
+(CPython 3.11) and Blender 4.4+/5.1+ (CPython 3.13) on linux-x64, then runs the ``blender_ext.py``
+``build`` and ``validate`` commands that ship inside the ``bpy`` wheel (no Blender binary needed).
+
+Usage: ``python tools/build_extension.py [--out dist]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "facial_affect_addon"
+PYTHONS = ("3.11", "3.13")
+PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64")
+MODEL_SUFFIXES = {".blend", ".npz", ".json", ".onnx", ".tflite", ".txt"}
+
+
+def blender_ext_script() -> Path:
+    """Locate ``blender_ext.py`` inside the installed ``bpy`` wheel without importing bpy."""
+    spec = importlib.util.find_spec("bpy")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("bpy is not installed in this environment: run `make setup` first.")
+    for root in spec.submodule_search_locations:
+        found = sorted(Path(root).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+        if found:
+            return found[-1]
+    sys.exit("blender_ext.py not found inside the bpy package.")
+
+
+def requirements() -> list[str]:
+    """Pinned requirement lines of requirements/extension.txt."""
+    lines = (REPO / "requirements" / "extension.txt").read_text().splitlines()
+    return [ln.split("#")[0].strip() for ln in lines if ln.split("#")[0].strip()]
+
+
+def download_wheels(cache: Path) -> list[Path]:
+    """Download (once, cached) the binary wheels for each supported Python."""
+    cache.mkdir(parents=True, exist_ok=True)
+    reqs = requirements()
+    for py in PYTHONS:
+        if not reqs:
+            break
+        cmd = [shutil.which("python3") or sys.executable, "-m", "pip", "download", "-q"]
+        cmd += ["--no-deps", "--only-binary=:all:", "--python-version", py]
+        cmd += ["--implementation", "cp", "-d", str(cache)]
+        for plat in PLATFORMS:
+            cmd += ["--platform", plat]
+        subprocess.run(cmd + reqs, check=True)
+    names = {re.split(r"[=<>~!]", r)[0].lower().replace("-", "_") for r in reqs}
+    return sorted(w for w in cache.glob("*.whl") if w.name.split("-")[0].lower() in names)
+
+
+def stage(staging: Path, wheels: list[Path]) -> None:
+    """Copy the package, models, wheels and a manifest listing the wheels into ``staging``."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(PACKAGE, staging, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    models = staging / "models"
+    models.mkdir(exist_ok=True)
+    for src in sorted((REPO / "models").glob("*")):
+        if src.is_file() and src.suffix in MODEL_SUFFIXES:
+            shutil.copy2(src, models / src.name)
+    (staging / "wheels").mkdir()
+    for whl in wheels:
+        shutil.copy2(whl, staging / "wheels" / whl.name)
+    manifest = (REPO / "blender_manifest.toml").read_text()
+    listed = ", ".join(f'"./wheels/{w.name}"' for w in wheels)
+    manifest, count = re.subn(r"(?m)^wheels = \[\]$", f"wheels = [{listed}]", manifest)
+    if count != 1:
+        sys.exit("blender_manifest.toml must contain the line `wheels = []`.")
+    (staging / "blender_manifest.toml").write_text(manifest)
+
+
+def main() -> int:
+    """Build, then validate, the extension zip."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "dist")
+    args = parser.parse_args()
+    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
+    staging = REPO / "build" / "extension" / "facial_affect"
+    stage(staging, download_wheels(REPO / ".cache" / "wheels"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    zip_path = args.out / f"facial_affect-{version}.zip"
+    script = str(blender_ext_script())
+    build = [sys.executable, script, "build", "--source-dir", str(staging)]
+    subprocess.run([*build, "--output-filepath", str(zip_path)], check=True)
+    subprocess.run([sys.executable, script, "validate", str(zip_path)], check=True)
+    print(f"wrote {zip_path.relative_to(REPO)} ({zip_path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
