@@ -1,0 +1,74 @@
+"""Run in a fresh interpreter: install the extension zip, enable it, report, disable it.
+
+Prints one JSON object on its last line. Used by test_extension.py so that every check sees a
+clean ``sys.modules`` (no heavy module imported by earlier tests).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import tempfile
+import time
+
+tmp = tempfile.mkdtemp(prefix="faceaff-probe-")
+os.environ["BLENDER_USER_RESOURCES"] = os.path.join(tmp, "user")
+os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
+
+import bpy  # noqa: E402
+
+HEAVY = ("torch", "cv2", "openai", "scipy", "faster_whisper", "tokenizers", "sounddevice")
+MODULE = "bl_ext.user_default.facial_affect"
+
+
+def faceaff_types() -> list[str]:
+    return sorted(n for n in dir(bpy.types) if n.startswith("FACEAFF_"))
+
+
+def time_register() -> dict:
+    """Time a cold import + register() of the add-on package.
+
+    This is what enabling costs once Blender has unpacked the bundled wheels (which it does
+    once per install, outside the add-on's control).
+    """
+    for name in [n for n in sys.modules if n == MODULE or n.startswith(MODULE + ".")]:
+        del sys.modules[name]
+    start = time.perf_counter()
+    module = importlib.import_module(MODULE)
+    module.register()
+    elapsed = time.perf_counter() - start
+    heavy = [m for m in HEAVY if m in sys.modules]
+    module.unregister()
+    return {"register_s": elapsed, "heavy_after_register": heavy}
+
+
+def main(zip_path: str) -> dict:
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    before_types = faceaff_types()
+    start = time.perf_counter()
+    bpy.ops.extensions.package_install_files(
+        filepath=zip_path, repo="user_default", enable_on_install=True
+    )
+    install_s = time.perf_counter() - start
+    enabled = MODULE in bpy.context.preferences.addons
+    report = {
+        "enabled": enabled,
+        "install_s": install_s,
+        "types_registered": faceaff_types(),
+        "scene_prop": hasattr(bpy.types.Scene, "faceaff"),
+        "heavy_loaded": [m for m in HEAVY if m in sys.modules],
+        "operators": sorted(dir(bpy.ops.faceaff)),
+    }
+    if enabled:
+        bpy.ops.preferences.addon_disable(module=MODULE)
+    report["types_after_disable"] = [t for t in faceaff_types() if t not in before_types]
+    report["scene_prop_after_disable"] = hasattr(bpy.types.Scene, "faceaff")
+    if enabled:
+        report.update(time_register())
+    return report
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1])))
