@@ -30,11 +30,12 @@ $(VENV)/.stamp: $(REQS)
 	$(if $(wildcard requirements/nodeps.txt),uv pip install -q -p $(VENV) --no-deps -r requirements/nodeps.txt)
 	touch $@
 
-$(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt
+$(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.txt requirements/nodeps.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it or set PY311=/path/to/python3.11"; exit 1; }
 	@command -v uv >/dev/null || python3 -m pip install -q uv
 	uv venv -q --allow-existing -p $(PY311) $(VENV50)
-	uv pip install -q -p $(VENV50) -r requirements/b50.txt -r requirements/dev.txt
+	uv pip install -q -p $(VENV50) -r requirements/b50.txt -r requirements/dev.txt -r requirements/text.txt
+	uv pip install -q -p $(VENV50) --no-deps -r requirements/nodeps.txt
 	touch $@
 
 models/demo_head.blend: tools/make_demo_head.py $(wildcard tools/_*.py) $(VENV)/.stamp

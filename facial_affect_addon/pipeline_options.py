@@ -12,7 +12,7 @@ class PerformanceOptions:
     Attributes:
         fps: Frames per second of the target scene.
         frame_start: First frame of the performance.
-        n_frames: Number of frames to synthesise.
+        n_frames: Number of frames to synthesise (None: the whole performance).
         mode: ``"dynamic"`` (rise–hold–fall) or ``"static"`` (constant template).
         intensity: Overall strength in [0, 1].
         micro: Insert micro-expression bursts.
@@ -22,7 +22,7 @@ class PerformanceOptions:
 
     fps: float = 24.0
     frame_start: int = 1
-    n_frames: int = 72
+    n_frames: int | None = None
     mode: str = "dynamic"
     intensity: float = 1.0
     micro: bool = False

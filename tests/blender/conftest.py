@@ -40,7 +40,7 @@ def clean_scene():
 
 @pytest.fixture
 def demo_head_path() -> Path:
-    """Path of the built demo head; the test is skipped with a clear reason if it is missing."""
+    """Path of the built demo head; the test fails with a clear reason if it is missing."""
     if not DEMO_HEAD.exists():
         pytest.fail(f"{DEMO_HEAD} is missing: run `make setup` (it builds the demo head).")
     return DEMO_HEAD
@@ -58,3 +58,13 @@ def demo_head(demo_head_path):
 def tmp_out(tmp_path) -> Path:
     """A temporary output folder."""
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def addon():
+    """The add-on registered from the source tree for the whole session (unregistered after)."""
+    import facial_affect_addon
+
+    facial_affect_addon.register()
+    yield facial_affect_addon
+    facial_affect_addon.unregister()

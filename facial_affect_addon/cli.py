@@ -1,0 +1,178 @@
+"""Headless entry point: ``python -m facial_affect_addon.cli {text,audio,emotion,demo} ...``.
+
+Every command prints the clip-level emotion weights, can write the performance as JSON
+(``--json FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head
+(``--bake FILE.blend``; the built-in demo head unless ``--head FILE --object NAME``).
+Errors print one clear line and exit with status 2; nothing is written after an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .core.errors import FacialAffectError
+from .pipeline_options import PerformanceOptions
+
+DEMO_LINE = "I'm so excited to see you!"
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", type=Path, help="write the performance (weights, timeline) here")
+    p.add_argument("--bake", type=Path, help="bake onto the head and save this .blend")
+    p.add_argument("--png", type=Path, help="with --bake: render the apex frame to this PNG")
+    p.add_argument("--head", type=Path, help="head .blend to bake onto (default: demo head)")
+    p.add_argument("--object", help="object in the head file (default: first with shape keys)")
+    p.add_argument("--take", default="Affect", help="take name (default: Affect)")
+    p.add_argument("--sparse", action="store_true", help="write sparse editable Bezier keys")
+    p.add_argument("--mode", choices=("dynamic", "static"), default="dynamic")
+    p.add_argument("--intensity", type=float, default=1.0, help="global intensity 0..1")
+    p.add_argument("--micro", action="store_true", help="add micro-expression bursts")
+    p.add_argument("--no-life", action="store_true", help="no blinks or asymmetry")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fps", type=float, default=24.0, help="frame rate without --bake")
+    p.add_argument("--llm", action="store_true", help="ask the configured LLM (see README)")
+    p.add_argument("--llm-base-url", default=os.environ.get("OPENAI_BASE_URL"))
+    p.add_argument("--llm-model", default=os.environ.get("FACIAL_AFFECT_LLM_MODEL", "gpt-4o-mini"))
+    p.add_argument("--llm-timeout", type=float, default=10.0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m facial_affect_addon.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("text", help="a line of dialogue → emotion → curves")
+    p.add_argument("text")
+    p.add_argument("--duration", type=float, help="seconds (default: from the word count)")
+    _add_common(p)
+    p = sub.add_parser("audio", help="a recorded line (wav/flac/mp3) → transcript → curves")
+    p.add_argument("path", type=Path)
+    p.add_argument("--stt", choices=("whisper", "pocketsphinx", "openai"), default="whisper")
+    _add_common(p)
+    p = sub.add_parser("emotion", help="an emotion mixture, e.g. happiness=0.6,surprise=0.4")
+    p.add_argument("weights")
+    p.add_argument("--duration", type=float, default=3.0)
+    _add_common(p)
+    p = sub.add_parser("demo", help="the text path on the demo head → out/demo.blend, .png")
+    p.add_argument("--text", default=DEMO_LINE)
+    p.add_argument("--out", type=Path, default=Path("out"))
+    return parser
+
+
+def parse_weights(spec: str) -> dict[str, float]:
+    """Parse ``"happiness=0.6,surprise=0.4"`` (or a bare name) into a mapping."""
+    result: dict[str, float] = {}
+    for part in filter(None, (s.strip() for s in spec.split(","))):
+        name, _, value = part.partition("=")
+        try:
+            result[name.strip()] = float(value) if value else 1.0
+        except ValueError:
+            raise FacialAffectError(f"Weight for {name!r} is not a number: {value!r}.") from None
+    return result
+
+
+def _llm_config(args):
+    if not getattr(args, "llm", False):
+        return None
+    from .adapters.llm import LLMConfig
+
+    return LLMConfig(
+        base_url=args.llm_base_url, model=args.llm_model, timeout_s=args.llm_timeout
+    )
+
+
+def make_performance(args):
+    """Analyse the command's input into a :class:`~.pipeline.Performance`."""
+    from . import pipeline
+
+    if args.command in ("text", "demo"):
+        return pipeline.performance_from_text(
+            args.text, llm_config=_llm_config(args), duration_s=getattr(args, "duration", None)
+        )
+    if args.command == "audio":
+        return pipeline.performance_from_audio(
+            args.path, engine=args.stt, llm_config=_llm_config(args)
+        )
+    return pipeline.performance_from_weights(parse_weights(args.weights), args.duration)
+
+
+def _options(args, fps: float) -> PerformanceOptions:
+    return PerformanceOptions(
+        fps=fps,
+        frame_start=1,
+        n_frames=None,
+        mode=getattr(args, "mode", "dynamic"),
+        intensity=getattr(args, "intensity", 1.0),
+        micro=getattr(args, "micro", False),
+        life=not getattr(args, "no_life", False),
+        seed=getattr(args, "seed", 0),
+    )
+
+
+def _print_weights(performance) -> None:
+    for name, value in sorted(performance.weights.as_dict().items(), key=lambda kv: -kv[1]):
+        print(f"{name:>10}  {value:5.3f}  {'#' * round(value * 40)}")
+    if performance.transcript:
+        print(f"transcript: {performance.transcript}")
+    for warning in performance.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def bake(args, performance, blend: Path, png: Path | None) -> None:
+    """Bake the performance onto the head (real Blender, imported only here)."""
+    from . import pipeline
+    from .blender import bake as bake_module
+    from .blender.headless import bake_to_file
+    from .paths import demo_head_path
+
+    head = getattr(args, "head", None) or demo_head_path()
+
+    def make_curves(names, fps):
+        return pipeline.performance_curves(performance, names, _options(args, fps))
+
+    result = bake_to_file(
+        make_curves,
+        head_path=Path(head),
+        out_blend=blend,
+        object_name=getattr(args, "object", None),
+        options=bake_module.BakeOptions(
+            take_name=getattr(args, "take", "Affect"), sparse=getattr(args, "sparse", False)
+        ),
+        png_path=png,
+    )
+    b = result.bake
+    print(
+        f"baked take {b.action_name!r} on {result.object_name!r}: {b.n_curves} curves, "
+        f"frames {b.frame_start}-{b.frame_end}, apex {result.apex_frame} → {result.blend_path}"
+    )
+    for warning in b.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        args.out.mkdir(parents=True, exist_ok=True)
+        args.json = args.out / "demo.json"
+        args.bake, args.png = args.out / "demo.blend", args.out / "demo.png"
+    try:
+        performance = make_performance(args)
+        _print_weights(performance)
+        if args.bake is not None:
+            bake(args, performance, args.bake, args.png)
+        if args.json is not None:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(performance.to_json(), indent=2) + "\n")
+            print(f"wrote {args.json}")
+    except FacialAffectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
