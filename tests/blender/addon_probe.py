@@ -67,7 +67,19 @@ def main(zip_path: str) -> dict:
     report["scene_prop_after_disable"] = hasattr(bpy.types.Scene, "faceaff")
     if enabled:
         report.update(time_register())
+    report["reference_enable_s"] = time_reference_addon()
     return report
+
+
+def time_reference_addon(name: str = "node_wrangler") -> float:
+    """Time enabling a UI add-on that ships with Blender (the benchmark's in-run baseline)."""
+    import addon_utils
+
+    start = time.perf_counter()
+    addon_utils.enable(name, default_set=True)
+    elapsed = time.perf_counter() - start
+    addon_utils.disable(name, default_set=True)
+    return elapsed
 
 
 if __name__ == "__main__":
