@@ -57,8 +57,18 @@ def download_wheels(cache: Path) -> list[Path]:
         for plat in PLATFORMS:
             cmd += ["--platform", plat]
         subprocess.run(cmd + reqs, check=True)
-    names = {re.split(r"[=<>~!]", r)[0].lower().replace("-", "_") for r in reqs}
-    return sorted(w for w in cache.glob("*.whl") if w.name.split("-")[0].lower() in names)
+    pins = {_normalise(r.split("==")[0]): r.split("==")[1] for r in reqs}
+    return sorted(
+        w for w in cache.glob("*.whl") if pins.get(_normalise(w.name.split("-")[0])) == _version(w)
+    )
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _version(wheel: Path) -> str:
+    return wheel.name.split("-")[1]
 
 
 def stage(staging: Path, wheels: list[Path]) -> None:
