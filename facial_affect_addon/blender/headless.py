@@ -43,8 +43,13 @@ def _find_object(name: str | None) -> bpy.types.Object:
 
 
 def apex_frame(curves: CurveSet) -> int:
-    """The frame where the summed activation of all channels peaks."""
-    total = np.sum(np.vstack(list(curves.channels.values())), axis=0)
+    """The frame where the summed activation of the expression channels peaks.
+
+    Blink channels are left out: a blink is the largest single movement on a face and would
+    otherwise pick a frame with the eyes shut instead of the expression's apex.
+    """
+    expressive = [v for k, v in curves.channels.items() if "blink" not in k.lower()]
+    total = np.sum(np.vstack(expressive or list(curves.channels.values())), axis=0)
     return curves.frame_start + int(np.argmax(total))
 
 
