@@ -141,3 +141,49 @@ class EmotionWeights:
 
     def __getitem__(self, name: str) -> float:
         return self.values[EMOTION_NAMES.index(canonical_emotion_name(name))]
+
+    @classmethod
+    def compound(cls, name: str) -> EmotionWeights:
+        """The weights of a named compound preset (see :data:`COMPOUND_PRESETS`).
+
+        Raises:
+            InputError: If the preset name is unknown.
+        """
+        return cls.from_mapping(COMPOUND_PRESETS[canonical_compound_name(name)])
+
+
+# Compound emotions as mixtures. Names follow the compound categories of Du, Tao & Martinez,
+# "Compound facial expressions of emotion", PNAS 111(15), 2014; the weights are ours: the adverb's
+# emotion gets 0.6 and the adjective's 0.4 ("happily surprised" = happiness 0.6 + surprise 0.4),
+# and the last three are even or near-even mixtures.
+COMPOUND_PRESETS: dict[str, dict[str, float]] = {
+    "happily_surprised": {"happiness": 0.6, "surprise": 0.4},
+    "happily_disgusted": {"happiness": 0.6, "disgust": 0.4},
+    "sadly_fearful": {"sadness": 0.6, "fear": 0.4},
+    "sadly_angry": {"sadness": 0.6, "anger": 0.4},
+    "sadly_surprised": {"sadness": 0.6, "surprise": 0.4},
+    "sadly_disgusted": {"sadness": 0.6, "disgust": 0.4},
+    "fearfully_angry": {"fear": 0.6, "anger": 0.4},
+    "fearfully_surprised": {"fear": 0.6, "surprise": 0.4},
+    "fearfully_disgusted": {"fear": 0.6, "disgust": 0.4},
+    "angrily_surprised": {"anger": 0.6, "surprise": 0.4},
+    "angrily_disgusted": {"anger": 0.6, "disgust": 0.4},
+    "disgustedly_surprised": {"disgust": 0.6, "surprise": 0.4},
+    "bittersweet": {"happiness": 0.5, "sadness": 0.5},
+    "awed": {"surprise": 0.5, "fear": 0.3, "happiness": 0.2},
+    "hatred": {"anger": 0.5, "disgust": 0.5},
+}
+
+
+def canonical_compound_name(name: str) -> str:
+    """The :data:`COMPOUND_PRESETS` key for ``name`` (case, spaces and hyphens ignored).
+
+    Raises:
+        InputError: If no preset has that name.
+    """
+    key = "_".join(str(name).strip().lower().replace("-", " ").replace("_", " ").split())
+    if key not in COMPOUND_PRESETS:
+        raise InputError(
+            f"Unknown compound emotion {name!r}; use one of: {', '.join(COMPOUND_PRESETS)}."
+        )
+    return key

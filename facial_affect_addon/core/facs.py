@@ -1,0 +1,339 @@
+"""FACS Action Units: the catalogue, the emotion → AU prototype table, and compound blending.
+
+**Catalogue.** Each :class:`ActionUnit` has its FACS number and name, a face region (one of
+:data:`REGIONS`) and whether FACS scores it per side. Sided AUs become two engine channels
+(``AU12_L``, ``AU12_R``; sides are the *subject's* own left/right, the FACS convention); midline
+AUs are one channel (``AU26``). :data:`AU_CHANNELS` is the fixed channel order every AU array in
+the engine uses.
+
+**Prototypes (one table, cited).** EMFACS variants disagree (fear is ``1+2+4+5+20+26`` in some
+reproductions and ``1+2+4+5+7+20+26`` in others; Cohn et al. 2005 list many variants per
+emotion). We use exactly one: the EMFACS-7 emotion prototypes of Friesen & Ekman (1983) as
+tabulated in Wikipedia's article "Facial Action Coding System", section "Emotions" (the same AU
+sets appear in AiCure's OpenDBM documentation, "Emotional expressivity"). The strings are kept
+verbatim in :data:`PROTOTYPE_SOURCE` and parsed, so the code cannot drift from the table.
+
+Intensities: the table gives letters only for ``5B`` and ``R12A+R14A``. FACS letters map
+linearly to A=0.2, B=0.4, C=0.6, D=0.8, E=1.0 (the 1-5 scale of OpenFace divided by 5).
+An AU listed without a letter gets :data:`DEFAULT_INTENSITY_LETTER` ("D", 0.8): the table
+describes full-blown prototypes, and D leaves head-room for the intensity controls. ``R``/``L``
+prefixes (contempt's ``R12A``) act on one side only. Neutral has no AUs. Contempt is kept
+because the table has it (and it feeds the co-occurrence counts of :mod:`.micro`), but it is not
+one of the seven :data:`~.emotions.EMOTION_NAMES`, so :func:`blend_matrix` never uses it.
+
+**Compound blending.** A compound emotion is a weight mixture, so its AU vector is the weighted
+sum of prototypes (each scaled by an optional per-emotion amplitude, see :mod:`.curves`). Plain
+sums of *antagonistic* actions make rigs fight themselves (AU12 pulls the lip corners up while
+AU15 pulls them down). :data:`ANTAGONISTS` lists such pairs of AU groups. The rule ("net force")
+is documented on :func:`blend_matrix`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .emotions import EMOTION_NAMES, EmotionWeights, canonical_emotion_name
+from .errors import InputError
+from .names import normalize_name
+
+REGIONS: tuple[str, ...] = ("brows", "eyes", "cheeks", "nose", "mouth", "jaw")
+
+
+@dataclass(frozen=True)
+class ActionUnit:
+    """One FACS Action Unit.
+
+    Attributes:
+        number: The FACS number (12 for AU12).
+        name: The FACS name ("Lip Corner Puller").
+        region: The face region, one of :data:`REGIONS`.
+        sided: True when FACS scores it per side, so the engine keeps ``_L``/``_R`` channels.
+    """
+
+    number: int
+    name: str
+    region: str
+    sided: bool
+
+    @property
+    def code(self) -> str:
+        """``"AU12"``."""
+        return f"AU{self.number}"
+
+    def channels(self) -> tuple[str, ...]:
+        """The engine channels of this AU (``AU12_L``, ``AU12_R`` or just ``AU26``)."""
+        return (f"{self.code}_L", f"{self.code}_R") if self.sided else (self.code,)
+
+
+_CATALOGUE_ROWS: tuple[tuple[int, str, str, bool], ...] = (
+    (1, "Inner Brow Raiser", "brows", True),
+    (2, "Outer Brow Raiser", "brows", True),
+    (4, "Brow Lowerer", "brows", True),
+    (5, "Upper Lid Raiser", "eyes", True),
+    (6, "Cheek Raiser", "cheeks", True),
+    (7, "Lid Tightener", "eyes", True),
+    (9, "Nose Wrinkler", "nose", True),
+    (10, "Upper Lip Raiser", "mouth", True),
+    (12, "Lip Corner Puller", "mouth", True),
+    (14, "Dimpler", "mouth", True),
+    (15, "Lip Corner Depressor", "mouth", True),
+    (16, "Lower Lip Depressor", "mouth", True),
+    (17, "Chin Raiser", "jaw", False),
+    (18, "Lip Pucker", "mouth", False),
+    (20, "Lip Stretcher", "mouth", True),
+    (22, "Lip Funneler", "mouth", False),
+    (23, "Lip Tightener", "mouth", False),
+    (24, "Lip Pressor", "mouth", False),
+    (25, "Lips Part", "mouth", False),
+    (26, "Jaw Drop", "jaw", False),
+    (27, "Mouth Stretch", "jaw", False),
+    (28, "Lip Suck", "mouth", False),
+    (34, "Cheek Puff", "cheeks", False),
+    (43, "Eyes Closed", "eyes", True),
+    (45, "Blink", "eyes", True),
+)
+
+AU_CATALOGUE: dict[str, ActionUnit] = {
+    f"AU{n}": ActionUnit(n, name, region, sided) for n, name, region, sided in _CATALOGUE_ROWS
+}
+AU_CHANNELS: tuple[str, ...] = tuple(ch for au in AU_CATALOGUE.values() for ch in au.channels())
+CHANNEL_INDEX: dict[str, int] = {ch: i for i, ch in enumerate(AU_CHANNELS)}
+
+_AU_PATTERN = re.compile(r"^au(\d+)([lr])?$")
+
+
+def parse_au(name: str) -> tuple[ActionUnit, str | None]:
+    """Parse an AU name in any common spelling.
+
+    Args:
+        name: ``"AU12"``, ``"AU01_L"``, ``"au12 left"``, ``"AU12R"``...
+
+    Returns:
+        The :class:`ActionUnit` and the side ``"L"``/``"R"`` or None.
+
+    Raises:
+        InputError: For unknown AUs, or a side on a midline AU.
+    """
+    match = _AU_PATTERN.match(normalize_name(name))
+    if not match or f"AU{int(match.group(1))}" not in AU_CATALOGUE:
+        known = ", ".join(AU_CATALOGUE)
+        raise InputError(f"Unknown Action Unit {name!r}; known AUs are {known} (e.g. 'AU12_L').")
+    au = AU_CATALOGUE[f"AU{int(match.group(1))}"]
+    side = match.group(2).upper() if match.group(2) else None
+    if side and not au.sided:
+        raise InputError(f"{au.code} ({au.name}) has no left/right variant; write {au.code!r}.")
+    return au, side
+
+
+def expand_au(name: str, weight: float = 1.0) -> list[tuple[str, float]]:
+    """Engine channels (with weights) that an AU name refers to.
+
+    A sided AU named without a side (``"AU12"``) means both sides, each at half the weight, so a
+    single shape key driven by it follows the mean of the two sides.
+
+    Raises:
+        InputError: As :func:`parse_au`.
+    """
+    au, side = parse_au(name)
+    if side:
+        return [(f"{au.code}_{side}", weight)]
+    channels = au.channels()
+    return [(ch, weight / len(channels)) for ch in channels]
+
+
+def channel_region(channel: str) -> str:
+    """The face region of an engine channel (``"AU12_L"`` -> ``"mouth"``).
+
+    Raises:
+        InputError: If the name is not an AU.
+    """
+    return parse_au(channel)[0].region
+
+
+# --- the prototype table -------------------------------------------------------------------
+
+PROTOTYPE_SOURCE: dict[str, str] = {
+    "neutral": "",
+    "happiness": "6+12",
+    "sadness": "1+4+15",
+    "surprise": "1+2+5B+26",
+    "fear": "1+2+4+5+7+20+26",
+    "anger": "4+5+7+23",
+    "disgust": "9+15+16",
+    "contempt": "R12A+R14A",
+}
+"""EMFACS-7 prototypes (Friesen & Ekman 1983) verbatim from Wikipedia, "Facial Action Coding
+System", section "Emotions"."""
+
+INTENSITY_LETTERS: dict[str, float] = {"A": 0.2, "B": 0.4, "C": 0.6, "D": 0.8, "E": 1.0}
+DEFAULT_INTENSITY_LETTER = "D"
+_CODE_PATTERN = re.compile(r"^([LR])?(\d+)([A-E])?$")
+
+
+def parse_prototype(formula: str) -> dict[str, float]:
+    """Parse a FACS formula such as ``"1+2+5B+26"`` or ``"R12A+R14A"`` into channel intensities.
+
+    Args:
+        formula: AU codes joined by ``+``; optional ``L``/``R`` prefix and A-E intensity letter.
+
+    Returns:
+        ``{channel: intensity}``; an unprefixed sided AU sets both sides.
+
+    Raises:
+        InputError: On a malformed code or an AU missing from the catalogue.
+    """
+    out: dict[str, float] = {}
+    for raw in filter(None, (p.strip() for p in formula.split("+"))):
+        match = _CODE_PATTERN.match(raw.upper())
+        if not match:
+            raise InputError(f"Malformed FACS code {raw!r} in {formula!r}; expected e.g. 'R12A'.")
+        side, number, letter = match.groups()
+        value = INTENSITY_LETTERS[letter or DEFAULT_INTENSITY_LETTER]
+        au, _ = parse_au(f"AU{number}")
+        targets = [f"{au.code}_{side}"] if side and au.sided else list(au.channels())
+        for ch in targets:
+            out[ch] = max(out.get(ch, 0.0), value)
+    return out
+
+
+PROTOTYPES: dict[str, dict[str, float]] = {
+    name: parse_prototype(formula) for name, formula in PROTOTYPE_SOURCE.items()
+}
+
+
+def prototype_matrix() -> np.ndarray:
+    """Prototype intensities as a (7, n_channels) array in :data:`EMOTION_NAMES` order."""
+    mat = np.zeros((len(EMOTION_NAMES), len(AU_CHANNELS)))
+    for row, emotion in enumerate(EMOTION_NAMES):
+        for ch, value in PROTOTYPES[emotion].items():
+            mat[row, CHANNEL_INDEX[ch]] = value
+    return mat
+
+
+_PROTOTYPE_MATRIX = prototype_matrix()
+
+# Pairs of AU groups that move the same tissue in opposite directions.
+ANTAGONISTS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((12,), (15,)),  # lip corners up vs down (both insert at the modiolus)
+    ((1, 2), (4,)),  # brows raised vs lowered
+    ((25, 26, 27), (24,)),  # lips parted / jaw dropped vs lips pressed together
+)
+
+
+def _side_groups(group: tuple[int, ...], side: str) -> list[int]:
+    chans = []
+    for number in group:
+        au = AU_CATALOGUE[f"AU{number}"]
+        chans.append(f"{au.code}_{side}" if au.sided else au.code)
+    return [CHANNEL_INDEX[ch] for ch in dict.fromkeys(chans)]
+
+
+def _antagonist_channel_pairs() -> list[tuple[list[int], list[int]]]:
+    pairs = []
+    for plus, minus in ANTAGONISTS:
+        sides = ("L", "R") if any(AU_CATALOGUE[f"AU{n}"].sided for n in plus + minus) else ("",)
+        pairs.extend((_side_groups(plus, s), _side_groups(minus, s)) for s in sides)
+    return pairs
+
+
+_ANTAGONIST_PAIRS = _antagonist_channel_pairs()
+
+
+def _inhibit(contrib: np.ndarray, plus: list[int], minus: list[int]) -> None:
+    """Apply the net-force rule for one antagonist pair in place (see :func:`blend_matrix`)."""
+    has_plus = _PROTOTYPE_MATRIX[:, plus].max(axis=1) > 0
+    has_minus = _PROTOTYPE_MATRIX[:, minus].max(axis=1) > 0
+    plus_only = has_plus & ~has_minus
+    minus_only = has_minus & ~has_plus
+    if not plus_only.any() or not minus_only.any():
+        return
+    s_plus = contrib[:, plus_only][:, :, plus].max(axis=2).sum(axis=1)
+    s_minus = contrib[:, minus_only][:, :, minus].max(axis=2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_plus = np.where(s_plus > 0, np.maximum(s_plus - s_minus, 0.0) / s_plus, 1.0)
+        f_minus = np.where(s_minus > 0, np.maximum(s_minus - s_plus, 0.0) / s_minus, 1.0)
+    sel = np.ix_(np.arange(len(contrib)), np.flatnonzero(plus_only), plus)
+    contrib[sel] *= f_plus[:, None, None]
+    sel = np.ix_(np.arange(len(contrib)), np.flatnonzero(minus_only), minus)
+    contrib[sel] *= f_minus[:, None, None]
+
+
+def blend_matrix(
+    weights: np.ndarray,
+    amplitudes: np.ndarray | None = None,
+    intensities: np.ndarray | None = None,
+) -> np.ndarray:
+    """Blend prototypes for many weight vectors at once.
+
+    Each emotion ``e`` contributes ``w_e * m_e * P_e`` (its weight, amplitude and prototype).
+    **Net-force rule for antagonists:** for each pair of opposing AU groups (per side), emotions
+    whose prototype contains both groups (fear's ``1+2+4``, sadness's ``1+4``) are left alone:
+    the table itself licenses that co-activation. Among the others, the group strengths
+    ``s+`` and ``s-`` (sum over emotions of their strongest AU in the group) oppose each other like
+    forces on the same tissue: the stronger side keeps ``(s_strong - s_weak) / s_strong`` of its
+    contribution, the weaker side is cancelled. So happiness 0.6 + sadness 0.4 keeps a third of
+    the smile and no frown, and an exact tie leaves the contested feature at rest. The rule is
+    continuous in the weights, so blends never jump.
+
+    Args:
+        weights: (E, 7) weight rows in :data:`EMOTION_NAMES` order (already validated).
+        amplitudes: (7,) per-emotion amplitude ``m_e``; ones if None.
+        intensities: (E,) per-row intensity ``i_v``; ones if None.
+
+    Returns:
+        (E, n_channels) AU intensities in [0, 1].
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    m = np.ones(len(EMOTION_NAMES)) if amplitudes is None else np.asarray(amplitudes, float)
+    contrib = (w * m)[:, :, None] * _PROTOTYPE_MATRIX[None, :, :]
+    for plus, minus in _ANTAGONIST_PAIRS:
+        _inhibit(contrib, plus, minus)
+    out = contrib.sum(axis=1)
+    if intensities is not None:
+        out *= np.asarray(intensities, dtype=float)[:, None]
+    return np.clip(out, 0.0, 1.0)
+
+
+def blend_prototypes(
+    weights: EmotionWeights,
+    *,
+    amplitudes: Mapping[str, float] | None = None,
+    intensity: float = 1.0,
+) -> dict[str, float]:
+    """The AU intensities of one (possibly compound) emotion.
+
+    Args:
+        weights: The emotion mixture.
+        amplitudes: Optional per-emotion amplitude ``m_e`` (missing emotions count as 1).
+        intensity: Overall intensity ``i_v`` in [0, 1].
+
+    Returns:
+        ``{channel: intensity}`` for every channel with a non-zero value.
+
+    Raises:
+        InputError: If the intensity is outside [0, 1] or an amplitude is negative or not finite.
+    """
+    if not np.isfinite(intensity) or not 0.0 <= intensity <= 1.0:
+        raise InputError(f"Intensity must be between 0 and 1, got {intensity}.")
+    amp = amplitude_vector(amplitudes)
+    row = blend_matrix(weights.as_array()[None, :], amp, np.array([intensity]))[0]
+    return {AU_CHANNELS[i]: float(v) for i, v in enumerate(row) if v > 0}
+
+
+def amplitude_vector(amplitudes: Mapping[str, float] | None) -> np.ndarray:
+    """Per-emotion amplitudes as a (7,) array (missing names count as 1).
+
+    Raises:
+        InputError: On unknown emotions or negative / non-finite values.
+    """
+    out = np.ones(len(EMOTION_NAMES))
+    for name, value in (amplitudes or {}).items():
+        v = float(value)
+        if not np.isfinite(v) or v < 0:
+            raise InputError(f"Amplitude for {name!r} must be a non-negative number, got {value}.")
+        out[EMOTION_NAMES.index(canonical_emotion_name(name))] = v
+    return out

@@ -1,0 +1,420 @@
+"""Rig profiles: which shape keys express which Action Units, and auto-detection from key names.
+
+A :class:`RigProfile` lists shape-key targets, each driven by a weighted sum of AU channels
+(one AU may drive several keys, one key may mix several AUs). The shape-key value is
+``clip(sum_i weight_i * AU_i, 0, 1)``: a linear map, so a whole performance is mapped with one
+matrix product (:meth:`RigMatch.matrix`).
+
+Built-in profiles (tables in :mod:`.rig_tables`):
+
+* ``arkit52`` - Apple ARKit's 52 blendshapes (``browDownLeft``, ``mouthSmileLeft``, ``jawOpen``...).
+* ``metahuman`` - MetaHuman-style control names as used in paper 000, Table 4 (``browRaiseInL``,
+  ``mouthCornerPullR``, ``mouthLipsTogetherDL``...). The paper's table note says L/R are "relative
+  to the viewer's perspective"; MetaHuman's own rig (and FACS) use the character's left, which we
+  follow. A rig built the other way round can be described with a JSON profile.
+* ``facs`` - FACS-coded names (``AU01``, ``AU12_L``, ``AU26``). A combined key such as ``AU01``
+  is only driven when the rig has neither ``AU01_L`` nor ``AU01_R`` (no double counting).
+
+:func:`detect_profile` matches a rig's key names against every profile regardless of case and
+separator style (``mouthSmileLeft``, ``MouthSmile_L`` and ``mouth_smile_left`` are one key; a
+prefix shared by all keys such as ``CTRL_expressions_`` is ignored) and returns a
+:class:`RigMatch` with the mapping to the rig's actual names and a :class:`Coverage` report.
+User profiles are JSON files (:func:`load_profile`, :func:`save_profile`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError, RigError
+from .facs import AU_CATALOGUE, AU_CHANNELS, CHANNEL_INDEX, expand_au
+from .names import normalize_name
+from .rig_tables import ARKIT_TABLE, FACS_FALLBACKS, FACS_TABLE, METAHUMAN_TABLE
+
+PROFILE_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class KeyTarget:
+    """One shape key of a profile and the AU channels that drive it.
+
+    Attributes:
+        key: The key's canonical name in the profile (any style matches it).
+        drivers: ``(channel, weight)`` pairs; empty for keys no AU drives.
+        only_if_missing: Profile keys that, when present in the rig, disable this target.
+    """
+
+    key: str
+    drivers: tuple[tuple[str, float], ...] = ()
+    only_if_missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RigProfile:
+    """A named set of shape-key targets.
+
+    Raises:
+        InputError: (on construction) if the profile has no targets, no target is driven by an
+            AU, a key appears twice, or a driver names an unknown channel or a bad weight.
+    """
+
+    name: str
+    targets: tuple[KeyTarget, ...]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.targets:
+            raise InputError(f"Rig profile {self.name!r} is empty; give it at least one key.")
+        if not any(t.drivers for t in self.targets):
+            raise InputError(
+                f"Rig profile {self.name!r} maps no Action Unit to any key; "
+                "give at least one key a driver such as {'AU12_L': 1.0}."
+            )
+        seen: dict[str, str] = {}
+        for t in self.targets:
+            norm = normalize_name(t.key)
+            if norm in seen:
+                raise InputError(
+                    f"Rig profile {self.name!r} lists {t.key!r} and {seen[norm]!r}, "
+                    "which are the same key; keep one."
+                )
+            seen[norm] = t.key
+            for channel, weight in t.drivers:
+                if channel not in CHANNEL_INDEX:
+                    raise InputError(f"Key {t.key!r} is driven by unknown channel {channel!r}.")
+                if not np.isfinite(weight) or weight < 0:
+                    raise InputError(
+                        f"Key {t.key!r}: weight of {channel} must be a non-negative number, "
+                        f"got {weight}."
+                    )
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """All key names of the profile, in order."""
+        return tuple(t.key for t in self.targets)
+
+    @classmethod
+    def from_mapping(
+        cls,
+        name: str,
+        keys: Mapping[str, Mapping[str, float]],
+        *,
+        description: str = "",
+        fallbacks: Mapping[str, Sequence[str]] | None = None,
+    ) -> RigProfile:
+        """Build a profile from ``{key: {AU name: weight}}`` (AU names in any spelling).
+
+        Raises:
+            InputError: On unknown AU names, non-numeric weights, or an empty mapping.
+        """
+        if not isinstance(keys, Mapping):
+            raise InputError(f"Rig profile {name!r}: 'keys' must be a mapping of key -> AUs.")
+        targets = []
+        for key, aus in keys.items():
+            if not isinstance(aus, Mapping):
+                raise InputError(f"Key {key!r}: expected a mapping of AU -> weight, got {aus!r}.")
+            drivers: dict[str, float] = {}
+            for au_name, weight in aus.items():
+                w = _number(weight, f"weight of {au_name!r} for key {key!r}")
+                for channel, part in expand_au(au_name, w):
+                    drivers[channel] = drivers.get(channel, 0.0) + part
+            only = tuple((fallbacks or {}).get(key, ()))
+            targets.append(KeyTarget(str(key), tuple(drivers.items()), only))
+        return cls(str(name), tuple(targets), description)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (see :func:`profile_from_dict` for the schema)."""
+        return {
+            "schema_version": PROFILE_SCHEMA_VERSION,
+            "kind": "rig_profile",
+            "name": self.name,
+            "description": self.description,
+            "keys": {t.key: dict(t.drivers) for t in self.targets},
+            "fallbacks": {
+                t.key: list(t.only_if_missing) for t in self.targets if t.only_if_missing
+            },
+        }
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool):
+        raise InputError(f"The {what} must be a number, got {value!r}.")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"The {what} must be a number, got {value!r}.") from None
+    if not np.isfinite(number) or number < 0:
+        raise InputError(f"The {what} must be a finite non-negative number, got {value!r}.")
+    return number
+
+
+BUILTIN_PROFILES: dict[str, RigProfile] = {
+    "arkit52": RigProfile.from_mapping(
+        "arkit52", ARKIT_TABLE, description="Apple ARKit 52 blendshapes (Live Link Face)."
+    ),
+    "metahuman": RigProfile.from_mapping(
+        "metahuman", METAHUMAN_TABLE, description="MetaHuman-style face controls (paper 000)."
+    ),
+    "facs": RigProfile.from_mapping(
+        "facs",
+        FACS_TABLE,
+        description="FACS-coded keys (AU01, AU12_L...).",
+        fallbacks=FACS_FALLBACKS,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which AU channels a rig can express through a profile.
+
+    Attributes:
+        expressible: Channels at least one present key responds to.
+        missing: Channels no present key responds to.
+        partial: Expressible channels for which some of the profile's keys are absent.
+    """
+
+    expressible: tuple[str, ...]
+    missing: tuple[str, ...]
+    partial: tuple[str, ...] = ()
+
+    @property
+    def fraction(self) -> float:
+        """Share of engine channels the rig can express (0..1)."""
+        return len(self.expressible) / len(AU_CHANNELS)
+
+    def missing_aus(self) -> tuple[str, ...]:
+        """Missing channels grouped per AU: ``AU9`` when both sides are missing, else ``AU9_L``."""
+        out = []
+        gone = set(self.missing)
+        for au in AU_CATALOGUE.values():
+            chans = au.channels()
+            if all(c in gone for c in chans):
+                out.append(au.code)
+            else:
+                out.extend(c for c in chans if c in gone)
+        return tuple(out)
+
+    def describe(self) -> str:
+        """One line for users, naming the AUs the rig cannot express."""
+        if not self.missing:
+            return f"The rig can express all {len(AU_CHANNELS)} AU channels."
+        names = ", ".join(f"{a} ({AU_CATALOGUE[a.split('_')[0]].name})" for a in self.missing_aus())
+        return (
+            f"The rig cannot express {len(self.missing)} of {len(AU_CHANNELS)} AU channels: "
+            f"{names}. Add matching shape keys or load a JSON rig profile that maps them."
+        )
+
+
+@dataclass(frozen=True)
+class RigMatch:
+    """A profile matched against a rig's actual shape-key names.
+
+    Attributes:
+        profile: The matched profile.
+        key_map: Profile key -> the rig's actual key name, for every active matched target.
+        coverage: What the rig can and cannot express.
+        unmatched: Rig key names the profile does not know.
+        notes: Non-fatal remarks (e.g. two rig keys that differ only in style).
+    """
+
+    profile: RigProfile
+    key_map: Mapping[str, str]
+    coverage: Coverage
+    unmatched: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def _driven(self) -> tuple[tuple[str, ...], np.ndarray]:
+        rows, names = [], []
+        for t in self.profile.targets:
+            if t.key in self.key_map and t.drivers:
+                row = np.zeros(len(AU_CHANNELS))
+                for channel, weight in t.drivers:
+                    row[CHANNEL_INDEX[channel]] += weight
+                rows.append(row)
+                names.append(self.key_map[t.key])
+        return tuple(names), np.array(rows).reshape(len(rows), len(AU_CHANNELS))
+
+    @property
+    def driven_keys(self) -> tuple[str, ...]:
+        """The rig's actual key names that some AU drives, in profile order."""
+        return self._driven[0]
+
+    def matrix(self) -> np.ndarray:
+        """The (len(driven_keys), len(AU_CHANNELS)) AU -> key weight matrix."""
+        return self._driven[1]
+
+
+def _strip_common_prefix(names: Sequence[str]) -> dict[str, str]:
+    """Map each name to itself without a prefix all of them share (cut at a separator)."""
+    body = [n for n in names if normalize_name(n) != "basis"]
+    if len(body) < 2:
+        return {}
+    prefix = os.path.commonprefix([n.lower() for n in body])
+    cut = max(prefix.rfind(c) for c in "_.:|- ")
+    if cut < 0:
+        return {}
+    return {n: n[cut + 1 :] for n in body if len(n) > cut + 1}
+
+
+def _rig_index(names: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Normalised name -> actual rig name (raw names win over prefix-stripped ones)."""
+    index: dict[str, str] = {}
+    notes = []
+    for name in names:
+        norm = normalize_name(name)
+        if norm in index:
+            notes.append(f"Shape keys {index[norm]!r} and {name!r} look alike; using the first.")
+            continue
+        index[norm] = name
+    for name, short in _strip_common_prefix(names).items():
+        index.setdefault(normalize_name(short), name)
+    return index, notes
+
+
+def match_profile(profile: RigProfile, shape_key_names: Iterable[str]) -> RigMatch:
+    """Match one profile against a rig's shape-key names.
+
+    Args:
+        profile: The profile to match.
+        shape_key_names: The rig's key names, e.g. ``[k.name for k in key.key_blocks]``.
+
+    Returns:
+        The :class:`RigMatch` (possibly with nothing matched).
+    """
+    names = [str(n) for n in shape_key_names]
+    index, notes = _rig_index(names)
+    present = {
+        t.key: index[normalize_name(t.key)]
+        for t in profile.targets
+        if normalize_name(t.key) in index
+    }
+    active = {
+        key: actual
+        for key, actual in present.items()
+        if not any(o in present for o in _target(profile, key).only_if_missing)
+    }
+    used = set(active.values())
+    unmatched = tuple(n for n in names if n not in used and normalize_name(n) != "basis")
+    return RigMatch(profile, active, _coverage(profile, active), unmatched, tuple(notes))
+
+
+def _target(profile: RigProfile, key: str) -> KeyTarget:
+    return next(t for t in profile.targets if t.key == key)
+
+
+def _coverage(profile: RigProfile, active: Mapping[str, str]) -> Coverage:
+    reach: dict[str, set[str]] = {c: set() for c in AU_CHANNELS}
+    wanted: dict[str, set[str]] = {c: set() for c in AU_CHANNELS}
+    for t in profile.targets:
+        for channel, weight in t.drivers:
+            if weight > 0:
+                if not t.only_if_missing:
+                    wanted[channel].add(t.key)
+                if t.key in active:
+                    reach[channel].add(t.key)
+    expressible = tuple(c for c in AU_CHANNELS if reach[c])
+    missing = tuple(c for c in AU_CHANNELS if not reach[c])
+    partial = tuple(c for c in expressible if wanted[c] - reach[c])
+    return Coverage(expressible, missing, partial)
+
+
+def detect_profile(
+    shape_key_names: Iterable[str], profiles: Iterable[RigProfile] | None = None
+) -> RigMatch:
+    """Pick the profile that best fits a rig's shape-key names.
+
+    The winner expresses the most AU channels; ties go to the profile that matched more keys,
+    then to the earlier profile.
+
+    Args:
+        shape_key_names: The rig's key names (``Basis`` is ignored).
+        profiles: Candidates; the built-in profiles if None.
+
+    Returns:
+        The best :class:`RigMatch`.
+
+    Raises:
+        RigError: If there are no shape keys or none of them belongs to any candidate profile.
+    """
+    names = [str(n) for n in shape_key_names]
+    if not [n for n in names if normalize_name(n) != "basis"]:
+        raise RigError("The object has no shape keys to animate; add shape keys (e.g. ARKit's).")
+    candidates = list(profiles) if profiles is not None else list(BUILTIN_PROFILES.values())
+    if not candidates:
+        raise InputError("No rig profiles to choose from; pass at least one profile.")
+    matches = [match_profile(p, names) for p in candidates]
+    best = max(
+        range(len(matches)),
+        key=lambda i: (len(matches[i].coverage.expressible), len(matches[i].key_map), -i),
+    )
+    if not matches[best].coverage.expressible:
+        sample = ", ".join(repr(n) for n in names[:4])
+        raise RigError(
+            f"None of the {len(names)} shape keys ({sample}...) matches the ARKit, MetaHuman or "
+            "FACS naming; rename the keys (e.g. 'mouthSmileLeft') or load a JSON rig profile."
+        )
+    return matches[best]
+
+
+def profile_from_dict(data: Mapping) -> RigProfile:
+    """Build a profile from its JSON form.
+
+    Schema: ``{"schema_version": 1, "kind": "rig_profile", "name": str, "description": str,
+    "keys": {key: {AU name: weight}}, "fallbacks": {key: [keys]}}``; ``description`` and
+    ``fallbacks`` are optional.
+
+    Raises:
+        InputError: On a wrong kind or version, missing fields, or invalid content.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError("A rig profile must be a JSON object.")
+    version = data.get("schema_version")
+    if version != PROFILE_SCHEMA_VERSION:
+        raise InputError(
+            f"Unsupported rig profile schema_version {version!r}; "
+            f"this version reads {PROFILE_SCHEMA_VERSION}."
+        )
+    if data.get("kind", "rig_profile") != "rig_profile":
+        raise InputError(f"Expected a rig_profile, got kind {data.get('kind')!r}.")
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
+        raise InputError("A rig profile needs a non-empty 'name'.")
+    fallbacks = data.get("fallbacks") or {}
+    if not isinstance(fallbacks, Mapping):
+        raise InputError("'fallbacks' must map key names to lists of key names.")
+    return RigProfile.from_mapping(
+        data["name"],
+        data.get("keys") or {},
+        description=str(data.get("description", "")),
+        fallbacks={k: [str(x) for x in v] for k, v in fallbacks.items()},
+    )
+
+
+def load_profile(path: str | os.PathLike) -> RigProfile:
+    """Read and validate a JSON rig profile.
+
+    Raises:
+        InputError: If the file is missing, not JSON, or not a valid profile.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot read rig profile {str(path)!r}: {exc.strerror}.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"Rig profile {str(path)!r} is not valid JSON: {exc}.") from None
+    return profile_from_dict(data)
+
+
+def save_profile(profile: RigProfile, path: str | os.PathLike) -> None:
+    """Write a profile as JSON (UTF-8, indented)."""
+    Path(path).write_text(json.dumps(profile.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,122 @@
+"""AU catalogue, the cited prototype table, and compound blending with antagonists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facial_affect_addon.core import facs
+from facial_affect_addon.core.emotions import EMOTION_NAMES, EmotionWeights
+from facial_affect_addon.core.errors import InputError
+
+# Transcribed by hand from the cited source (Wikipedia, "Facial Action Coding System",
+# section "Emotions": EMFACS-7 prototypes of Friesen & Ekman 1983).
+CITED_TABLE = {
+    "happiness": "6+12",
+    "sadness": "1+4+15",
+    "surprise": "1+2+5B+26",
+    "fear": "1+2+4+5+7+20+26",
+    "anger": "4+5+7+23",
+    "disgust": "9+15+16",
+    "contempt": "R12A+R14A",
+}
+REQUIRED_AUS = [1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 20, 23, 24, 25, 26, 27, 28, 43, 45]
+
+
+def test_catalogue_has_required_aus_with_names_and_regions():
+    for n in REQUIRED_AUS:
+        au = facs.AU_CATALOGUE[f"AU{n}"]
+        assert au.number == n and au.name
+        assert au.region in facs.REGIONS
+    assert facs.AU_CATALOGUE["AU12"].name == "Lip Corner Puller"
+    assert facs.AU_CATALOGUE["AU26"].region == "jaw"
+    assert facs.AU_CATALOGUE["AU1"].region == "brows"
+
+
+def test_sided_aus_get_left_and_right_channels():
+    assert {"AU12_L", "AU12_R", "AU45_L", "AU45_R", "AU26"} <= set(facs.AU_CHANNELS)
+    assert "AU26_L" not in facs.AU_CHANNELS
+    assert len(set(facs.AU_CHANNELS)) == len(facs.AU_CHANNELS)
+
+
+def test_prototype_source_is_the_cited_table():
+    assert {k: v for k, v in facs.PROTOTYPE_SOURCE.items() if v} == CITED_TABLE
+    assert facs.PROTOTYPE_SOURCE["neutral"] == ""
+
+
+@pytest.mark.parametrize("emotion", list(CITED_TABLE))
+def test_parsed_prototypes_match_the_table(emotion):
+    expected_aus = set()
+    for code in CITED_TABLE[emotion].split("+"):
+        digits = "".join(ch for ch in code if ch.isdigit())
+        expected_aus.add(f"AU{int(digits)}")
+    got = {ch.split("_")[0] for ch in facs.PROTOTYPES[emotion]}
+    assert got == expected_aus
+
+
+def test_prototype_intensities_follow_the_letters():
+    surprise = facs.PROTOTYPES["surprise"]
+    assert surprise == {
+        "AU1_L": 0.8, "AU1_R": 0.8, "AU2_L": 0.8, "AU2_R": 0.8,
+        "AU5_L": 0.4, "AU5_R": 0.4, "AU26": 0.8,
+    }  # fmt: skip
+    # Contempt is unilateral (R) and at trace intensity (A).
+    assert facs.PROTOTYPES["contempt"] == {"AU12_R": 0.2, "AU14_R": 0.2}
+    assert facs.PROTOTYPES["neutral"] == {}
+
+
+def test_parse_au_spellings():
+    assert facs.parse_au("AU01_L")[1] == "L"
+    assert facs.parse_au("au12 right") == (facs.AU_CATALOGUE["AU12"], "R")
+    assert facs.parse_au("AU26")[1] is None
+    assert facs.expand_au("AU12", 1.0) == [("AU12_L", 0.5), ("AU12_R", 0.5)]
+
+
+def test_side_on_midline_au_is_rejected():
+    with pytest.raises(InputError, match="no left/right"):
+        facs.parse_au("AU26_L")
+
+
+def test_pure_emotion_blend_is_its_prototype():
+    for emotion in EMOTION_NAMES:
+        got = facs.blend_prototypes(EmotionWeights.pure(emotion))
+        assert got == pytest.approx(facs.PROTOTYPES[emotion])
+
+
+def test_antagonist_net_force_rule_hand_computed():
+    # happiness 0.6 + sadness 0.4: smile 0.6*0.8 = 0.48 against frown 0.4*0.8 = 0.32.
+    got = facs.blend_prototypes(EmotionWeights.from_mapping({"happiness": 0.6, "sadness": 0.4}))
+    assert got["AU12_L"] == pytest.approx(0.48 * (0.48 - 0.32) / 0.48)
+    assert "AU15_L" not in got
+    # Sadness licenses 1+4 itself, so its brows are untouched; happiness adds AU6.
+    assert got["AU1_L"] == pytest.approx(0.32) and got["AU4_L"] == pytest.approx(0.32)
+    assert got["AU6_L"] == pytest.approx(0.48)
+
+
+def test_brow_antagonism_between_surprise_and_anger():
+    got = facs.blend_prototypes(EmotionWeights.from_mapping({"anger": 0.6, "surprise": 0.4}))
+    assert got["AU4_L"] == pytest.approx(0.48 - 0.32)  # lowered brows win by the difference
+    assert "AU1_L" not in got and "AU2_L" not in got
+
+
+def test_fear_keeps_its_own_brow_coactivation():
+    got = facs.blend_prototypes(EmotionWeights.pure("fear"))
+    assert got["AU1_L"] == got["AU2_L"] == got["AU4_L"] == pytest.approx(0.8)
+
+
+def test_blend_is_continuous_in_the_weights():
+    ws = np.linspace(0, 1, 201)
+    rows = np.zeros((len(ws), 7))
+    rows[:, EMOTION_NAMES.index("happiness")] = ws
+    rows[:, EMOTION_NAMES.index("sadness")] = 1 - ws
+    out = facs.blend_matrix(rows)
+    assert np.abs(np.diff(out, axis=0)).max() < 0.02
+
+
+def test_amplitude_and_intensity_scale_the_blend():
+    got = facs.blend_prototypes(
+        EmotionWeights.pure("fear"), amplitudes={"fear": 0.5}, intensity=0.5
+    )
+    assert got["AU20_L"] == pytest.approx(0.8 * 0.5 * 0.5)
+    with pytest.raises(InputError):
+        facs.blend_prototypes(EmotionWeights.pure("fear"), intensity=1.5)
