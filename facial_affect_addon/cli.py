@@ -1,4 +1,4 @@
-"""Headless entry point: ``python -m facial_affect_addon.cli {text,audio,emotion,demo} ...``.
+"""Headless entry point: ``python -m facial_affect_addon.cli {text,audio,video,emotion,demo}``.
 
 Every command prints the clip-level emotion weights, can write the performance as JSON
 (``--json FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head
@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.add_argument("--stt", choices=("whisper", "pocketsphinx", "openai"), default="whisper")
     _add_common(p)
+    p = sub.add_parser("video", help="a video file → face emotions over time → curves")
+    p.add_argument("path", type=Path)
+    p.add_argument(
+        "--sample-fps", type=float, default=2.0, help="frames analysed per second (0: every frame)"
+    )
+    _add_common(p)
     p = sub.add_parser("emotion", help="an emotion mixture, e.g. happiness=0.6,surprise=0.4")
     p.add_argument("weights")
     p.add_argument("--duration", type=float, default=3.0)
@@ -96,6 +102,10 @@ def make_performance(args):
         return pipeline.performance_from_audio(
             args.path, engine=args.stt, llm_config=_llm_config(args)
         )
+    if args.command == "video":
+        from .video_pipeline import performance_from_video
+
+        return performance_from_video(args.path, sample_fps=args.sample_fps)
     return pipeline.performance_from_weights(parse_weights(args.weights), args.duration)
 
 
@@ -117,6 +127,8 @@ def _print_weights(performance) -> None:
         print(f"{name:>10}  {value:5.3f}  {'#' * round(value * 40)}")
     if performance.transcript:
         print(f"transcript: {performance.transcript}")
+    for what, model in performance.models.items():
+        print(f"{what} model: {model}")
     for warning in performance.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 

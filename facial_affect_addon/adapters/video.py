@@ -1,0 +1,207 @@
+"""Video files and webcams → RGB frames, streamed one at a time with OpenCV.
+
+:func:`iter_frames` decodes frame by frame (``grab`` for skipped frames, ``retrieve`` only for
+the sampled ones), so memory does not grow with the length of the video. :func:`probe_video`
+checks a file up front and turns every way it can be unusable into an :class:`InputError`.
+:class:`WebcamSource` yields live frames for the preview.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import CancelledError, InputError
+
+MAX_SIDE = 8192  # 8K: bigger frames would cost gigabytes per batch for no gain in accuracy
+DEFAULT_FPS = 30.0  # used when a container does not say its frame rate
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file says about itself.
+
+    Attributes:
+        path: The file.
+        fps: Frames per second (``DEFAULT_FPS`` when the container does not say).
+        n_frames: Frame count the container claims (may be wrong for truncated files).
+        width: Frame width in pixels. height: Frame height in pixels.
+        warnings: Notes such as a missing frame rate.
+    """
+
+    path: Path
+    fps: float
+    n_frames: int
+    width: int
+    height: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        """Claimed duration in seconds."""
+        return self.n_frames / self.fps
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded frame: its index in the file, time in seconds and RGB pixels."""
+
+    index: int
+    time_s: float
+    rgb: np.ndarray
+
+
+def _open(path: Path):
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        raise InputError(
+            f"Cannot read {path} as a video (unknown format, or a damaged/truncated file)."
+        )
+    return cap
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Open a video, check it is usable and return its properties.
+
+    Raises:
+        InputError: Missing file, unreadable/truncated video, frames larger than ``MAX_SIDE``,
+            or a video whose first frame cannot be decoded.
+    """
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"Video file not found: {path}.")
+    cap = _open(path)
+    try:
+        width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        n_frames = int(max(cap.get(cv2.CAP_PROP_FRAME_COUNT), 0))
+        if max(width, height) > MAX_SIDE:
+            raise InputError(
+                f"{path.name} has {width}x{height} frames; the limit is {MAX_SIDE} px per side. "
+                "Scale it down first (e.g. ffmpeg -i in.mp4 -vf scale=1920:-2 out.mp4)."
+            )
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            raise InputError(f"{path.name} has no decodable frames (empty or truncated video).")
+    finally:
+        cap.release()
+    warnings = []
+    if not math.isfinite(fps) or fps <= 0 or fps > 1000:
+        warnings.append(f"{path.name} does not state a frame rate; assuming {DEFAULT_FPS:g} fps.")
+        fps = DEFAULT_FPS
+    return VideoInfo(path, fps, n_frames, width, height, tuple(warnings))
+
+
+def iter_frames(
+    info: VideoInfo,
+    sample_fps: float = 2.0,
+    should_cancel: Callable[[], bool] | None = None,
+) -> Iterator[VideoFrame]:
+    """Decode ``info.path`` and yield frames sampled at ``sample_fps`` (0: every frame).
+
+    Raises:
+        InputError: A negative sampling rate.
+        CancelledError: ``should_cancel()`` returned True.
+    """
+    import cv2
+
+    if not math.isfinite(sample_fps) or sample_fps < 0:
+        raise InputError(f"Sampling rate must be >= 0 fps, got {sample_fps}.")
+    step = 0.0 if sample_fps == 0 or sample_fps >= info.fps else 1.0 / sample_fps
+    cap = _open(info.path)
+    try:
+        index, next_t = 0, 0.0
+        while cap.grab():
+            t = index / info.fps
+            if t + 1e-6 >= next_t:
+                if should_cancel is not None and should_cancel():
+                    raise CancelledError("Video analysis cancelled.")
+                ok, bgr = cap.retrieve()
+                if ok and bgr is not None:
+                    yield VideoFrame(index, t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                next_t += step
+            index += 1
+    finally:
+        cap.release()
+
+
+class WebcamSource:
+    """Live RGB frames from a camera (``cv2.VideoCapture(index)``), for the preview.
+
+    Use as a context manager::
+
+        with WebcamSource(0) as cam:
+            for frame in cam.frames(max_frames=100):
+                ...
+    """
+
+    def __init__(self, index: int = 0, width: int | None = None, height: int | None = None):
+        self.index, self.width, self.height = index, width, height
+        self._cap = None
+
+    def open(self) -> WebcamSource:
+        """Open the camera.
+
+        Raises:
+            InputError: No camera at ``index`` (none attached, busy, or no permission).
+        """
+        import cv2
+
+        cap = cv2.VideoCapture(self.index)
+        if not cap.isOpened():
+            cap.release()
+            raise InputError(
+                f"No camera at index {self.index}: none is connected, another program is using "
+                "it, or this process may not access it."
+            )
+        if self.width:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        if self.height:
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        self._cap = cap
+        return self
+
+    def close(self) -> None:
+        """Release the camera."""
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    def __enter__(self) -> WebcamSource:
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def frames(self, max_frames: int | None = None) -> Iterator[VideoFrame]:
+        """Yield frames (time from the camera's clock) until ``max_frames`` or the feed stops.
+
+        Raises:
+            InputError: The camera is not open or stops delivering frames at once.
+        """
+        import time
+
+        import cv2
+
+        if self._cap is None:
+            self.open()
+        start, count = time.monotonic(), 0
+        while max_frames is None or count < max_frames:
+            ok, bgr = self._cap.read()
+            if not ok or bgr is None:
+                if count == 0:
+                    raise InputError(f"Camera {self.index} opened but delivers no frames.")
+                return
+            yield VideoFrame(count, time.monotonic() - start, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            count += 1

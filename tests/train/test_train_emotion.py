@@ -1,0 +1,123 @@
+"""End-to-end training test (run in .venv-train: ``make test-train``): a few v3 steps on a tiny
+synthetic 7-class dataset, ONNX export, and runtime probabilities equal to torch's within 1e-4."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs the training env: make train-env test-train")
+pytest.importorskip("torchvision")
+Image = pytest.importorskip("PIL.Image")
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO))
+
+import train_emotion  # noqa: E402
+
+from facial_affect_addon.core.emotions import EMOTION_NAMES  # noqa: E402
+from facial_affect_addon.ml import resnet_emotion  # noqa: E402
+from facial_affect_addon.ml.emotion_runtime import EmotionModel  # noqa: E402
+
+SIZE = 32
+
+
+def _picture(k: int, rng: np.random.Generator) -> np.ndarray:
+    """Class k: a disc whose colour and position depend on k, plus noise."""
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE]
+    cx, cy = 8 + 16 * (k % 2), 8 + 2.5 * k
+    disc = (xx - cx) ** 2 + (yy - cy) ** 2 < 36
+    img = rng.integers(0, 40, (SIZE, SIZE, 3))
+    img[disc] = np.array([(k * 37) % 256, (k * 91) % 256, 255 - k * 30])
+    return img.astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("tiny_affectnet")
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 6), ("val", 2)):
+        for k, name in enumerate(EMOTION_NAMES):
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            for i in range(n):
+                Image.fromarray(_picture(k, rng)).save(folder / f"{i}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def exported(dataset, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("export")
+    args = train_emotion.build_parser().parse_args(
+        [
+            "--data",
+            str(dataset),
+            "--recipe",
+            "v3",
+            "--max-steps",
+            "3",
+            "--batch-size",
+            "16",
+            "--size",
+            str(SIZE),
+            "--workers",
+            "0",
+            "--out",
+            str(out),
+            "--name",
+            "tiny",
+        ]
+    )
+    torch.set_num_threads(1)
+    report = train_emotion.train(args)
+    return out / "tiny.onnx", report
+
+
+def test_v3_trains_and_reports_metrics(exported):
+    path, report = exported
+    assert path.is_file() and path.with_suffix(".json").is_file()
+    assert 0.0 <= report["accuracy"] <= 1.0 and 0.0 <= report["macro_f1"] <= 1.0
+    assert set(report["per_class"]) == set(EMOTION_NAMES)
+
+
+@pytest.mark.parametrize("backend", ["onnxruntime", "opencv"])
+def test_runtime_matches_torch(exported, backend):
+    if backend == "opencv":
+        pytest.importorskip("cv2")
+    else:
+        pytest.importorskip("onnxruntime")
+    path, _ = exported
+    runtime = EmotionModel(path, backend=backend)
+    assert runtime.backend == backend
+    rng = np.random.default_rng(1)
+    batch = rng.normal(size=(4, 3, SIZE, SIZE)).astype(np.float32)
+    ref = _torch_probabilities(path, batch)
+    got = runtime.run(batch)
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+    assert np.allclose(runtime.predict_batch(batch).sum(1), 1.0)
+
+
+def _torch_probabilities(path: Path, batch: np.ndarray) -> np.ndarray:
+    state = torch.load(path.with_suffix(".pt"), weights_only=True)
+    model = resnet_emotion.build_model(dropout=0.5)
+    model.load_state_dict(state)
+    with torch.no_grad():
+        return resnet_emotion.with_softmax(model).eval()(torch.from_numpy(batch)).numpy()
+
+
+def test_csv_layout_and_affectnet_codes(tmp_path, dataset):
+    rows = ["pth,label", "train/happiness/0.png,1", "train/anger/0.png,anger", "x.png,7"]
+    (tmp_path / "labels.csv").write_text("\n".join(rows))
+    samples = train_emotion.csv_samples(tmp_path / "labels.csv", dataset)
+    assert [EMOTION_NAMES[k] for _, k in samples] == ["happiness", "anger"]
+
+
+def test_classification_report_macro_f1():
+    rep = train_emotion.classification_report([0, 0, 1, 1], [0, 1, 1, 1])
+    assert rep["accuracy"] == 0.75
+    assert rep["per_class"]["neutral"]["f1"] == pytest.approx(2 / 3)
+    assert rep["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)

@@ -1,0 +1,114 @@
+"""Landmark capture (paper 004) on seeded synthetic tracks: alignment, weights, smoothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facial_affect_addon.core import capture
+from facial_affect_addon.core.errors import InputError
+from facial_affect_addon.core.one_euro import OneEuroFilter, smooth
+
+
+def _face(rng: np.random.Generator) -> np.ndarray:
+    """A plausible neutral mesh: random points plus the eye/mouth points the rules use."""
+    pts = np.column_stack(
+        [rng.uniform(100, 200, 468), rng.uniform(80, 220, 468), rng.normal(0, 5, 468)]
+    )
+    set_ = {
+        33: (110, 120),
+        133: (135, 120),
+        362: (165, 120),
+        263: (190, 120),
+        159: (122, 115),
+        145: (122, 125),
+        386: (178, 115),
+        374: (178, 125),
+        61: (125, 180),
+        291: (175, 180),
+        13: (150, 178),
+        14: (150, 182),
+        152: (150, 215),
+        6: (150, 120),
+        168: (150, 110),
+    }
+    for i, (x, y) in set_.items():
+        pts[i, :2] = (x, y)
+    return pts
+
+
+def _moved(pts, angle_deg=0.0, scale=1.0, shift=(0.0, 0.0)):
+    a = np.radians(angle_deg)
+    rot = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    return scale * pts @ rot.T + np.array([*shift, 0.0])
+
+
+def test_head_motion_alone_gives_no_expression():
+    neutral = _face(np.random.default_rng(0))
+    moved = _moved(neutral, 12.0, 1.3, (40, -25))
+    track = np.stack([neutral, moved])
+    res = capture.capture_weights(
+        track, np.array([0.0, 0.5]), capture.CaptureOptions(0, smoothing=False)
+    )
+    assert np.abs(res.weights).max() < 1e-6
+    assert res.head_rotation[1, 2] == pytest.approx(12.0, abs=1e-6)  # roll
+
+
+def test_smile_blink_and_jaw_rise_under_head_motion():
+    neutral = _face(np.random.default_rng(1))
+    expr = neutral.copy()
+    expr[[61, 291], 1] -= 8  # mouth corners up
+    expr[61, 0] -= 3
+    expr[291, 0] += 3
+    expr[159, 1] = expr[145, 1]  # right eye closed
+    expr[152, 1] += 20  # chin down
+    expr[14, 1] += 15
+    track = np.stack([neutral, _moved(expr, -8.0, 0.8, (10, 5))])
+    res = capture.capture_weights(
+        track, np.array([0.0, 0.5]), capture.CaptureOptions(0, smoothing=False)
+    )
+    w = dict(zip(res.names, res.weights[1], strict=True))
+    assert w["mouthSmileLeft"] > 0.5 and w["mouthSmileRight"] > 0.5
+    assert w["eyeBlinkRight"] > 0.9 and w["eyeBlinkLeft"] < 0.05
+    assert w["jawOpen"] > 0.3
+    assert w["mouthFrownLeft"] == 0.0
+
+
+def test_missing_frames_are_interpolated_and_neutral_is_auto_picked():
+    rng = np.random.default_rng(2)
+    neutral = _face(rng)
+    smile = neutral.copy()
+    smile[[61, 291], 1] -= 8
+    track = np.stack([neutral, neutral, np.full((468, 3), np.nan), smile, neutral])
+    res = capture.capture_weights(
+        track, np.arange(5) * 0.5, capture.CaptureOptions(smoothing=False)
+    )
+    assert res.valid.tolist() == [True, True, False, True, True]
+    assert res.neutral_index in (0, 1, 4)
+    smile_track = res.curve("mouthSmileLeft")
+    assert smile_track[3] > 0.5 and 0 < smile_track[2] < smile_track[3]
+
+
+def test_neutral_without_landmarks_is_an_input_error():
+    track = np.full((2, 468, 3), np.nan)
+    with pytest.raises(InputError):
+        capture.capture_weights(track, np.array([0.0, 1.0]))
+
+
+def test_one_euro_reduces_jitter_and_follows_steps():
+    rng = np.random.default_rng(3)
+    t = np.arange(200) / 30.0
+    clean = (t > 3.0).astype(float)
+    noisy = clean + rng.normal(0, 0.05, len(t))
+    out = smooth(noisy[:, None], t, min_cutoff=1.0, beta=0.5)[:, 0]
+    assert np.std(out[:80] - clean[:80]) < 0.5 * np.std(noisy[:80] - clean[:80])
+    assert out[-1] == pytest.approx(1.0, abs=0.1)
+    f = OneEuroFilter()
+    assert f([1.0, 2.0], 0.0).tolist() == [1.0, 2.0]
+
+
+def test_to_curveset_resamples_to_scene_frames():
+    neutral = _face(np.random.default_rng(4))
+    res = capture.capture_weights(np.stack([neutral, neutral]), np.array([0.0, 1.0]))
+    cs = res.to_curveset(24.0)
+    assert cs.n_frames == 25 and set(cs.channels) == set(capture.CAPTURE_NAMES)

@@ -1,0 +1,92 @@
+"""Face detection, landmarks and the emotion runtime on the real astronaut photo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facial_affect_addon.core.emotions import EMOTION_NAMES
+from facial_affect_addon.core.errors import ModelError
+from facial_affect_addon.paths import model_path
+
+from .video_fixtures import astronaut_rgb, cv2
+
+pytestmark = pytest.mark.skipif(
+    not model_path("face_detection_short_range.tflite").is_file(),
+    reason="face models missing: run `make setup` (tools/fetch_face_models.py)",
+)
+
+
+def test_anchor_grid_matches_blazeface_output():
+    from facial_affect_addon.ml.face_models import blazeface_anchors
+
+    anchors = blazeface_anchors()
+    assert anchors.shape == (896, 2)
+    assert np.allclose(anchors[0], [1 / 32, 1 / 32]) and np.allclose(
+        anchors[-1], [15 / 16, 15 / 16]
+    )
+
+
+def test_blazeface_and_landmarks_find_the_astronaut():
+    from facial_affect_addon.adapters.faces import FaceAnalyzer
+
+    face = FaceAnalyzer().analyze(astronaut_rgb())
+    assert face is not None and face.detector == "blazeface" and face.score > 0.8
+    x, y, w, h = face.box
+    assert 160 < x + w / 2 < 260 and 90 < y + h / 2 < 170  # the face, not the suit or flag
+    pts = face.landmarks
+    assert pts.shape == (468, 3)
+    assert pts[33, 0] < pts[263, 0]  # subject's right eye on the image left
+    assert pts[159, 1] < pts[1, 1] < pts[13, 1] < pts[152, 1]  # eye above nose above mouth, chin
+
+
+def test_no_face_in_a_blank_frame():
+    from facial_affect_addon.adapters.faces import FaceAnalyzer
+
+    assert FaceAnalyzer().analyze(np.full((240, 320, 3), 128, np.uint8)) is None
+
+
+def test_haar_fallback_when_mediapipe_files_are_missing(tmp_path, monkeypatch):
+    from facial_affect_addon.adapters.faces import FaceAnalyzer
+
+    monkeypatch.setenv("FACIAL_AFFECT_MODELS", str(tmp_path))
+    analyzer = FaceAnalyzer()
+    assert analyzer.detector == "haar" and not analyzer.has_landmarks
+    assert any("Haar" in w for w in analyzer.warnings)
+    face = analyzer.analyze(astronaut_rgb())
+    assert face is not None and 150 < face.box[0] + face.box[2] / 2 < 280
+
+
+def test_default_emotion_model_reads_happiness_and_names_itself():
+    from facial_affect_addon.adapters.faces import FaceAnalyzer
+    from facial_affect_addon.ml.emotion_runtime import EmotionModel
+
+    img = astronaut_rgb()
+    face = FaceAnalyzer(landmarks=False).analyze(img)
+    for backend in ("opencv", "onnxruntime"):
+        if backend == "onnxruntime":
+            pytest.importorskip("onnxruntime")
+        model = EmotionModel(backend=backend)
+        probs = model.predict_faces(img, [face.box])[0]
+        assert EMOTION_NAMES[int(probs.argmax())] == "happiness"
+        assert probs.sum() == pytest.approx(1.0, abs=1e-4)
+    assert (
+        "FER2013" in model.description() and "not measured by this project" in model.description()
+    )
+
+
+def test_emotion_model_missing_file_is_a_model_error(tmp_path):
+    from facial_affect_addon.ml.emotion_runtime import EmotionModel
+
+    with pytest.raises(ModelError, match="make setup"):
+        EmotionModel(tmp_path / "nope.onnx")
+
+
+def test_grayscale_crop_matches_fer_preprocessing():
+    from facial_affect_addon.ml.emotion_runtime import EmotionModel
+
+    model = EmotionModel()
+    batch = model.preprocess(astronaut_rgb(), [(180.0, 80.0, 90.0, 90.0)])
+    assert batch.shape == (1, 1, 64, 64) and batch.dtype == np.float32
+    assert -1.0 <= batch.min() < 0 < batch.max() <= 1.0
+    assert cv2 is not None
