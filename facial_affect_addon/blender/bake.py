@@ -257,6 +257,13 @@ def _assign(key: bpy.types.Key, action: bpy.types.Action) -> None:
     anim.action_slot = action.slots[0]
 
 
+def _find_take(obj: bpy.types.Object, action_name: str) -> bpy.types.Action:
+    action = bpy.data.actions.get(action_name)
+    if action is None or action not in list_takes(obj):
+        raise InputError(f"No take named {action_name!r} on {obj.name!r}.")
+    return action
+
+
 def activate_take(obj: bpy.types.Object, action_name: str) -> None:
     """Make a take the active animation of ``obj``'s shape keys.
 
@@ -264,9 +271,7 @@ def activate_take(obj: bpy.types.Object, action_name: str) -> None:
         InputError: If no take of that name exists for the object.
     """
     key = _require_shape_keys(obj)
-    action = bpy.data.actions.get(action_name)
-    if action is None or action not in list_takes(obj):
-        raise InputError(f"No take named {action_name!r} on {obj.name!r}.")
+    action = _find_take(obj, action_name)
     current = key.animation_data.action if key.animation_data else None
     if current is not None and current != action:
         current.use_fake_user = True
@@ -284,9 +289,7 @@ def clear_take(obj: bpy.types.Object, action_name: str) -> str | None:
         InputError: If no take of that name exists for the object.
     """
     key = _require_shape_keys(obj)
-    action = bpy.data.actions.get(action_name)
-    if action is None or action not in list_takes(obj):
-        raise InputError(f"No take named {action_name!r} on {obj.name!r}.")
+    action = _find_take(obj, action_name)
     anim = key.animation_data
     was_active = anim is not None and anim.action == action
     previous = bpy.data.actions.get(action.get(PREVIOUS_ACTION, ""))
