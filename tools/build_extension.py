@@ -100,6 +100,7 @@ def main() -> int:
     version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
     staging = REPO / "build" / "extension" / "facial_affect"
     stage(staging, download_wheels(REPO / ".cache" / "wheels"))
+    args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     zip_path = args.out / f"facial_affect-{version}.zip"
     script = str(blender_ext_script())
