@@ -85,9 +85,7 @@ def _llm_config(args):
         return None
     from .adapters.llm import LLMConfig
 
-    return LLMConfig(
-        base_url=args.llm_base_url, model=args.llm_model, timeout_s=args.llm_timeout
-    )
+    return LLMConfig(base_url=args.llm_base_url, model=args.llm_model, timeout_s=args.llm_timeout)
 
 
 def make_performance(args):
