@@ -6,7 +6,18 @@ openai, scipy): those load inside operators and jobs, when the user asks for the
 
 from __future__ import annotations
 
-_MODULE_NAMES = ("prefs", "props", "operators", "panels")
+_MODULE_NAMES = (
+    "prefs",
+    "props",
+    "jobs",
+    "ui_lists",
+    "operators",
+    "operators_analysis",
+    "operators_io",
+    "preview",
+    "render",
+    "panels",
+)
 
 
 def _modules():

@@ -1,53 +1,279 @@
-"""The "Affect" tab in the 3D Viewport sidebar."""
+"""The "Affect" tab in the 3D Viewport sidebar: target, input, analysis, bake, takes, preview.
+
+Panels only draw: every button is an operator whose poll() explains why it is disabled.
+Rig detection runs on shape-key names only and is cached, so drawing stays cheap.
+"""
 
 from __future__ import annotations
+
+import textwrap
+from functools import lru_cache
 
 import bpy
 
 from . import bake
-from .props import target_object
+from .props import INPUT_SOURCES, scene_fps, target_object
 
 
-class FACEAFF_PT_main(bpy.types.Panel):
-    """Target, emotion and bake settings."""
+@lru_cache(maxsize=32)
+def rig_summary(names: tuple[str, ...]) -> dict:
+    """Profile, coverage and a problem (if any) for a rig's shape-key names (cached)."""
+    from ..core.errors import FacialAffectError
+    from ..core.rigs import detect_profile
 
-    bl_idname = "FACEAFF_PT_main"
-    bl_label = "Facial Affect"
+    try:
+        match = detect_profile(names)
+    except FacialAffectError as exc:
+        return {"problem": str(exc)}
+    cov = match.coverage
+    return {
+        "profile": match.profile.name,
+        "description": match.profile.description,
+        "fraction": cov.fraction,
+        "expressible": len(cov.expressible),
+        "total": len(cov.expressible) + len(cov.missing),
+        "missing": ", ".join(cov.missing_aus()),
+        "driven": len(match.driven_keys),
+    }
+
+
+def wrap(layout, text: str, context=None, icon: str = "NONE") -> None:
+    """Labels wrapped to the region width (first line with ``icon``)."""
+    region = getattr(context, "region", None)
+    width = max(24, int((region.width if region and region.width > 1 else 280) / 7))
+    col = layout.column(align=True)
+    for i, line in enumerate(textwrap.wrap(text, width) or [""]):
+        col.label(text=line, icon=icon if i == 0 else "NONE")
+
+
+class _AffectPanel:
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "Affect"
 
+
+class FACEAFF_PT_main(_AffectPanel, bpy.types.Panel):
+    """Target object and what its rig can express."""
+
+    bl_idname = "FACEAFF_PT_main"
+    bl_label = "Facial Affect"
+
+    def draw(self, context):
+        layout = self.layout
+        layout.prop(context.scene.faceaff, "target")
+        obj = target_object(context)
+        if obj is None:
+            layout.label(text="No target: select a mesh with shape keys.", icon="INFO")
+        elif obj.type != "MESH":
+            layout.label(text=f"{obj.name} is not a mesh.", icon="ERROR")
+        else:
+            draw_rig(context, layout, obj)
+        layout.operator("faceaff.add_demo_head", icon="MONKEY")
+
+
+def draw_rig(context, layout, obj) -> None:
+    """The target's shape keys, detected rig profile and AU coverage."""
+    names = bake.shape_key_names(obj)
+    if not names:
+        layout.label(text=f"{obj.name} has no shape keys.", icon="ERROR")
+        return
+    info = rig_summary(tuple(names))
+    box = layout.box()
+    box.label(text=f"{obj.name}: {len(names)} shape keys", icon="SHAPEKEY_DATA")
+    if "problem" in info:
+        wrap(box, info["problem"], context, icon="ERROR")
+        return
+    box.label(text=f"Rig profile: {info['profile']}", icon="CHECKMARK")
+    box.progress(
+        factor=info["fraction"],
+        text=f"Can express {info['expressible']} of {info['total']} AU channels",
+    )
+    if info["missing"]:
+        wrap(box, f"Cannot express: {info['missing']}", context, icon="INFO")
+
+
+class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
+    """What to read the emotion from, and the Analyze job."""
+
+    bl_idname = "FACEAFF_PT_input"
+    bl_label = "Input"
+    bl_parent_id = "FACEAFF_PT_main"
+
+    def draw(self, context):
+        from .analysis_work import video_available
+
+        layout = self.layout
+        settings = context.scene.faceaff
+        layout.prop(settings, "input_source", text="")
+        source = settings.input_source
+        if source == "TEXT":
+            layout.prop(settings, "text", text="")
+            layout.prop(settings, "text_block")
+        elif source == "AUDIO":
+            layout.prop(settings, "audio_path", text="")
+        elif source == "MIC":
+            layout.label(text="Use Live Preview (below) to listen.", icon="REC")
+        elif source in {"VIDEO", "WEBCAM"}:
+            if source == "VIDEO":
+                layout.prop(settings, "video_path", text="")
+            if not video_available():
+                layout.label(text=f"{_source_name(source)}: not available yet.", icon="INFO")
+        row = layout.row(align=True)
+        row.enabled = not settings.job_running
+        row.operator("faceaff.analyze", icon="VIEWZOOM")
+        op = row.operator("faceaff.analyze", text="Analyze + Bake", icon="KEYINGSET")
+        op.bake_after = True
+        draw_job(layout, settings)
+
+
+def draw_job(layout, settings) -> None:
+    """Progress and Cancel while a job runs; its last status after."""
+    if settings.job_running:
+        row = layout.row(align=True)
+        row.progress(factor=settings.job_progress, text=settings.job_status or "Working…")
+        row.operator("faceaff.cancel_job", text="", icon="CANCEL")
+    elif settings.job_status:
+        layout.label(text=settings.job_status, icon="ERROR" if settings.job_error else "CHECKMARK")
+
+
+def _source_name(identifier: str) -> str:
+    return next(item[1] for item in INPUT_SOURCES if item[0] == identifier)
+
+
+class FACEAFF_PT_analysis(_AffectPanel, bpy.types.Panel):
+    """Transcript, emotion weights, timeline and the models that produced them."""
+
+    bl_idname = "FACEAFF_PT_analysis"
+    bl_label = "Analysis"
+    bl_parent_id = "FACEAFF_PT_main"
+
+    def draw(self, context):
+        from .models_info import model_notes
+        from .prefs import get_preferences
+
+        layout = self.layout
+        settings = context.scene.faceaff
+        if not settings.analysis_json:
+            layout.label(text="Nothing analysed: Bake uses the preset emotion.", icon="INFO")
+        else:
+            if settings.transcript:
+                wrap(layout.box(), f"“{settings.transcript}”", context, icon="TEXT")
+            col = layout.column(align=True)
+            for item in settings.weights:
+                col.progress(factor=item.value, text=f"{item.name.capitalize()} {item.value:.0%}")
+            draw_timeline(layout, settings)
+            if settings.analysis_warnings:
+                wrap(layout, settings.analysis_warnings, context, icon="ERROR")
+            layout.operator("faceaff.clear_analysis", icon="X")
+        box = layout.box()
+        box.label(text="Models", icon="INFO")
+        for name, note in model_notes(get_preferences(context), bool(bpy.app.online_access)):
+            wrap(box, f"{name} — {note}", context)
+        if settings.analysis_models:
+            wrap(box, f"Last analysis: {settings.analysis_models}", context)
+
+
+def draw_timeline(layout, settings) -> None:
+    """The analysed timeline's events (first twelve)."""
+    if not settings.segments:
+        return
+    box = layout.box()
+    box.label(text=f"Timeline: {len(settings.segments)} event(s)", icon="TIME")
+    for seg in settings.segments[:12]:
+        row = box.row()
+        row.label(text=f"{seg.start_s:5.1f}–{seg.end_s:.1f} s")
+        row.label(text=f"{seg.dominant} {seg.intensity:.0%}")
+        if seg.text:
+            box.label(text=f"   {seg.text[:48]}")
+    if len(settings.segments) > 12:
+        box.label(text=f"… and {len(settings.segments) - 12} more")
+
+
+class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
+    """Frame range, synthesis and take settings, and the Bake button."""
+
+    bl_idname = "FACEAFF_PT_bake"
+    bl_label = "Bake"
+    bl_parent_id = "FACEAFF_PT_main"
+
     def draw(self, context):
         layout = self.layout
         settings = context.scene.faceaff
-        layout.prop(settings, "target")
-        obj = target_object(context)
-        keys = bake.shape_key_names(obj) if obj is not None and obj.type == "MESH" else []
-        if obj is None:
-            layout.label(text="No target: select a mesh with shape keys.", icon="INFO")
-        else:
-            layout.label(text=f"{obj.name}: {len(keys)} shape keys", icon="SHAPEKEY_DATA")
-        layout.operator("faceaff.add_demo_head", icon="MONKEY")
+        fps = scene_fps(context.scene)
         col = layout.column(align=True)
-        col.prop(settings, "emotion")
-        col.prop(settings, "intensity", slider=True)
-        col.prop(settings, "duration")
         col.prop(settings, "frame_start")
-        col.prop(settings, "mode", expand=True)
+        if settings.analysis_json:
+            col.prop(settings, "length_from_input")
+        if not (settings.analysis_json and settings.length_from_input):
+            col.prop(settings, "duration")
+            end = settings.frame_start + max(1, round(settings.duration * fps)) - 1
+            col.label(text=f"Frames {settings.frame_start}–{end} at {fps:g} fps (scene)")
+        else:
+            col.label(text=f"Whole performance at {fps:g} fps (scene)")
+        if not settings.analysis_json:
+            layout.prop(settings, "emotion")
+        layout.prop(settings, "mode", expand=True)
+        col = layout.column(align=True)
+        col.prop(settings, "intensity", slider=True)
         col.prop(settings, "micro")
         col.prop(settings, "life")
         col.prop(settings, "sparse")
         row = layout.row(align=True)
-        row.prop(settings, "take_name", text="")
+        row.prop(settings, "take_name", text="Take")
         row.prop(settings, "replace_take", text="", icon="FILE_REFRESH")
-        layout.operator("faceaff.bake_emotion", icon="KEYINGSET")
-        if obj is not None and keys:
-            for action in bake.list_takes(obj):
-                row = layout.row(align=True)
-                row.label(text=action.name, icon="ACTION")
-                op = row.operator("faceaff.clear_take", text="", icon="X")
-                op.action = action.name
+        text = "Bake Analysis" if settings.analysis_json else "Bake Emotion"
+        layout.operator("faceaff.bake", text=text, icon="KEYINGSET")
 
 
-classes = (FACEAFF_PT_main,)
+class FACEAFF_PT_takes(_AffectPanel, bpy.types.Panel):
+    """The target's takes: switch, delete, export, import."""
+
+    bl_idname = "FACEAFF_PT_takes"
+    bl_label = "Takes"
+    bl_parent_id = "FACEAFF_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.faceaff
+        layout.template_list(
+            "FACEAFF_UL_takes", "", bpy.data, "actions", settings, "take_index", rows=3
+        )
+        row = layout.row(align=True)
+        row.operator("faceaff.activate_take", text="Activate", icon="PLAY")
+        row.operator("faceaff.clear_take", text="Delete", icon="TRASH")
+        row = layout.row(align=True)
+        row.operator("faceaff.export_curves", text="Export", icon="EXPORT")
+        row.operator("faceaff.import_curves", text="Import", icon="IMPORT")
+
+
+class FACEAFF_PT_preview(_AffectPanel, bpy.types.Panel):
+    """Live preview in the viewport and a quick preview render."""
+
+    bl_idname = "FACEAFF_PT_preview"
+    bl_label = "Preview"
+    bl_parent_id = "FACEAFF_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.faceaff
+        layout.prop(settings, "live_source", expand=True)
+        layout.prop(settings, "live_record")
+        if settings.live_running:
+            layout.label(text="Live preview running: Esc or right-click stops.", icon="REC")
+        else:
+            layout.operator("faceaff.live_preview", icon="PLAY")
+        row = layout.row(align=True)
+        row.prop(settings, "render_engine", text="")
+        row.prop(settings, "render_size")
+        layout.operator("faceaff.render_preview", icon="RENDER_ANIMATION")
+
+
+classes = (
+    FACEAFF_PT_main,
+    FACEAFF_PT_input,
+    FACEAFF_PT_analysis,
+    FACEAFF_PT_bake,
+    FACEAFF_PT_takes,
+    FACEAFF_PT_preview,
+)
 register, unregister = bpy.utils.register_classes_factory(classes)

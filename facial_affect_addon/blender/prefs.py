@@ -1,11 +1,29 @@
-"""Add-on preferences: models folder and compute settings (services arrive with their issues)."""
+"""Add-on preferences: online services (LLM, cloud speech), compute and models.
+
+Preferences are stored in Blender's ``userpref.blend``, never in the user's .blend files. The
+API key is read from ``OPENAI_API_KEY`` first; the key typed here is only used when that
+variable is unset, and it is never copied into scene properties, reports or job results
+(the typed configs exclude it from their ``repr``).
+
+Network use also needs Blender's own "Allow Online Access" (``bpy.app.online_access``): when it
+is off, every job runs offline and the panel says so.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
+
 import bpy
-from bpy.props import StringProperty
+from bpy.props import BoolProperty, EnumProperty, StringProperty
 
 ADDON_ID = __package__.rsplit(".", 1)[0]
+
+NETWORK_STATEMENT = (
+    "When an online service is enabled, the text of each analysed line (and, for cloud speech, "
+    "the recorded audio of each utterance) is sent to the endpoint below, with your API key. "
+    "Nothing else leaves this machine: no images, no .blend data, no shape keys."
+)
 
 
 class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
@@ -13,6 +31,42 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
 
     bl_idname = ADDON_ID
 
+    use_llm: BoolProperty(
+        name="Use an LLM for text",
+        description="Ask an OpenAI-compatible LLM to read each line (falls back offline)",
+        default=False,
+    )
+    llm_endpoint: StringProperty(
+        name="Endpoint",
+        description="API root of an OpenAI-compatible server (empty: api.openai.com), e.g. "
+        "http://127.0.0.1:11434/v1 for a local Ollama",
+        default="",
+    )
+    llm_model: StringProperty(name="Model", description="Model name", default="gpt-4o-mini")
+    llm_api_key: StringProperty(
+        name="API key",
+        description="Used only when the OPENAI_API_KEY environment variable is unset. Stored "
+        "in Blender's preferences, never in .blend files",
+        subtype="PASSWORD",
+        default="",
+    )
+    stt_engine: EnumProperty(
+        name="Speech to text",
+        items=[
+            ("whisper", "Whisper tiny.en (offline)", "faster-whisper, CPU; accurate"),
+            ("pocketsphinx", "PocketSphinx (offline)", "Light fallback; much less accurate"),
+            ("openai", "OpenAI-compatible (online)", "Sends each utterance's audio"),
+        ],
+        default="whisper",
+    )
+    compute_device: EnumProperty(
+        name="Compute device",
+        items=[
+            ("CPU", "CPU", "Run models on the CPU (always available)"),
+            ("AUTO", "Auto", "Use a GPU when the model runtime finds one, else the CPU"),
+        ],
+        default="CPU",
+    )
     models_dir: StringProperty(
         name="Models folder",
         description="Folder with extra or retrained models (empty: the models shipped inside "
@@ -23,8 +77,46 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
 
     def draw(self, context):
         layout = self.layout
+        box = layout.box()
+        box.label(text="Online services (off by default)", icon="URL")
+        box.prop(self, "use_llm")
+        col = box.column()
+        col.active = self.use_llm
+        col.prop(self, "llm_endpoint")
+        col.prop(self, "llm_model")
+        col.prop(self, "llm_api_key")
+        if os.environ.get("OPENAI_API_KEY"):
+            col.label(text="OPENAI_API_KEY is set: it is used instead of the key above.")
+        box.prop(self, "stt_engine")
+        if not bpy.app.online_access:
+            box.label(text="Blender's online access is off: everything runs offline.", icon="INFO")
+        _wrapped(box, NETWORK_STATEMENT)
+        layout.prop(self, "compute_device")
         layout.prop(self, "models_dir")
-        layout.label(text="Everything runs offline by default: nothing leaves this machine.")
+
+
+def _wrapped(layout, text: str, width: int = 70) -> None:
+    import textwrap
+
+    col = layout.column(align=True)
+    for line in textwrap.wrap(text, width):
+        col.label(text=line)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The preferences as plain values for a worker thread (no bpy objects).
+
+    Attributes:
+        llm: An ``LLMConfig`` when the LLM is enabled and allowed, else None.
+        stt_engine: Speech engine name actually used (``openai`` only when online is allowed).
+        notices: Why a service was switched off (shown to the user).
+    """
+
+    llm: object | None = field(repr=False)
+    stt_engine: str
+    stt_config: object | None = field(repr=False)
+    notices: tuple[str, ...] = ()
 
 
 def get_preferences(context=None):
@@ -32,6 +124,48 @@ def get_preferences(context=None):
     context = context or bpy.context
     addon = context.preferences.addons.get(ADDON_ID)
     return addon.preferences if addon else None
+
+
+def api_key(prefs) -> str | None:
+    """``OPENAI_API_KEY`` first, else the key typed in the preferences, else None."""
+    return os.environ.get("OPENAI_API_KEY") or (prefs.llm_api_key if prefs else "") or None
+
+
+def service_settings(context=None) -> ServiceSettings:
+    """Read the preferences into typed configs, respecting Blender's online-access setting.
+
+    Raises:
+        InputError: An invalid endpoint or model name (from ``LLMConfig``).
+    """
+    from ..adapters.llm import LLMConfig  # light: no openai import until a query
+
+    prefs = get_preferences(context)
+    notices: list[str] = []
+    online = bool(bpy.app.online_access)
+    llm = None
+    engine = prefs.stt_engine if prefs else "whisper"
+    wants_online = prefs is not None and (prefs.use_llm or engine == "openai")
+    if wants_online and not online:
+        notices.append(
+            "Online access is disabled in Blender's preferences: used the offline models."
+        )
+    if prefs is not None and prefs.use_llm and online:
+        llm = LLMConfig(
+            base_url=prefs.llm_endpoint.strip() or None,
+            model=prefs.llm_model.strip(),
+            api_key=api_key(prefs),
+        )
+    stt_config = None
+    if engine == "openai":
+        if online:
+            from ..adapters.stt import OpenAIConfig
+
+            stt_config = OpenAIConfig(
+                api_key=api_key(prefs), base_url=prefs.llm_endpoint.strip() or None
+            )
+        else:
+            engine = "whisper"
+    return ServiceSettings(llm, engine, stt_config, tuple(notices))
 
 
 classes = (FACEAFF_AP_preferences,)

@@ -1,0 +1,65 @@
+"""What the panel says about the models in use: their names and how well they were measured.
+
+Numbers are this project's own measurements (see the README); a model the project did not
+measure is labelled so instead of borrowing someone else's figure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+NOT_MEASURED = "accuracy not measured by this project"
+WHISPER_NOTE = "word error rate 0.08 on this project's espeak-ng test sentences"
+SPHINX_NOTE = "word error rate 0.79 on this project's espeak-ng test sentences (weak)"
+
+
+@lru_cache(maxsize=4)
+def _text_accuracy(models_dir: str) -> float | None:
+    from pathlib import Path
+
+    try:
+        meta = json.loads((Path(models_dir) / "text_emotion.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    held_out = meta.get("held_out")
+    if isinstance(held_out, dict):
+        value = held_out.get("accuracy")
+    else:
+        match = re.search(r"'accuracy':\s*([0-9.]+)", str(held_out))
+        value = float(match.group(1)) if match else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def text_model_note() -> tuple[str, str]:
+    """(name, accuracy note) of the offline text model."""
+    from ..paths import models_dir
+
+    accuracy = _text_accuracy(str(models_dir()))
+    note = (
+        f"held-out accuracy {accuracy:.0%} on this project's sentence set (7 emotions)"
+        if accuracy is not None
+        else "model file missing: " + NOT_MEASURED
+    )
+    return "Text: MiniLM-L6 embeddings + logistic regression (offline)", note
+
+
+def model_notes(prefs, online: bool) -> list[tuple[str, str]]:
+    """The models the next analysis will use, each with its accuracy note."""
+    notes = []
+    if prefs is not None and prefs.use_llm and online:
+        name = prefs.llm_model or "?"
+        notes.append((f"Text: LLM {name} ({prefs.llm_endpoint or 'api.openai.com'})", NOT_MEASURED))
+        name, note = text_model_note()
+        notes.append((f"{name}, fallback", note))
+    else:
+        notes.append(text_model_note())
+    engine = prefs.stt_engine if prefs is not None else "whisper"
+    if engine == "openai" and online:
+        notes.append(("Speech: OpenAI-compatible transcription (online)", NOT_MEASURED))
+    elif engine == "pocketsphinx":
+        notes.append(("Speech: PocketSphinx en-US (offline)", SPHINX_NOTE))
+    else:
+        notes.append(("Speech: Whisper tiny.en via faster-whisper (offline)", WHISPER_NOTE))
+    return notes

@@ -1,0 +1,166 @@
+"""Export a take's curves and import curve files as a take (JSON or Live Link Face CSV).
+
+The file formats are the engine's (:mod:`..core.formats`); these operators only move values
+between F-curves and a :class:`~..core.curveset.CurveSet`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, StringProperty
+from bpy_extras.io_utils import ExportHelper, ImportHelper
+
+from ..core.errors import FacialAffectError, InputError
+from . import bake
+from .operators import active_take, bake_options, report_bake, shape_key_problem
+from .props import scene_fps, target_object
+
+_PATH = re.compile(r'^key_blocks\["(.+)"\]\.value$')
+_FORMATS = [
+    ("JSON", "JSON curves", "The add-on's versioned curves document"),
+    ("CSV", "Live Link Face CSV", "Epic's Live Link Face take (ARKit blendshapes)"),
+]
+
+
+def take_curves(action, fps: float):  # -> CurveSet
+    """Sample every shape-key F-curve of a take once per frame over its frame range.
+
+    Raises:
+        InputError: The take holds no shape-key curves.
+    """
+    import numpy as np
+
+    from ..core.curveset import CurveSet
+
+    start, end = (round(f) for f in action.frame_range)
+    frames = np.arange(start, end + 1, dtype=float)
+    channels = {}
+    for fcurve in _fcurves(action):
+        match = _PATH.match(fcurve.data_path)
+        if match:
+            name = match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+            channels[name] = np.array([fcurve.evaluate(f) for f in frames])
+    if not channels:
+        raise InputError(f"Take {action.name!r} holds no shape-key curves to export.")
+    return CurveSet(int(start), fps, channels)
+
+
+def _fcurves(action):
+    for layer in action.layers:
+        for strip in layer.strips:
+            for slot in action.slots:
+                bag = strip.channelbag(slot)
+                if bag is not None:
+                    yield from bag.fcurves
+
+
+def resample(curves, fps: float):  # -> CurveSet
+    """The curves re-timed to ``fps`` (linear interpolation), so playback speed is kept."""
+    import numpy as np
+
+    from ..core.curveset import CurveSet
+
+    if abs(curves.fps - fps) < 1e-6:
+        return curves
+    t_old = np.arange(curves.n_frames) / curves.fps
+    t_new = np.arange(max(1, int(np.floor(t_old[-1] * fps + 1e-9)) + 1)) / fps
+    channels = {k: np.interp(t_new, t_old, v) for k, v in curves.channels.items()}
+    return CurveSet(curves.frame_start, fps, channels, curves.warnings)
+
+
+class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):
+    """Export the active take's shape-key curves (JSON or Live Link Face CSV)"""
+
+    bl_idname = "faceaff.export_curves"
+    bl_label = "Export Curves"
+    bl_options = {"REGISTER"}
+
+    filename_ext = ".json"
+    filter_glob: StringProperty(default="*.json;*.csv", options={"HIDDEN"})
+    file_format: EnumProperty(name="Format", items=_FORMATS, default="JSON")
+
+    @classmethod
+    def poll(cls, context):
+        if active_take(target_object(context)) is None:
+            cls.poll_message_set("The target has no active take to export.")
+            return False
+        return True
+
+    def check(self, context):
+        ext = ".csv" if self.file_format == "CSV" else ".json"
+        if self.filename_ext != ext:
+            self.filename_ext = ext
+        return super().check(context)
+
+    def execute(self, context):
+        from ..core import formats
+
+        path = Path(bpy.path.abspath(self.filepath))
+        fmt = "CSV" if path.suffix.lower() == ".csv" else self.file_format
+        try:
+            curves = take_curves(active_take(target_object(context)), scene_fps(context.scene))
+            if fmt == "CSV":
+                for warning in formats.write_live_link_csv(curves, path)[:3]:
+                    self.report({"WARNING"}, warning)
+            else:
+                formats.save_curves(curves, path)
+        except FacialAffectError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        except OSError as exc:
+            self.report({"ERROR"}, f"Cannot write {path}: {exc.strerror}.")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Exported {len(curves.channels)} curves to {path}.")
+        return {"FINISHED"}
+
+
+class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):
+    """Import curves (JSON or Live Link Face CSV) as a new take on the target"""
+
+    bl_idname = "faceaff.import_curves"
+    bl_label = "Import Curves"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filter_glob: StringProperty(default="*.json;*.csv", options={"HIDDEN"})
+    use_scene_start: BoolProperty(
+        name="Start at the bake start frame",
+        description="Place the first sample at the panel's start frame (else the file's)",
+        default=True,
+    )
+
+    @classmethod
+    def poll(cls, context):
+        problem = shape_key_problem(target_object(context))
+        if problem:
+            cls.poll_message_set(problem)
+        return problem is None
+
+    def execute(self, context):
+        from dataclasses import replace
+
+        from ..core import formats
+
+        settings = context.scene.faceaff
+        path = Path(bpy.path.abspath(self.filepath))
+        try:
+            if path.suffix.lower() == ".csv":
+                curves = formats.read_live_link_csv(path, frame_start=settings.frame_start)
+            else:
+                curves = formats.load_curves(path)
+                if self.use_scene_start:
+                    curves = replace(curves, frame_start=settings.frame_start)
+            curves = resample(curves.validated(), scene_fps(context.scene))
+            options = replace(bake_options(settings), take_name=settings.take_name or path.stem)
+            result = bake.bake_curves(target_object(context), curves, options)
+        except FacialAffectError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        report_bake(self, result)
+        return {"FINISHED"}
+
+
+classes = (FACEAFF_OT_export_curves, FACEAFF_OT_import_curves)
+register, unregister = bpy.utils.register_classes_factory(classes)
