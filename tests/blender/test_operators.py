@@ -44,7 +44,7 @@ def test_bake_emotion_poll_refuses_object_without_shape_keys(clean_scene, addon)
 def test_bake_emotion_on_unknown_naming_scheme_fails_cleanly(clean_scene, addon):
     make_face("Odd", ("foo", "bar"))
     before = scene_fingerprint()
-    with pytest.raises(RuntimeError, match="(?i)shape key|profile|rig"):
+    with pytest.raises(RuntimeError, match=r"(?i)shape key|profile|rig"):
         bpy.ops.faceaff.bake_emotion()
     assert scene_fingerprint() == before
 
