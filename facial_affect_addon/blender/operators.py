@@ -30,6 +30,20 @@ def shape_key_problem(obj) -> str | None:
     return None
 
 
+def takes_problem(obj) -> str | None:
+    """Why ``obj`` has no takes to switch or delete, or None when it has some."""
+    if obj is None or obj.type != "MESH" or not bake.list_takes(obj):
+        return "The target has no baked takes."
+    return None
+
+
+def poll_with_reason(cls, problem: str | None) -> bool:
+    """An operator poll result: show ``problem`` as the disabled button's tooltip, if any."""
+    if problem:
+        cls.poll_message_set(problem)
+    return problem is None
+
+
 class FACEAFF_OT_bake_emotion(bpy.types.Operator):
     """Bake the chosen emotion as a new take on the target's shape keys"""
 
@@ -39,10 +53,7 @@ class FACEAFF_OT_bake_emotion(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        problem = shape_key_problem(target_object(context))
-        if problem:
-            cls.poll_message_set(problem)
-        return problem is None
+        return poll_with_reason(cls, shape_key_problem(target_object(context)))
 
     def execute(self, context):
         from .. import pipeline  # heavy (scipy): only when the user bakes
@@ -110,9 +121,7 @@ class FACEAFF_OT_bake(bpy.types.Operator):
         problem = shape_key_problem(target_object(context))
         if problem is None and context.scene.faceaff.job_running:
             problem = "Wait for the analysis to finish (or cancel it)."
-        if problem:
-            cls.poll_message_set(problem)
-        return problem is None
+        return poll_with_reason(cls, problem)
 
     def execute(self, context):
         try:
@@ -144,11 +153,7 @@ class FACEAFF_OT_clear_take(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        obj = target_object(context)
-        if obj is None or obj.type != "MESH" or not bake.list_takes(obj):
-            cls.poll_message_set("The target has no baked takes.")
-            return False
-        return True
+        return poll_with_reason(cls, takes_problem(target_object(context)))
 
     def execute(self, context):
         obj = target_object(context)
@@ -177,11 +182,7 @@ class FACEAFF_OT_activate_take(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        obj = target_object(context)
-        if obj is None or obj.type != "MESH" or not bake.list_takes(obj):
-            cls.poll_message_set("The target has no baked takes.")
-            return False
-        return True
+        return poll_with_reason(cls, takes_problem(target_object(context)))
 
     def execute(self, context):
         obj = target_object(context)

@@ -15,7 +15,13 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..core.errors import FacialAffectError, InputError
 from . import bake
-from .operators import active_take, bake_options, report_bake, shape_key_problem
+from .operators import (
+    active_take,
+    bake_options,
+    poll_with_reason,
+    report_bake,
+    shape_key_problem,
+)
 from .props import scene_fps, target_object
 
 _PATH = re.compile(r'^key_blocks\["(.+)"\]\.value$')
@@ -133,10 +139,7 @@ class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):
 
     @classmethod
     def poll(cls, context):
-        problem = shape_key_problem(target_object(context))
-        if problem:
-            cls.poll_message_set(problem)
-        return problem is None
+        return poll_with_reason(cls, shape_key_problem(target_object(context)))
 
     def execute(self, context):
         from dataclasses import replace

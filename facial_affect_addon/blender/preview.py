@@ -24,7 +24,7 @@ import bpy
 
 from ..core.errors import FacialAffectError, InputError
 from . import bake, jobs
-from .operators import report_bake, shape_key_problem
+from .operators import poll_with_reason, report_bake, shape_key_problem
 from .props import scene_fps, target_object
 
 TICK_S = 1.0 / 30.0
@@ -237,9 +237,7 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         problem = shape_key_problem(target_object(context))
         if problem is None and _ACTIVE:
             problem = "A live preview is already running (Esc stops it)."
-        if problem:
-            cls.poll_message_set(problem)
-        return problem is None
+        return poll_with_reason(cls, problem)
 
     def invoke(self, context, event):
         return self.execute(context)
