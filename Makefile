@@ -33,13 +33,13 @@ $(VENV)/.stamp: $(REQS)
 	uv pip install -q -p $(VENV) --no-deps -r requirements/nodeps.txt
 	touch $@
 
-$(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.txt requirements/nodeps.txt requirements/video.txt
+$(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.txt requirements/nodeps.txt requirements/video.txt requirements/speech.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it or set PY311=/path/to/python3.11"; exit 1; }
 	@command -v uv >/dev/null || python3 -m pip install -q uv
 	uv venv -q --allow-existing -p $(PY311) $(VENV50)
 	# video.txt must resolve together with b50.txt, or uv upgrades numpy past what bpy 5.0.1 takes
 	uv pip install -q -p $(VENV50) -r requirements/b50.txt -r requirements/dev.txt \
-		-r requirements/text.txt -r requirements/video.txt
+		-r requirements/text.txt -r requirements/speech.txt -r requirements/video.txt
 	uv pip install -q -p $(VENV50) --no-deps -r requirements/nodeps.txt
 	touch $@
 

@@ -79,6 +79,11 @@ class Performance:
     models: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def speech_spans(self) -> tuple[tuple[float, float], ...]:
+        """``(start, end)`` of every spoken segment (those with text), for articulation."""
+        return tuple((s.start_s, s.end_s) for s in self.segments if s.text)
+
+    @property
     def transcript(self) -> str:
         """All segment texts joined."""
         return " ".join(s.text for s in self.segments if s.text)
@@ -287,6 +292,7 @@ def performance_curves(
         micro=options.micro,
         life=options.life,
         seed=options.seed,
+        speech=performance.speech_spans if options.articulate else (),
     )
 
 

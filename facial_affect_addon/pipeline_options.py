@@ -18,6 +18,7 @@ class PerformanceOptions:
         micro: Insert micro-expression bursts.
         life: Add natural blinks and subtle asymmetry.
         seed: Seed for everything random, so results are reproducible.
+        articulate: Move the jaw and lips while lines are spoken (rhythm, not lip-sync).
     """
 
     fps: float = 24.0
@@ -28,3 +29,4 @@ class PerformanceOptions:
     micro: bool = False
     life: bool = True
     seed: int = 0
+    articulate: bool = True

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .articulation import ARTICULATION_CHANNELS, ArticulationOptions, articulation_track
 from .curves import KeyframeTrack, amplitude_array, frame_times
 from .curveset import CurveSet
 from .emotions import EMOTION_NAMES, EmotionWeights
@@ -83,6 +84,7 @@ class PerformancePlan:
     blinks: KeyframeTrack | None = None
     bursts: tuple[MicroBurst, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    articulation: KeyframeTrack | None = None
 
     def times(self) -> np.ndarray:
         """Frame times in seconds (frame 0 at t = 0)."""
@@ -183,6 +185,7 @@ def plan_performance(
     life: bool | LifeOptions = True,
     seed: int = 0,
     transitions: TransitionSettings | None = None,
+    speech: Sequence[tuple[float, float]] = (),
 ) -> PerformancePlan:
     """Plan a performance: targets, keyframes, blinks and bursts (no rendering yet).
 
@@ -207,7 +210,8 @@ def plan_performance(
             "check the event times or render the timeline in parts with n_frames."
         )
     t_end = (n_frames - 1) / fps
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(4)]
+    # Child streams depend only on their index, so adding one never moves the others.
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(5)]
     targets = _targets(timeline, mode, intensity, settings, life_opt, rngs)
     keys = plan_keyframes(timeline.events, targets, settings, mode=mode, fps=fps, t_end=t_end)
     blinks = blink_track(t_end, life_opt, rngs[2]) if life_opt is not None else None
@@ -217,7 +221,10 @@ def plan_performance(
     aligned = tuple(frame_aligned(b, fps) for b in sorted(bursts, key=lambda b: b.start))
     late = sum(e.start > t_end for e in timeline.events)
     warnings = (f"{late} event(s) start after the last frame and are not shown.",) if late else ()
-    return PerformancePlan(float(fps), int(n_frames), mode, keys, blinks, aligned, warnings)
+    talk = articulation_track(speech, t_end, ArticulationOptions(), rngs[4]) if speech else None
+    return PerformancePlan(
+        float(fps), int(n_frames), mode, keys, blinks, aligned, warnings, articulation=talk
+    )
 
 
 def render_plan(plan: PerformancePlan, times: np.ndarray | None = None) -> np.ndarray:
@@ -232,6 +239,10 @@ def render_plan(plan: PerformancePlan, times: np.ndarray | None = None) -> np.nd
         cols = [CHANNEL_INDEX[c] for c in BLINK_CHANNELS]
         blink = plan.blinks.evaluate(t)
         au[:, cols] = 1.0 - (1.0 - au[:, cols]) * (1.0 - blink)
+    if plan.articulation is not None:
+        cols = [CHANNEL_INDEX[c] for c in ARTICULATION_CHANNELS]
+        talk = plan.articulation.evaluate(t)
+        au[:, cols] = 1.0 - (1.0 - au[:, cols]) * (1.0 - talk)
     if plan.bursts:
         render_bursts(plan.bursts, t, out=au)
     return np.clip(au, 0.0, 1.0, out=au)
@@ -249,6 +260,7 @@ def synthesize_au(
     life: bool | LifeOptions = True,
     seed: int = 0,
     transitions: TransitionSettings | None = None,
+    speech: Sequence[tuple[float, float]] = (),
 ) -> AUCurves:
     """AU channel curves for a timeline, before any rig mapping (for metrics and previews).
 
@@ -267,6 +279,7 @@ def synthesize_au(
         life=life,
         seed=seed,
         transitions=transitions,
+        speech=speech,
     )
     return AUCurves(plan.fps, int(frame_start), render_plan(plan), plan.warnings)
 
@@ -346,6 +359,7 @@ def synthesize(
     profile: RigProfile | str | None = None,
     transitions: TransitionSettings | None = None,
     include_undriven: bool = False,
+    speech: Sequence[tuple[float, float]] = (),
 ) -> CurveSet:
     """Synthesise shape-key curves for a rig from an emotion timeline.
 
@@ -364,6 +378,8 @@ def synthesize(
         profile: A :class:`RigProfile`, a built-in profile name (``"arkit52"``,
             ``"metahuman"``, ``"facs"``), or None to detect it from the key names.
         transitions: State-machine timing; defaults if None.
+        speech: ``(start, end)`` seconds of spoken segments: the jaw and lips articulate there
+            (:mod:`.articulation`; rhythm only, not phoneme lip-sync).
         include_undriven: Also return all-zero channels for the rig's profile keys no AU
             drives (gaze, tongue...), e.g. to write complete ARKit CSVs.
 
@@ -386,6 +402,7 @@ def synthesize(
         life=life,
         seed=seed,
         transitions=transitions,
+        speech=speech,
     )
     au = render_plan(plan)
     channels = map_to_rig(au, match)
