@@ -392,9 +392,10 @@ def synthesize(
         RigError: If the rig has no shape keys or none the profile can drive.
     """
     match = resolve_rig(shape_key_names, profile)
-    plan = plan_performance(
+    au = synthesize_au(
         timeline,
         fps=fps,
+        frame_start=frame_start,
         n_frames=n_frames,
         mode=mode,
         intensity=intensity,
@@ -404,15 +405,13 @@ def synthesize(
         transitions=transitions,
         speech=speech,
     )
-    au = render_plan(plan)
-    channels = map_to_rig(au, match)
+    channels = map_to_rig(au.values, match)
     if include_undriven:
         for key in match.profile.keys:
             actual = match.key_map.get(key)
             if actual is not None and actual not in channels:
-                channels[actual] = np.zeros(plan.n_frames)
-    used = AUCurves(plan.fps, frame_start, au).used_channels()
-    warnings = (*plan.warnings, *coverage_warnings(match, used))
+                channels[actual] = np.zeros(len(au.values))
+    warnings = (*au.warnings, *coverage_warnings(match, au.used_channels()))
     return CurveSet(int(frame_start), float(fps), channels, tuple(warnings))
 
 
