@@ -166,7 +166,7 @@ def analyze_video(
         CancelledError: The job was cancelled.
     """
     from .adapters.faces import FaceAnalyzer
-    from .adapters.video import iter_frames, probe_video
+    from .adapters.video import DecodeStats, iter_frames, probe_video
     from .ml.emotion_runtime import EmotionModel
 
     info = probe_video(path)
@@ -174,12 +174,13 @@ def analyze_video(
     faces = face_analyzer or FaceAnalyzer()
     collector = _Collector(model)
     total = max(info.n_frames, 1)
-    for frame in iter_frames(info, sample_fps, should_cancel):
+    stats = DecodeStats()
+    for frame in iter_frames(info, sample_fps, should_cancel, stats):
         collector.add(frame, faces.analyze(frame.rgb))
         if progress is not None:
             progress(min(1.0, (frame.index + 1) / total))
     collector.flush()
-    n_decoded = collector.indices[-1] + 1 if collector.indices else 0
+    n_decoded = stats.n_decoded
     if n_decoded < 2 and info.n_frames < 2:
         raise InputError(
             f"{info.path.name} has a single frame; a performance needs a moving video "

@@ -47,6 +47,19 @@ class VideoInfo:
         return self.n_frames / self.fps
 
 
+@dataclass
+class DecodeStats:
+    """Filled in by :func:`iter_frames` while it decodes.
+
+    Attributes:
+        n_decoded: Frames read from the file so far, sampled or skipped. After the last
+            frame this is the file's real length, which may differ from ``VideoInfo.n_frames``
+            (the container's claim) for truncated files.
+    """
+
+    n_decoded: int = 0
+
+
 @dataclass(frozen=True)
 class VideoFrame:
     """One decoded frame: its index in the file, time in seconds and RGB pixels."""
@@ -107,8 +120,15 @@ def iter_frames(
     info: VideoInfo,
     sample_fps: float = 2.0,
     should_cancel: Callable[[], bool] | None = None,
+    stats: DecodeStats | None = None,
 ) -> Iterator[VideoFrame]:
     """Decode ``info.path`` and yield frames sampled at ``sample_fps`` (0: every frame).
+
+    Args:
+        info: From :func:`probe_video`.
+        sample_fps: Frames per second to yield; 0 (or more than the video has) yields all.
+        should_cancel: Polled before every sampled frame.
+        stats: Updated with the number of frames decoded, skipped ones included.
 
     Raises:
         InputError: A negative sampling rate.
@@ -132,6 +152,8 @@ def iter_frames(
                     yield VideoFrame(index, t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
                 next_t += step
             index += 1
+            if stats is not None:
+                stats.n_decoded = index
     finally:
         cap.release()
 

@@ -68,6 +68,27 @@ def test_sampling_at_2_fps_and_performance_entry_point(astronaut_video):
     assert perf.weights.dominant() == "happiness" and perf.to_json()["kind"] == "video"
 
 
+def test_sampled_video_keeps_its_full_length_without_a_truncation_warning(tmp_path):
+    # Regression: the decoded length was taken from the last *sampled* frame, so a complete
+    # 30-frame file sampled at 2 fps was reported as truncated after 16 frames.
+    path = write_video(tmp_path / "second.avi", moving_face_frames(30), fps=30.0)
+    result = video_pipeline.analyze_video(path, sample_fps=2.0)
+    assert result.frame_indices.tolist() == [0, 15]
+    assert result.performance.duration_s == pytest.approx(1.0)
+    assert not any("Decoding stopped" in w for w in result.performance.warnings)
+
+
+def test_file_cut_mid_stream_is_analysed_up_to_the_cut_with_a_warning(tmp_path):
+    data = write_video(tmp_path / "whole.avi", moving_face_frames(30), fps=30.0).read_bytes()
+    path = tmp_path / "cut.avi"
+    path.write_bytes(data[: len(data) * 6 // 10])
+    result = video_pipeline.analyze_video(path, sample_fps=0)
+    n = len(result.frame_indices)
+    assert 2 <= n < 29
+    assert result.performance.duration_s == pytest.approx(n / 30.0)
+    assert any(f"Decoding stopped after {n} of 30" in w for w in result.performance.warnings)
+
+
 def test_cancel_stops_with_cancelled_error(astronaut_video):
     with pytest.raises(CancelledError):
         video_pipeline.performance_from_video(astronaut_video, should_cancel=lambda: True)
