@@ -55,7 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("video", help="a video file → face emotions over time → curves")
     p.add_argument("path", type=Path)
     p.add_argument(
-        "--sample-fps", type=float, default=2.0, help="frames analysed per second (0: every frame)"
+        "--sample-fps",
+        type=float,
+        default=None,
+        help="frames analysed per second (0: every frame; default 2, or every frame with "
+        "--capture)",
+    )
+    p.add_argument(
+        "--capture",
+        action="store_true",
+        help="bake the face's own expression (landmark capture) instead of its emotion",
+    )
+    p.add_argument(
+        "--neutral-at",
+        type=float,
+        metavar="SECONDS",
+        help="time of a frame with a neutral face, the capture's reference (default: auto)",
     )
     _add_common(p)
     p = sub.add_parser("emotion", help="an emotion mixture, e.g. happiness=0.6,surprise=0.4")
@@ -103,7 +118,18 @@ def make_performance(args):
     if args.command == "video":
         from .video_pipeline import performance_from_video
 
-        return performance_from_video(args.path, sample_fps=args.sample_fps)
+        sample_fps = args.sample_fps
+        if sample_fps is None:
+            sample_fps = 0.0 if args.capture else 2.0
+        performance = performance_from_video(
+            args.path, sample_fps=sample_fps, neutral_at_s=args.neutral_at
+        )
+        if args.capture and performance.capture is None:
+            raise FacialAffectError(
+                f"No face landmarks in {args.path.name}, so there is no capture to bake; "
+                "drop --capture to bake its emotion."
+            )
+        return performance
     return pipeline.performance_from_weights(parse_weights(args.weights), args.duration)
 
 
@@ -117,6 +143,7 @@ def _options(args, fps: float) -> PerformanceOptions:
         micro=getattr(args, "micro", False),
         life=not getattr(args, "no_life", False),
         seed=getattr(args, "seed", 0),
+        drive="capture" if getattr(args, "capture", False) else "emotion",
     )
 
 

@@ -5,9 +5,13 @@ timeline of emotion events, the per-segment readings and warnings):
 
 * :func:`performance_from_weights` — a built-in or hand-given emotion mixture;
 * :func:`performance_from_text` — one line of dialogue (offline model, or an LLM if configured);
-* :func:`performance_from_audio` — a recorded line: speech-to-text, one event per utterance.
+* :func:`performance_from_audio` — a recorded line: speech-to-text, one event per utterance;
+* :func:`.video_pipeline.performance_from_video` — a video of a face (emotion track and, with
+  landmarks, a capture of the face's own expression).
 
-:func:`performance_curves` turns a performance into a :class:`CurveSet` for a rig's shape keys.
+:func:`performance_curves` turns a performance into a :class:`CurveSet` for a rig's shape keys:
+synthesised from the emotion timeline (``options.drive == "emotion"``) or, for a video with a
+landmark capture, the captured expression retargeted to the rig (``"capture"``).
 Speech and model imports happen inside the functions, so importing this module stays cheap.
 """
 
@@ -15,14 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from .core.capture import CaptureResult
 from .core.curveset import CurveSet
 from .core.emotions import EmotionWeights
 from .core.errors import InputError
+from .core.formats import capture_to_dict
 from .core.synthesis import single_event_timeline, synthesize
 from .core.timeline import EmotionEvent, Timeline, TransitionSettings
 from .pipeline_options import PerformanceOptions
@@ -68,6 +74,7 @@ class Performance:
         segments: Per-segment readings.
         warnings: Notes for the user (fallbacks, truncation, engine changes...).
         models: Which models produced the readings (for the UI and JSON).
+        capture: A video's landmark capture (ARKit weights per sampled frame), or None.
     """
 
     kind: str
@@ -77,6 +84,7 @@ class Performance:
     segments: tuple[Segment, ...]
     warnings: tuple[str, ...] = ()
     models: Mapping[str, str] = field(default_factory=dict)
+    capture: CaptureResult | None = field(default=None, compare=False)
 
     @property
     def speech_spans(self) -> tuple[tuple[float, float], ...]:
@@ -111,6 +119,7 @@ class Performance:
             ],
             "models": dict(self.models),
             "warnings": list(self.warnings),
+            **({"capture": capture_to_dict(self.capture)} if self.capture is not None else {}),
         }
 
 
@@ -281,6 +290,10 @@ def performance_curves(
         RigError: The rig has no shape keys the engine can drive.
     """
     n_frames = options.n_frames or max(1, math.ceil(performance.duration_s * options.fps))
+    if options.drive == "capture":
+        return captured_curves(performance, shape_key_names, options, n_frames)
+    if options.drive != "emotion":
+        raise InputError(f"Unknown drive {options.drive!r}; use 'emotion' or 'capture'.")
     return synthesize(
         performance.timeline,
         shape_key_names,
@@ -296,6 +309,38 @@ def performance_curves(
     )
 
 
+def captured_curves(
+    performance: Performance, shape_key_names, options: PerformanceOptions, n_frames: int
+) -> CurveSet:
+    """The performance's landmark capture on the rig's keys, ``n_frames`` long.
+
+    Samples are interpolated linearly onto frames and held after the last one; ``intensity``
+    scales every value. Keys the capture does not reach stay unkeyed.
+
+    Raises:
+        InputError: The performance has no capture (not a video, or no landmarks were found).
+        RigError: No rig key can take captured ARKit weights.
+    """
+    from .core.retarget import ArkitRetarget
+
+    capture = performance.capture
+    if capture is None:
+        raise InputError(
+            "This analysis has no landmark capture (only a video with a visible face has one); "
+            "bake its emotion instead, or analyse a video."
+        )
+    keys, values = ArkitRetarget(shape_key_names).apply(capture.names, capture.weights)
+    if not keys:
+        raise InputError("None of the captured expression keys exists on this rig.")
+    t = np.arange(n_frames) / options.fps
+    scale = float(np.clip(options.intensity, 0.0, 1.0))
+    channels = {
+        key: scale * np.interp(t, capture.times, values[:, i]) for i, key in enumerate(keys)
+    }
+    warnings = tuple(getattr(capture, "warnings", ()))
+    return CurveSet(options.frame_start, options.fps, channels, warnings)
+
+
 def emotion_curves(
     weights: EmotionWeights | Mapping[str, float],
     shape_key_names,
@@ -304,4 +349,4 @@ def emotion_curves(
     """Curves for a single emotion held over ``options.n_frames`` (the Bake Emotion button)."""
     n_frames = options.n_frames or round(3.0 * options.fps)
     performance = performance_from_weights(weights, n_frames / options.fps)
-    return performance_curves(performance, shape_key_names, options)
+    return performance_curves(performance, shape_key_names, replace(options, drive="emotion"))

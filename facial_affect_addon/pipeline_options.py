@@ -19,6 +19,8 @@ class PerformanceOptions:
         life: Add natural blinks and subtle asymmetry.
         seed: Seed for everything random, so results are reproducible.
         articulate: Move the jaw and lips while lines are spoken (rhythm, not lip-sync).
+        drive: ``"emotion"`` synthesises from the emotion timeline; ``"capture"`` replays a
+            video's landmark capture (the face's own expression) on the rig.
     """
 
     fps: float = 24.0
@@ -30,3 +32,4 @@ class PerformanceOptions:
     life: bool = True
     seed: int = 0
     articulate: bool = True
+    drive: str = "emotion"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -148,6 +148,7 @@ def analyze_video(
     emotion_model=None,
     face_analyzer=None,
     capture_options: CaptureOptions | None = None,
+    neutral_at_s: float | None = None,
 ) -> VideoAnalysis:
     """Analyse a video file's facial emotion and capture its expression curves.
 
@@ -159,6 +160,8 @@ def analyze_video(
         emotion_model: An :class:`~.ml.emotion_runtime.EmotionModel` (default model if None).
         face_analyzer: A :class:`~.adapters.faces.FaceAnalyzer` (default if None).
         capture_options: Neutral frame, smoothing and gain of the landmark capture.
+        neutral_at_s: Time (s) of a frame showing the actor's neutral face; the sampled frame
+            nearest to it becomes the capture's reference (default: picked automatically).
 
     Raises:
         InputError: Missing/unreadable/truncated/huge video, fewer than 2 frames, or no face.
@@ -215,6 +218,9 @@ def analyze_video(
         peaks[name] = PeakFrame(
             name, collector.indices[best], float(times[best]), float(raw[best, k])
         )
+    if neutral_at_s is not None:
+        nearest = int(np.argmin(np.abs(times - float(neutral_at_s))))
+        capture_options = replace(capture_options or CaptureOptions(), neutral_index=nearest)
     capture = _capture(collector, times, probs, capture_options, warnings)
     performance = Performance(
         "video",
@@ -224,6 +230,7 @@ def analyze_video(
         tuple(segments),
         tuple(warnings),
         {"face": faces.description, "emotion": model.description()},
+        capture,
     )
     indices = np.array(collector.indices)
     return VideoAnalysis(performance, indices, times, probs, found, peaks, capture)
@@ -236,7 +243,9 @@ def _capture(collector, times, probs, options, warnings) -> CaptureResult | None
     pts = np.array([m if m is not None else np.full((468, 3), np.nan) for m in marks])
     neutral_scores = probs[:, EMOTION_NAMES.index("neutral")]
     try:
-        return capture_weights(pts, times, options, neutral_scores)
+        result = capture_weights(pts, times, options, neutral_scores)
+        warnings.extend(getattr(result, "warnings", ()))
+        return result
     except InputError as exc:
         warnings.append(f"Landmark capture skipped: {exc}")
         return None
@@ -248,8 +257,11 @@ def performance_from_video(
     sample_fps: float = 2.0,
     should_cancel: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
+    neutral_at_s: float | None = None,
 ) -> Performance:
-    """A video's facial performance (see :func:`analyze_video` for peaks and capture curves).
+    """A video's facial performance, its landmark capture attached (``performance.capture``).
+
+    See :func:`analyze_video` for the arguments and for per-frame probabilities and peaks.
 
     Raises:
         InputError: Missing/unreadable/truncated/huge video, fewer than 2 frames, or no face.
@@ -257,5 +269,9 @@ def performance_from_video(
         CancelledError: The job was cancelled.
     """
     return analyze_video(
-        path, sample_fps=sample_fps, should_cancel=should_cancel, progress=progress
+        path,
+        sample_fps=sample_fps,
+        should_cancel=should_cancel,
+        progress=progress,
+        neutral_at_s=neutral_at_s,
     ).performance

@@ -34,6 +34,8 @@ class AnalysisRequest:
         llm: An ``LLMConfig`` or None (offline).
         stt_config: An ``OpenAIConfig`` for cloud speech, or None.
         notices: Warnings to attach to the result (e.g. online access disabled).
+        sample_fps: Video frames analysed per second (0: every frame).
+        neutral_at_s: Video: time of the neutral reference frame (None: automatic).
     """
 
     source: str
@@ -43,6 +45,8 @@ class AnalysisRequest:
     llm: Any = field(default=None, repr=False)
     stt_config: Any = field(default=None, repr=False)
     notices: tuple[str, ...] = ()
+    sample_fps: float = 2.0
+    neutral_at_s: float | None = None
 
 
 def run_analysis(request: AnalysisRequest, progress: Progress, should_cancel: Callable[[], bool]):
@@ -178,6 +182,8 @@ def _video(request: AnalysisRequest, progress: Progress, should_cancel):
     progress(0.02, "Reading the video…")
     return analyse(
         request.path,
+        sample_fps=request.sample_fps,
+        neutral_at_s=request.neutral_at_s,
         should_cancel=should_cancel,
         progress=lambda f: progress(0.02 + 0.96 * f, "Reading the video…"),
     )
@@ -200,7 +206,7 @@ def performance_from_json(text: str):  # -> Performance
     """
     from .. import pipeline
     from ..core.emotions import EmotionWeights
-    from ..core.formats import timeline_from_dict
+    from ..core.formats import capture_from_dict, timeline_from_dict
 
     try:
         doc = json.loads(text)
@@ -224,6 +230,7 @@ def performance_from_json(text: str):  # -> Performance
             segments,
             tuple(doc.get("warnings", ())),
             dict(doc.get("models", {})),
+            capture_from_dict(doc["capture"]) if doc.get("capture") else None,
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"The stored analysis is unreadable ({exc}); analyse again.") from None

@@ -58,6 +58,8 @@ def _request(context):
         stt_engine=services.stt_engine,
         llm=services.llm,
         stt_config=services.stt_config,
+        sample_fps=0.0 if settings.drive() == "capture" else settings.video_sample_fps,
+        neutral_at_s=None if settings.video_neutral_auto else settings.video_neutral_at,
         notices=services.notices,
     )
 

@@ -116,6 +116,17 @@ class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
         elif source in {"VIDEO", "WEBCAM"}:
             if source == "VIDEO":
                 layout.prop(settings, "video_path", text="")
+                layout.prop(settings, "video_drive", expand=True)
+                if settings.video_drive == "EMOTION":
+                    layout.prop(settings, "video_sample_fps")
+                else:
+                    row = layout.row(align=True)
+                    row.prop(settings, "video_neutral_auto")
+                    sub = row.row(align=True)
+                    sub.enabled = not settings.video_neutral_auto
+                    sub.prop(settings, "video_neutral_at", text="")
+            else:
+                layout.label(text="The webcam is read by Live Preview (below).", icon="INFO")
             if not video_available():
                 layout.label(text=f"{_source_name(source)}: not available yet.", icon="INFO")
         row = layout.row(align=True)
@@ -257,6 +268,9 @@ class FACEAFF_PT_preview(_AffectPanel, bpy.types.Panel):
         layout = self.layout
         settings = context.scene.faceaff
         layout.prop(settings, "live_source", expand=True)
+        if settings.live_source == "WEBCAM":
+            layout.prop(settings, "live_camera")
+            layout.prop(settings, "live_face_mode", expand=True)
         layout.prop(settings, "live_record")
         if settings.live_running:
             layout.label(text="Live preview running: Esc or right-click stops.", icon="REC")

@@ -27,11 +27,11 @@ INPUT_SOURCES = (
     ("TEXT", "Text", "A line of dialogue typed in the panel (or a Text datablock)", "TEXT", 0),
     ("AUDIO", "Audio file", "A recorded line: speech-to-text, one event per utterance", "SOUND", 1),
     ("MIC", "Microphone", "Speak live: used by the live preview", "REC", 2),
-    ("VIDEO", "Video file", "Facial expressions read from a video (video issue)", "FILE_MOVIE", 3),
+    ("VIDEO", "Video file", "A face's emotion, or its own expression (mirror)", "FILE_MOVIE", 3),
     (
         "WEBCAM",
         "Webcam",
-        "Facial expressions read live from a webcam (video issue)",
+        "A camera: used by the live preview",
         "CAMERA_DATA",
         4,
     ),
@@ -83,8 +83,44 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     audio_path: StringProperty(
         name="Audio", description="Recorded speech (wav, flac, ogg, mp3...)", subtype="FILE_PATH"
     )
-    video_path: StringProperty(
-        name="Video", description="A video of a face (video issue)", subtype="FILE_PATH"
+    video_path: StringProperty(name="Video", description="A video of a face", subtype="FILE_PATH")
+    video_drive: EnumProperty(
+        name="Use",
+        description="What the video gives the head",
+        items=[
+            (
+                "EMOTION",
+                "Emotion",
+                "Read the face's emotion over time; the engine performs it on the rig",
+            ),
+            (
+                "CAPTURE",
+                "Mirror",
+                "Copy the face's own expression (landmark capture), every frame",
+            ),
+        ],
+        default="EMOTION",
+    )
+    video_sample_fps: FloatProperty(
+        name="Sample rate",
+        description="Frames analysed per second for Emotion (paper 000: 2; 0: every frame). "
+        "Mirror always reads every frame",
+        default=2.0,
+        min=0.0,
+        max=120.0,
+    )
+    video_neutral_auto: BoolProperty(
+        name="Auto neutral",
+        description="Mirror: use the frame the emotion model finds most neutral as the "
+        "reference face (else the time below)",
+        default=True,
+    )
+    video_neutral_at: FloatProperty(
+        name="Neutral at",
+        description="Mirror: time of a frame where the actor's face is at rest",
+        default=0.0,
+        min=0.0,
+        unit="TIME_ABSOLUTE",
     )
     # --- analysis result ---------------------------------------------------------------
     analysis_json: StringProperty(
@@ -159,8 +195,32 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         items=[
             ("SCRIPT", "Script", "Play the Line / Script lines, analysed offline, in real time"),
             ("MIC", "Microphone", "Listen to the microphone: speech → emotion as you talk"),
+            ("WEBCAM", "Webcam", "Watch a camera: the face in it drives the head"),
         ],
         default="SCRIPT",
+    )
+    live_camera: StringProperty(
+        name="Camera",
+        description="Camera index (0 is the first camera), or a video file to play as if it "
+        "were a live camera",
+        default="0",
+    )
+    live_face_mode: EnumProperty(
+        name="Face",
+        items=[
+            (
+                "EMOTION",
+                "Emotion",
+                "The face's emotion (7 classes) drives the head's emotion engine",
+            ),
+            (
+                "MIRROR",
+                "Mirror",
+                "Landmark capture copies the face's expression key by key "
+                "(calibrated on the first second: start with a neutral face)",
+            ),
+        ],
+        default="EMOTION",
     )
     live_record: BoolProperty(
         name="Record take", description="Save the live session as a new take when it stops"
@@ -191,7 +251,13 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
             micro=self.micro,
             life=self.life,
             seed=self.seed,
+            drive=self.drive(),
         )
+
+    def drive(self) -> str:
+        """``"capture"`` when a video is mirrored, else ``"emotion"``."""
+        mirror = self.input_source == "VIDEO" and self.video_drive == "CAPTURE"
+        return "capture" if mirror else "emotion"
 
     def lines(self) -> list[str]:
         """The dialogue lines to analyse: the Script's non-empty lines, else the Line."""

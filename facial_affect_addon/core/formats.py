@@ -14,6 +14,10 @@
 Readers validate everything and raise :class:`~.errors.InputError` with the offending field;
 documents from a newer schema are refused with a message to update the add-on.
 
+A landmark capture (kind ``"capture"``) keeps its samples, ARKit key names and the neutral
+frame: ``{"times": [...], "names": [...], "weights": [[...], ...], "neutral_index": 0,
+"valid": [...], "head_rotation": [[pitch, yaw, roll], ...] or null, "warnings": [...]}``.
+
 **Live Link Face CSV.** Epic's iPhone app exports ``Timecode,BlendShapeCount,`` then the 52
 ARKit blendshapes in PascalCase (``EyeBlinkLeft``...; the order of :data:`.rig_tables.ARKIT_52`),
 then nine head/eye rotation columns; ``BlendShapeCount`` is 61. The timecode is
@@ -35,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .capture import CaptureResult
 from .curveset import CurveSet
 from .emotions import EmotionWeights
 from .errors import InputError
@@ -190,6 +195,53 @@ def curves_from_dict(data: Any) -> CurveSet:
     fps = _num(_field(data, "fps", "The curves document"), "fps")
     warnings = tuple(str(w) for w in data.get("warnings", []))
     return CurveSet(int(frame_start), fps, arrays, warnings).validated()
+
+
+def capture_to_dict(capture: CaptureResult) -> dict:
+    """The JSON form of a landmark capture (weights rounded to 1e-4)."""
+    rotation = capture.head_rotation
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "capture",
+        "times": np.round(capture.times, 4).tolist(),
+        "names": list(capture.names),
+        "weights": np.round(capture.weights, 4).tolist(),
+        "neutral_index": int(capture.neutral_index),
+        "neutral_time_s": round(float(capture.times[capture.neutral_index]), 4),
+        "valid": [bool(v) for v in capture.valid],
+        "head_rotation": None if rotation is None else np.round(rotation, 2).tolist(),
+        "warnings": list(getattr(capture, "warnings", ())),
+    }
+
+
+def capture_from_dict(data: Any) -> CaptureResult:
+    """Validate and build a landmark capture from its JSON form.
+
+    Raises:
+        InputError: On a wrong kind or version, missing fields or inconsistent shapes.
+    """
+    _check_header(data, "capture")
+    where = "The capture document"
+    try:
+        times = np.asarray(_field(data, "times", where), dtype=float)
+        names = tuple(str(n) for n in _field(data, "names", where))
+        weights = np.asarray(_field(data, "weights", where), dtype=float).reshape(
+            len(times), len(names)
+        )
+        valid = np.asarray(_field(data, "valid", where), dtype=bool).reshape(len(times))
+        rotation = data.get("head_rotation")
+        rotation = None if rotation is None else np.asarray(rotation, float).reshape(-1, 3)
+        neutral = int(_num(_field(data, "neutral_index", where), "neutral_index"))
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{where} is malformed ({exc}).") from None
+    if times.ndim != 1 or len(times) < 1 or not np.all(np.isfinite(weights)):
+        raise InputError(f"{where} needs at least one sample and finite weights.")
+    if not 0 <= neutral < len(times) or (rotation is not None and len(rotation) != len(times)):
+        raise InputError(f"{where} has an out-of-range neutral frame or rotation track.")
+    extra = {"warnings": tuple(str(w) for w in data.get("warnings", []))}
+    if "warnings" not in CaptureResult.__dataclass_fields__:
+        extra = {}
+    return CaptureResult(times, names, weights, neutral, valid, rotation, **extra)
 
 
 def _write_json(data: dict, path: str | os.PathLike) -> None:

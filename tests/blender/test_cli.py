@@ -119,3 +119,25 @@ def test_video_of_the_astronaut_is_happy_and_bakes_a_rising_smile(tmp_path, clea
     _, take = load_take(blend)
     smile = evaluate(fcurve_for(take, "mouthSmileLeft"), range(1, 13))
     assert smile[0] < 0.1 and smile.max() > 0.3
+
+
+def test_video_capture_bakes_the_captured_keys(tmp_path, clean_scene):
+    video = write_video(tmp_path / "astronaut.avi", moving_face_frames(12, blank=(5,)), fps=4.0)
+    out, blend = tmp_path / "c.json", tmp_path / "c.blend"
+    done = cli(
+        "video", str(video), "--capture", "--neutral-at", "1.0", "--json", str(out),
+        "--bake", str(blend), "--no-life",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    capture = json.loads(out.read_text())["capture"]
+    assert len(capture["times"]) == 12  # --capture reads every frame
+    assert capture["neutral_index"] == 4 and capture["valid"][5] is False
+    _, take = load_take(blend)
+    bag = take.layers[0].strips[0].channelbag(take.slots[0])
+    keyed = {fc.data_path.split('"')[1] for fc in bag.fcurves}
+    assert keyed == set(capture["names"])  # the capture, not the emotion engine, made the take
+    times, weights = np.array(capture["times"]), np.array(capture["weights"])
+    jaw = weights[:, capture["names"].index("jawOpen")]
+    frames = np.arange(1, 60)
+    expected = np.interp((frames - 1) / 24.0, times, jaw)
+    np.testing.assert_allclose(evaluate(fcurve_for(take, "jawOpen"), frames), expected, atol=1e-3)

@@ -135,6 +135,12 @@ def _setup(case: str) -> None:
         )
         bpy.ops.faceaff.bake()
         scene.faceaff.job_running, scene.faceaff.job_status = True, "Step 3 of 9"
+    elif case == "video_mirror":
+        make_face("Face", ("mouthSmileLeft", "jawOpen"))
+        settings = scene.faceaff
+        settings.input_source, settings.video_drive = "VIDEO", "CAPTURE"
+        settings.video_neutral_auto = False
+        settings.live_source, settings.live_face_mode = "WEBCAM", "MIRROR"
     elif case == "demo_head":
         path = REPO / "models" / "demo_head.blend"
         bpy.ops.wm.open_mainfile(filepath=str(path))
@@ -142,7 +148,14 @@ def _setup(case: str) -> None:
         bpy.context.scene.faceaff.input_source = "AUDIO"
 
 
-CASES = ["no_target", "no_shape_keys", "unknown_names", "arkit_analysed", "demo_head"]
+CASES = [
+    "no_target",
+    "no_shape_keys",
+    "unknown_names",
+    "arkit_analysed",
+    "video_mirror",
+    "demo_head",
+]
 
 
 def _child_main() -> None:
@@ -199,6 +212,11 @@ def test_draw_content_matches_the_target(drawn):
     assert "Happiness 70%" in texts["arkit_analysed"]
     assert "Step 3 of 9" in texts["arkit_analysed"]
     assert "accuracy" in texts["no_target"]  # the models are named with their measurement
+    mirror = set(drawn["video_mirror"]["props"])
+    assert {"video_drive", "video_neutral_auto", "video_neutral_at"} <= mirror
+    assert {"live_source", "live_camera", "live_face_mode"} <= mirror
+    assert "video_sample_fps" not in mirror  # Mirror reads every frame
+    assert "live_camera" not in set(drawn["arkit_analysed"]["props"])
     if "demo_head" in texts:
         assert "Rig profile: arkit52" in texts["demo_head"]
 

@@ -136,3 +136,49 @@ def test_huge_frames(tmp_path):
 def test_no_camera_gives_a_clear_error():
     with pytest.raises(InputError, match="No camera at index 97"):
         WebcamSource(97).open()
+
+
+def test_capture_travels_with_the_performance_and_through_json(analysis):
+    from facial_affect_addon.core.formats import capture_from_dict
+
+    result, _ = analysis
+    capture = result.performance.capture
+    assert capture is result.capture and capture is not None
+    doc = result.performance.to_json()["capture"]
+    assert doc["kind"] == "capture" and doc["names"] == list(capture.names)
+    back = capture_from_dict(doc)
+    assert back.names == capture.names and back.neutral_index == capture.neutral_index
+    np.testing.assert_allclose(back.weights, capture.weights, atol=1e-4)
+    np.testing.assert_allclose(back.head_rotation, capture.head_rotation, atol=0.01)
+    for broken in ({**doc, "weights": [[0.1]]}, {**doc, "neutral_index": 99}, {**doc, "kind": "x"}):
+        with pytest.raises(InputError):
+            capture_from_dict(broken)
+
+
+def test_capture_drive_replays_the_captured_keys_on_the_rig(analysis):
+    result, _ = analysis
+    perf, capture = result.performance, result.capture
+    options = PerformanceOptions(fps=24.0, drive="capture", intensity=0.5)
+    curves = pipeline.performance_curves(perf, ARKIT_52, options)
+    assert set(curves.channels) == set(capture.names)
+    assert curves.n_frames == int(np.ceil(perf.duration_s * 24.0))
+    t = np.arange(curves.n_frames) / 24.0
+    expected = 0.5 * np.interp(t, capture.times, capture.curve("jawOpen"))
+    np.testing.assert_allclose(curves.channels["jawOpen"], expected)
+    emotion = pipeline.performance_curves(perf, ARKIT_52, PerformanceOptions(fps=24.0))
+    assert set(emotion.channels) != set(curves.channels)  # the emotion path is a different one
+
+
+def test_capture_drive_needs_a_capture():
+    perf = pipeline.performance_from_weights({"happiness": 1.0}, 2.0)
+    with pytest.raises(InputError, match="no landmark capture"):
+        pipeline.performance_curves(perf, ARKIT_52, PerformanceOptions(drive="capture"))
+    with pytest.raises(InputError, match="Unknown drive"):
+        pipeline.performance_curves(perf, ARKIT_52, PerformanceOptions(drive="mirror"))
+    curves = pipeline.emotion_curves({"anger": 1.0}, ARKIT_52, PerformanceOptions(drive="capture"))
+    assert curves.channels["browDownLeft"].max() > 0.3  # a preset emotion ignores the drive
+
+
+def test_neutral_reference_can_be_chosen_by_time(astronaut_video):
+    result = video_pipeline.analyze_video(astronaut_video, sample_fps=0, neutral_at_s=1.3)
+    assert result.capture.neutral_index == 5  # frames every 0.25 s: 1.25 s is the nearest

@@ -1,0 +1,117 @@
+"""Captured ARKit weights → any rig's shape keys (numpy + scipy only).
+
+Landmark capture (:mod:`.capture`) produces ARKit-named weights. On an ARKit rig (any naming
+style: ``mouthSmileLeft``, ``MouthSmile_L``, ``face_mouthSmileLeft``...) each captured weight
+goes straight to its key. Captured keys the rig lacks go *through FACS*: the ARKit table says
+which Action Units drive each ARKit key (``A``: keys × AU channels), so the AU activations that
+best explain the captured weights are the bounded least-squares solution of ``A x ≈ w`` with
+``0 ≤ x ≤ 1``; the rig's own profile then turns ``x`` into its keys. Keys written directly are
+never overwritten by the AU route.
+
+The inversion is a design choice, not from the papers: paper 004 maps landmarks straight to one
+rig's blend shapes. Going through AUs lets the same capture drive MetaHuman-style or FACS rigs,
+at the cost of the AU tables' resolution (e.g. ARKit's separate upper/lower lid keys collapse
+into one AU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy.optimize import lsq_linear
+
+from .errors import InputError, RigError
+from .facs import AU_CHANNELS, CHANNEL_INDEX
+from .rigs import BUILTIN_PROFILES, RigMatch, detect_profile, match_profile
+
+
+class ArkitRetarget:
+    """Maps ARKit-named weights onto one rig's shape keys.
+
+    Example::
+
+        rt = ArkitRetarget(key_names)
+        keys, values = rt.apply(capture.names, capture.weights)   # values: (n, len(keys))
+
+    Args:
+        shape_key_names: The rig's key names.
+
+    Raises:
+        RigError: The rig has no key that either ARKit or a built-in profile recognises.
+    """
+
+    def __init__(self, shape_key_names: Iterable[str]) -> None:
+        names = [str(n) for n in shape_key_names]
+        self.arkit = BUILTIN_PROFILES["arkit52"]
+        self.direct = match_profile(self.arkit, names).key_map  # ARKit key -> rig key
+        self.rig: RigMatch | None
+        try:
+            self.rig = detect_profile(names)
+        except RigError:
+            self.rig = None
+        if not self.direct and self.rig is None:
+            raise RigError(
+                "None of the rig's shape keys can take captured ARKit weights: name them like "
+                "ARKit ('mouthSmileLeft') or use a rig the built-in profiles recognise."
+            )
+
+    def plan(self, names: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Which captured names go straight to a key, and which rig keys the AU route fills."""
+        direct = tuple(n for n in names if n in self.direct)
+        if self.rig is None or len(direct) == len(names):
+            return direct, ()
+        taken = {self.direct[n] for n in direct}
+        via_au = tuple(k for k in self.rig.driven_keys if k not in taken)
+        return direct, via_au
+
+    def apply(
+        self, names: Sequence[str], weights: np.ndarray
+    ) -> tuple[tuple[str, ...], np.ndarray]:
+        """Retarget weights.
+
+        Args:
+            names: ARKit names, one per column of ``weights``.
+            weights: (k,) one frame or (n, k) frames, values in [0, 1].
+
+        Returns:
+            (rig key names, values with one column per key, same leading shape as ``weights``).
+
+        Raises:
+            InputError: ``names`` and ``weights`` disagree, or a name is not an ARKit key.
+        """
+        w = np.asarray(weights, dtype=float)
+        single = w.ndim == 1
+        w2 = np.atleast_2d(w)
+        if w2.ndim != 2 or w2.shape[1] != len(names):
+            raise InputError(f"{len(names)} names but weights of shape {w.shape}.")
+        unknown = [n for n in names if n not in self.arkit.keys]
+        if unknown:
+            raise InputError(f"Not ARKit key names: {', '.join(unknown[:5])}.")
+        direct, via_au = self.plan(names)
+        columns = {n: i for i, n in enumerate(names)}
+        keys = [self.direct[n] for n in direct]
+        parts = [w2[:, [columns[n] for n in direct]]]
+        if via_au:
+            au = self._solve_aus(names, w2)
+            order = {k: i for i, k in enumerate(self.rig.driven_keys)}
+            rows = self.rig.matrix()[[order[k] for k in via_au]]
+            parts.append(np.clip(au @ rows.T, 0.0, 1.0))
+            keys.extend(via_au)
+        values = np.concatenate(parts, axis=1) if parts else np.zeros((len(w2), 0))
+        return tuple(keys), values[0] if single else values
+
+    def _solve_aus(self, names: Sequence[str], w: np.ndarray) -> np.ndarray:
+        """(n, channels) AU activations in [0, 1] that best reproduce the captured weights."""
+        a = np.zeros((len(names), len(AU_CHANNELS)))
+        for i, name in enumerate(names):
+            target = next(t for t in self.arkit.targets if t.key == name)
+            for channel, weight in target.drivers:
+                a[i, CHANNEL_INDEX[channel]] += weight
+        used = np.flatnonzero(a.any(axis=0))
+        out = np.zeros((len(w), len(AU_CHANNELS)))
+        for row in range(len(w)):
+            if np.any(w[row] > 1e-4):
+                fit = lsq_linear(a[:, used], w[row], bounds=(0.0, 1.0))
+                out[row, used] = fit.x
+        return out

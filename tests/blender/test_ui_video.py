@@ -1,0 +1,87 @@
+"""Video input in the panel, in real Blender: emotion or mirror (landmark capture), then Bake."""
+
+from __future__ import annotations
+
+import json
+
+import bpy
+import numpy as np
+import pytest
+
+from facial_affect_addon import pipeline
+from facial_affect_addon.blender import bake
+from facial_affect_addon.blender.operators_analysis import store_performance
+from facial_affect_addon.core.formats import capture_from_dict
+from facial_affect_addon.paths import model_path
+from tests.unit.video_fixtures import moving_face_frames, write_video
+
+from . import ui_fixtures as ui
+from .helpers import evaluate, fcurve_for, scene_fingerprint
+from .ui_fixtures import *  # noqa: F403 - fixtures
+
+pytestmark = pytest.mark.skipif(
+    not model_path("face_detection_short_range.tflite").is_file(),
+    reason="face models missing: run `make setup` (tools/fetch_face_models.py)",
+)
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "astronaut.avi"
+    return write_video(path, moving_face_frames(8), fps=4.0)
+
+
+def _analyze(settings, video, drive):
+    settings.input_source = "VIDEO"
+    settings.video_path = str(video)
+    settings.video_drive = drive
+    settings.video_sample_fps = 2.0
+    assert bpy.ops.faceaff.analyze() == {"FINISHED"}
+    ui.drain_until_idle(timeout_s=120)
+    assert not settings.job_error, settings.job_status
+    return json.loads(settings.analysis_json)
+
+
+def test_video_emotion_analysis_bakes_a_smile(face, video):
+    settings = bpy.context.scene.faceaff
+    doc = _analyze(settings, video, "EMOTION")
+    assert doc["kind"] == "video" and doc["dominant"] == "happiness"
+    assert len(doc["capture"]["times"]) == 4  # Emotion reads 2 frames per second
+    assert "not measured by this project" in settings.analysis_models
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    take = bake.list_takes(face)[0]
+    smile = evaluate(fcurve_for(take, "mouthSmileLeft"), range(1, 49))
+    assert smile[0] < 0.05 and smile.max() > 0.3
+
+
+def test_video_mirror_bakes_the_captured_expression(face, video):
+    settings = bpy.context.scene.faceaff
+    doc = _analyze(settings, video, "CAPTURE")
+    capture = capture_from_dict(doc["capture"])
+    assert len(capture.times) == 8  # Mirror reads every frame
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    take = bake.list_takes(face)[0]
+    frames = np.arange(1, 48)
+    for key in ("mouthSmileLeft", "jawOpen", "browInnerUp", "cheekSquintLeft"):
+        expected = np.interp((frames - 1) / 24.0, capture.times, capture.curve(key))
+        np.testing.assert_allclose(evaluate(fcurve_for(take, key), frames), expected, atol=1e-3)
+
+
+def test_mirror_of_an_analysis_without_capture_is_refused(face):
+    settings = bpy.context.scene.faceaff
+    store_performance(settings, pipeline.performance_from_weights({"happiness": 1.0}, 2.0))
+    settings.input_source, settings.video_drive = "VIDEO", "CAPTURE"
+    before = scene_fingerprint()
+    with pytest.raises(RuntimeError, match="no landmark capture"):
+        bpy.ops.faceaff.bake()
+    assert scene_fingerprint() == before and bake.list_takes(face) == []
+
+
+def test_missing_video_fails_in_the_job_and_changes_nothing(face):
+    settings = bpy.context.scene.faceaff
+    settings.input_source, settings.video_path = "VIDEO", "/nonexistent/clip.mp4"
+    before = scene_fingerprint()
+    assert bpy.ops.faceaff.analyze() == {"FINISHED"}
+    ui.drain_until_idle()
+    assert settings.job_error and "not found" in settings.job_status
+    assert scene_fingerprint() == before and not settings.analysis_json
