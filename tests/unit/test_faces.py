@@ -90,3 +90,31 @@ def test_grayscale_crop_matches_fer_preprocessing():
     assert batch.shape == (1, 1, 64, 64) and batch.dtype == np.float32
     assert -1.0 <= batch.min() < 0 < batch.max() <= 1.0
     assert cv2 is not None
+
+
+def _still_face_drift(refine: int) -> tuple[float, float]:
+    """(mean RMS point drift, worst mouth-corner drift) in IOD of a still face that moves."""
+    from facial_affect_addon.core.capture import to_face_coords
+    from facial_affect_addon.ml.face_models import BlazeFaceDetector, FaceLandmarker
+
+    from .video_fixtures import moving_face_frames
+
+    detector, marker = BlazeFaceDetector(), FaceLandmarker()
+    points = []
+    for frame in moving_face_frames(12):
+        face = max(detector.detect(frame), key=lambda f: f.w * f.h)
+        points.append(marker.landmarks(frame, face, refine=refine).points.astype(float))
+    ref = to_face_coords(points[0], points[0])
+    drift = [to_face_coords(p, points[0]) - ref for p in points[1:]]
+    rms = float(np.mean([np.sqrt((d**2).mean()) for d in drift]))
+    corner = float(max(np.abs(d[[61, 291]]).max() for d in drift))
+    return rms, corner
+
+
+def test_refined_crops_keep_a_still_face_still():
+    # The same face moved and scaled must not look like a changing expression (issue 6:
+    # capture jitter). The refinement passes re-crop around the mesh like MediaPipe tracking.
+    rms, corner = _still_face_drift(refine=2)
+    rms_raw, corner_raw = _still_face_drift(refine=0)
+    assert rms < 0.008 and corner < 0.03
+    assert rms < 0.6 * rms_raw  # the refinement is what makes the difference
