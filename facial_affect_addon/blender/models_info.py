@@ -62,4 +62,25 @@ def model_notes(prefs, online: bool) -> list[tuple[str, str]]:
         notes.append(("Speech: PocketSphinx en-US (offline)", SPHINX_NOTE))
     else:
         notes.append(("Speech: Whisper tiny.en via faster-whisper (offline)", WHISPER_NOTE))
+    notes.append(face_model_note())
     return notes
+
+
+def face_model_note() -> tuple[str, str]:
+    """(name, accuracy note) of the face emotion model the next video analysis will load."""
+    from ..ml.emotion_runtime import default_model_path
+
+    meta = default_model_path().with_suffix(".json")
+    try:
+        stamp = meta.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _face_note(str(meta), stamp)
+
+
+@lru_cache(maxsize=4)
+def _face_note(_meta_path: str, _stamp: int) -> tuple[str, str]:
+    from ..ml.emotion_runtime import default_model_description
+
+    name, _, note = default_model_description().partition("; ")
+    return f"Face: {name}", note or NOT_MEASURED

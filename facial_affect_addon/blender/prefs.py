@@ -26,6 +26,10 @@ NETWORK_STATEMENT = (
 )
 
 
+def _models_dir_changed(prefs, _context) -> None:
+    apply_models_dir(prefs)
+
+
 class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
     """Preferences of the Facial Affect add-on."""
 
@@ -73,6 +77,7 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
         "the add-on)",
         subtype="DIR_PATH",
         default="",
+        update=_models_dir_changed,
     )
 
     def draw(self, context):
@@ -168,5 +173,25 @@ def service_settings(context=None) -> ServiceSettings:
     return ServiceSettings(llm, engine, stt_config, tuple(notices))
 
 
+def apply_models_dir(prefs) -> None:
+    """Make the model loaders search the preference's folder first (empty: shipped only)."""
+    from ..paths import set_user_models_dir
+
+    folder = bpy.path.abspath(prefs.models_dir) if prefs is not None and prefs.models_dir else ""
+    set_user_models_dir(folder or None)
+
+
 classes = (FACEAFF_AP_preferences,)
-register, unregister = bpy.utils.register_classes_factory(classes)
+_register, _unregister = bpy.utils.register_classes_factory(classes)
+
+
+def register() -> None:
+    """Register the preferences and apply the saved models folder."""
+    _register()
+    apply_models_dir(get_preferences())
+
+
+def unregister() -> None:
+    """Forget the models folder and unregister."""
+    apply_models_dir(None)
+    _unregister()

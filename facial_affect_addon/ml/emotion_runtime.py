@@ -72,6 +72,28 @@ def default_model_path() -> Path:
     return trained if trained.is_file() else model_path(DEFAULT_MODEL)
 
 
+def describe_meta(meta: dict, fallback_name: str) -> str:
+    """A model's name and where its accuracy comes from, from its .json metadata."""
+    name = str(meta.get("name", fallback_name))
+    acc = meta.get("accuracy") or {}
+    if not acc:
+        return f"{name} (accuracy unknown)"
+    return (
+        f"{name}; accuracy {acc.get('value', 0) * 100:.1f}% on {acc.get('dataset')} "
+        f"({acc.get('measured_by', 'source unknown')})"
+    )
+
+
+def default_model_description() -> str:
+    """:func:`describe_meta` of the default model, read from its .json only (cheap, for UIs)."""
+    path = default_model_path()
+    try:
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"{path.name} missing: run `make setup` (tools/fetch_face_models.py)"
+    return describe_meta(meta, path.stem)
+
+
 def square_crop(rgb: np.ndarray, box: Sequence[float], pad_fraction: float, size) -> np.ndarray:
     """A square crop centred on ``box`` (x, y, w, h) grown by ``pad_fraction``, resized.
 
@@ -154,13 +176,7 @@ class EmotionModel:
 
     def description(self) -> str:
         """Which model is active and what its accuracy was measured on, for UI/CLI/README."""
-        acc = self.meta.get("accuracy") or {}
-        if not acc:
-            return f"{self.name} (accuracy unknown)"
-        return (
-            f"{self.name}; accuracy {acc.get('value', 0) * 100:.1f}% on {acc.get('dataset')} "
-            f"({acc.get('measured_by', 'source unknown')})"
-        )
+        return describe_meta(self.meta, self.path.stem)
 
     def preprocess(self, rgb: np.ndarray, boxes: Sequence[Sequence[float]]) -> np.ndarray:
         """Crop and normalise each face box into one NCHW float32 batch."""

@@ -85,3 +85,33 @@ def test_missing_video_fails_in_the_job_and_changes_nothing(face):
     ui.drain_until_idle()
     assert settings.job_error and "not found" in settings.job_status
     assert scene_fingerprint() == before and not settings.analysis_json
+
+
+def test_models_folder_preference_swaps_in_a_retrained_emotion_model(addon_prefs, tmp_path):
+    import shutil
+
+    from facial_affect_addon.blender.models_info import face_model_note
+    from facial_affect_addon.ml.emotion_runtime import (
+        DEFAULT_MODEL,
+        TRAINED_MODEL,
+        EmotionModel,
+        default_model_path,
+    )
+
+    shipped = model_path(DEFAULT_MODEL)
+    trained = tmp_path / TRAINED_MODEL
+    shutil.copy(shipped, trained)  # any valid ONNX classifier with its .json will do
+    meta = json.loads(shipped.with_suffix(".json").read_text())
+    meta["name"] = "My ResNet18"
+    meta["accuracy"] = {"value": 0.61, "dataset": "my val split", "measured_by": "me"}
+    trained.with_suffix(".json").write_text(json.dumps(meta))
+    try:
+        addon_prefs.models_dir = str(tmp_path)
+        assert default_model_path() == trained
+        assert EmotionModel().description().startswith("My ResNet18; accuracy 61.0%")
+        assert face_model_note() == ("Face: My ResNet18", "accuracy 61.0% on my val split (me)")
+        assert model_path("face_landmark.tflite") == shipped.parent / "face_landmark.tflite"
+    finally:
+        addon_prefs.models_dir = ""
+    assert default_model_path() == shipped
+    assert "not measured by this project" in face_model_note()[1]
