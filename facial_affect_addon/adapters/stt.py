@@ -44,6 +44,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..compute import ctranslate2_device
 from ..core.errors import CancelledError, InputError, ModelError, ServiceError
 from ._vad import SpeechSegment, VadParams, segment_speech
 from .audio import SAMPLE_RATE, AudioClip, load_audio, resample
@@ -165,7 +166,7 @@ _load_lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load_whisper(model_dir: str, compute_type: str, threads: int):  # -> WhisperModel
+def _load_whisper(model_dir: str, compute_type: str, threads: int, device: str = "cpu"):
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
@@ -175,7 +176,7 @@ def _load_whisper(model_dir: str, compute_type: str, threads: int):  # -> Whispe
     try:
         return WhisperModel(
             model_dir,
-            device="cpu",
+            device=device,
             compute_type=compute_type,
             cpu_threads=threads,
             num_workers=1,
@@ -209,7 +210,9 @@ class WhisperTranscriber:
         self.model_dir = Path(model_dir) if model_dir is not None else whisper_model_dir()
         self.beam_size = beam_size
         with _load_lock:
-            self._model = _load_whisper(str(self.model_dir), compute_type, threads)
+            self._model = _load_whisper(
+                str(self.model_dir), compute_type, threads, ctranslate2_device()
+            )
 
     def recognize(self, samples: np.ndarray) -> Recognition:
         """Recognise one utterance (see :class:`Transcriber`)."""

@@ -30,6 +30,12 @@ def _models_dir_changed(prefs, _context) -> None:
     apply_models_dir(prefs)
 
 
+def _compute_device_changed(prefs, _context) -> None:
+    from ..compute import set_compute_device
+
+    set_compute_device(prefs.compute_device)
+
+
 class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
     """Preferences of the Facial Affect add-on."""
 
@@ -70,6 +76,7 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
             ("AUTO", "Auto", "Use a GPU when the model runtime finds one, else the CPU"),
         ],
         default="CPU",
+        update=_compute_device_changed,
     )
     models_dir: StringProperty(
         name="Models folder",
@@ -174,11 +181,16 @@ def service_settings(context=None) -> ServiceSettings:
 
 
 def apply_models_dir(prefs) -> None:
-    """Make the model loaders search the preference's folder first (empty: shipped only)."""
+    """Apply the model preferences: models folder searched first, compute device.
+
+    ``prefs`` None restores the defaults (shipped models only, CPU).
+    """
+    from ..compute import set_compute_device
     from ..paths import set_user_models_dir
 
     folder = bpy.path.abspath(prefs.models_dir) if prefs is not None and prefs.models_dir else ""
     set_user_models_dir(folder or None)
+    set_compute_device(prefs.compute_device if prefs is not None else "CPU")
 
 
 classes = (FACEAFF_AP_preferences,)

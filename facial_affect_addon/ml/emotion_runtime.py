@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compute import onnx_providers
 from ..core.emotions import EMOTION_NAMES, canonical_emotion_name
 from ..core.errors import InputError, ModelError
 from ..paths import model_path
@@ -155,7 +156,9 @@ class EmotionModel:
                 opts.intra_op_num_threads = 1
                 try:
                     self._session = ort.InferenceSession(
-                        str(self.path), opts, providers=["CPUExecutionProvider"]
+                        str(self.path),
+                        opts,
+                        providers=onnx_providers(ort.get_available_providers()),
                     )
                 except Exception as exc:  # onnxruntime raises its own untyped errors
                     raise ModelError(f"onnxruntime cannot load {self.path.name}: {exc}") from None

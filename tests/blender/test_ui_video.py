@@ -115,3 +115,18 @@ def test_models_folder_preference_swaps_in_a_retrained_emotion_model(addon_prefs
         addon_prefs.models_dir = ""
     assert default_model_path() == shipped
     assert "not measured by this project" in face_model_note()[1]
+
+
+def test_compute_device_preference_reaches_the_runtimes(addon_prefs):
+    from facial_affect_addon import compute
+    from facial_affect_addon.ml.emotion_runtime import EmotionModel
+
+    try:
+        addon_prefs.compute_device = "AUTO"
+        assert compute.compute_device() == "AUTO" and compute.ctranslate2_device() == "auto"
+        model = EmotionModel()  # this machine has no GPU provider: the CPU still works
+        if model.backend == "onnxruntime":
+            assert model._session.get_providers()[-1] == "CPUExecutionProvider"
+    finally:
+        addon_prefs.compute_device = "CPU"
+    assert compute.compute_device() == "CPU"
