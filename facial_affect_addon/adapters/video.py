@@ -3,13 +3,15 @@
 :func:`iter_frames` decodes frame by frame (``grab`` for skipped frames, ``retrieve`` only for
 the sampled ones), so memory does not grow with the length of the video. :func:`probe_video`
 checks a file up front and turns every way it can be unusable into an :class:`InputError`.
-:class:`WebcamSource` yields live frames for the preview.
+:class:`WebcamSource` yields live frames for the preview; :class:`VideoFileSource` plays a file
+through the same interface, paced to real time, so a recorded clip can stand in for a camera.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,3 +229,59 @@ class WebcamSource:
                 return
             yield VideoFrame(count, time.monotonic() - start, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
             count += 1
+
+
+class VideoFileSource:
+    """A video file played once as if it were a live camera: same interface as WebcamSource.
+
+    Frames come at the pace they were recorded (frame ``i`` no earlier than ``i / fps`` seconds
+    after the first), so a preview fed by it behaves as with a camera; ``realtime=False`` yields
+    them as fast as they decode. Use as a context manager, or ``open()`` early to check the file
+    (every way it can be unusable is an :class:`InputError`) and ``close()`` when done.
+    """
+
+    def __init__(self, path: str | os.PathLike, realtime: bool = True):
+        self.path = Path(path)
+        self.realtime = realtime
+        self.info: VideoInfo | None = None
+        self._frames: Iterator[VideoFrame] | None = None
+
+    def open(self) -> VideoFileSource:
+        """Check the file.
+
+        Raises:
+            InputError: Missing, unreadable or oversized video (see :func:`probe_video`).
+        """
+        self.info = probe_video(self.path)
+        return self
+
+    def close(self) -> None:
+        """Release the decoder (call it from the thread that iterates :meth:`frames`)."""
+        if self._frames is not None:
+            self._frames.close()
+            self._frames = None
+
+    def __enter__(self) -> VideoFileSource:
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def frames(self, max_frames: int | None = None) -> Iterator[VideoFrame]:
+        """Yield every frame once, paced to real time unless ``realtime`` is False.
+
+        Raises:
+            InputError: The file is unusable (when :meth:`open` was not called first).
+        """
+        if self.info is None:
+            self.open()
+        self._frames = iter_frames(self.info, sample_fps=0)
+        start = time.monotonic()
+        for count, frame in enumerate(self._frames):
+            if max_frames is not None and count >= max_frames:
+                return
+            if self.realtime:
+                delay = start + frame.time_s - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield frame

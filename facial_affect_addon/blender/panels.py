@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import bpy
 
-from . import bake
+from . import bake, preview
 from .props import INPUT_SOURCES, scene_fps, target_object
 
 
@@ -274,6 +274,9 @@ class FACEAFF_PT_preview(_AffectPanel, bpy.types.Panel):
         layout.prop(settings, "live_record")
         if settings.live_running:
             layout.label(text="Live preview running: Esc or right-click stops.", icon="REC")
+            running = preview.active_preview()
+            if running is not None and running.session.text:
+                wrap(layout, running.session.text, context)
         else:
             layout.operator("faceaff.live_preview", icon="PLAY")
         row = layout.row(align=True)

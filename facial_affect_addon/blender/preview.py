@@ -1,12 +1,22 @@
-"""Live preview: the face reacts in the viewport, tick by tick, to a script or the microphone.
+"""Live preview: the face reacts in the viewport, tick by tick, to a script, the microphone or
+a webcam.
 
-A *feeder* thread turns input into emotion events without touching bpy: the script feeder
-analyses each line offline (a line may start with ``[emotion]`` to direct it explicitly) and
-stamps it with the time it starts; the microphone feeder cuts speech with the streaming VAD,
-transcribes each utterance and analyses it. Events wait on a queue; every TIMER tick of the
-modal operator drains it (:meth:`LiveSession.drain`), steps the state machine
-(:class:`~..core.live.LivePreview`) and writes the shape-key values. Esc or right-click stops
-and restores every value the preview touched; "Record take" bakes what was shown as a new take.
+A *feeder* thread turns input into messages without touching bpy: the script feeder analyses
+each line offline (a line may start with ``[emotion]`` to direct it explicitly) and stamps it
+with the time it starts; the microphone feeder cuts speech with the streaming VAD, transcribes
+each utterance and analyses it; the webcam feeder (:mod:`.live_webcam`) watches a camera, or a
+video file played in real time as if it were one, at up to 15 frames a second. In *Emotion*
+mode the face's smoothed emotion probabilities become events; in *Mirror* mode landmark capture
+(calibrated on the first second, so the user starts with a neutral face) is retargeted onto
+the rig and its newest values replace the state machine's for the keys it drives (blinks come
+from the capture too). A missing camera, file or face model is reported when the preview starts
+and changes nothing; a face leaving the view holds the last expression and warns once.
+
+Messages wait on a queue; every TIMER tick of the modal operator drains it
+(:meth:`LiveSession.drain`), steps the state machine (:class:`~..core.live.LivePreview`) and
+writes the shape-key values. Esc or right-click stops the feeder (threads end, the camera is
+released) and restores every value the preview touched; "Record take" bakes what was shown as
+a new take, whatever the source.
 
 Timers never fire in background Blender, so tests call :meth:`FACEAFF_OT_live_preview.modal`
 with stand-in events (``.type``/``.value``) and :meth:`LiveSession.drain` directly.
@@ -162,9 +172,18 @@ class LiveSession:
         self.text = ""
         self.record = record
         self.samples: list[tuple[float, dict[str, float]]] = []
+        self.captured: dict[str, float] = {}  # newest captured key values (webcam Mirror)
 
     def drain(self) -> int:
-        """Move the feeder's queued events into the schedule (main thread). Returns how many."""
+        """Move the feeder's queued messages into the session (main thread).
+
+        Messages are ``("event", LiveEvent)``, ``("values", {key: value})`` (the newest
+        wins), ``("status", text)``, ``("error", text)`` and ``("done", end time or None for
+        now)``.
+
+        Returns:
+            How many events were scheduled.
+        """
         n = 0
         while True:
             try:
@@ -176,26 +195,36 @@ class LiveSession:
                 self.pending.append(payload if payload.start_s is not None else _at(payload, start))
                 self.pending.sort(key=lambda e: e.start_s)
                 n += 1
+            elif kind == "values":
+                self.captured = dict(payload)
+            elif kind == "status":
+                self.text = payload
             elif kind == "error":
                 self.error = payload
             elif kind == "done":
-                self.end_s = float(payload) + 1.5  # time for the face to relax
+                end = self.clock if payload is None else float(payload)
+                self.end_s = end + 1.5  # time for the face to relax
 
     def advance(self, dt: float) -> dict[str, float]:
-        """Start due events, step the state machine by ``dt``; returns the key values."""
+        """Start due events, step the state machine by ``dt``; returns the key values.
+
+        Captured values (webcam Mirror) replace the state machine's for the keys they drive.
+        """
         self.clock += dt
         while self.pending and self.pending[0].start_s <= self.clock:
             event = self.pending.pop(0)
             self.live.set_emotion(event.weights, event.intensity, duration=event.duration_s)
             self.text = event.text
         values = self.live.tick(dt)
+        if self.captured:
+            values = {**values, **self.captured}
         if self.record:
             self.samples.append((self.clock, values))
         return values
 
     @property
     def finished(self) -> bool:
-        """True when a script has played out (a microphone session runs until stopped)."""
+        """True when a script or video file has played out (mic and camera run until stopped)."""
         return self.end_s is not None and not self.pending and self.clock >= self.end_s
 
     def recorded_curves(self, fps: float, frame_start: int):  # -> CurveSet | None
@@ -209,11 +238,32 @@ class LiveSession:
         times = np.array([0.0] + [t for t, _ in self.samples])
         n = int(np.floor(times[-1] * fps)) + 1
         grid = np.arange(n) / fps
+        # Captured keys may join after calibration: before, the face showed their own values.
+        names = dict.fromkeys(name for _, v in self.samples for name in v)
         channels = {}
-        for name in self.samples[0][1]:
-            values = np.array([0.0] + [v[name] for _, v in self.samples])
+        for name in names:
+            held = self.originals.get(name, 0.0)
+            values = np.array([0.0] + [v.get(name, held) for _, v in self.samples])
             channels[name] = np.interp(grid, times, values)
         return CurveSet(frame_start, fps, channels)
+
+
+def _make_feeder(context, key_names):
+    """The feeder for the scene's live source (not started)."""
+    from .prefs import service_settings
+
+    settings = context.scene.faceaff
+    if settings.live_source == "WEBCAM":
+        from .live_webcam import WebcamFeeder
+
+        camera = settings.live_camera.strip()
+        if camera and not camera.isdigit():
+            camera = bpy.path.abspath(camera)  # "//clip.mp4" is relative to the .blend
+        return WebcamFeeder(camera, settings.live_face_mode, key_names)
+    services = service_settings(context)
+    if settings.live_source == "MIC":
+        return MicFeeder(services.stt_engine, services.llm)
+    return ScriptFeeder(settings.lines(), services.llm)
 
 
 def _at(event: LiveEvent, start: float) -> LiveEvent:
@@ -244,26 +294,27 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
 
     def execute(self, context):
         from ..core.live import LivePreview
-        from .prefs import service_settings
 
         settings = context.scene.faceaff
         obj = target_object(context)
+        mirror = settings.live_source == "WEBCAM" and settings.live_face_mode == "MIRROR"
         try:
-            live = LivePreview(bake.shape_key_names(obj), life=settings.life, seed=settings.seed)
-            services = service_settings(context)
-            if settings.live_source == "MIC":
-                feeder = MicFeeder(services.stt_engine, services.llm)
-            else:
-                feeder = ScriptFeeder(settings.lines(), services.llm)
+            names = bake.shape_key_names(obj)
+            # In Mirror mode the captured eyes blink; blinks of our own would fight them.
+            life = False if mirror else settings.life
+            live = LivePreview(names, life=life, seed=settings.seed)
+            feeder = _make_feeder(context, names)
             feeder.start()
         except FacialAffectError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         blocks = obj.data.shape_keys.key_blocks
-        originals = {name: blocks[name].value for name in live.match.driven_keys}
+        touched = dict.fromkeys([*live.match.driven_keys, *getattr(feeder, "keys", ())])
+        originals = {name: blocks[name].value for name in touched if name in blocks}
         self._object_name = obj.name
         self._scene_name = context.scene.name
         self._session = LiveSession(live, feeder, originals, record=settings.live_record)
+        self._shown = ""
         self._last = time.monotonic()
         wm = context.window_manager
         self._timer = wm.event_timer_add(TICK_S, window=context.window) if context.window else None
@@ -293,6 +344,9 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         if session.error:
             self.report({"WARNING"}, session.error)
             session.error = ""
+        if session.text != self._shown:
+            self._shown = session.text
+            _status_text(context, f"Live preview: {session.text}  (Esc stops)")
         obj = bpy.data.objects.get(self._object_name)
         key = getattr(getattr(obj, "data", None), "shape_keys", None)
         if key is None:
@@ -345,6 +399,8 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         return {"FINISHED"}
 
     def _cleanup(self, context) -> None:
+        if self._shown:
+            _status_text(context, None)
         if self._timer is not None:
             context.window_manager.event_timer_remove(self._timer)
             self._timer = None
@@ -353,6 +409,13 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         scene = bpy.data.scenes.get(self._scene_name)
         if scene is not None:
             scene.faceaff.live_running = False
+
+
+def _status_text(context, text: str | None) -> None:
+    """Show ``text`` in the status bar (None restores it); nothing without a workspace."""
+    workspace = getattr(context, "workspace", None)
+    if workspace is not None:
+        workspace.status_text_set(text)
 
 
 def _forget_previews() -> None:
