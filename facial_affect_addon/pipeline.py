@@ -337,8 +337,7 @@ def captured_curves(
     channels = {
         key: scale * np.interp(t, capture.times, values[:, i]) for i, key in enumerate(keys)
     }
-    warnings = tuple(getattr(capture, "warnings", ()))
-    return CurveSet(options.frame_start, options.fps, channels, warnings)
+    return CurveSet(options.frame_start, options.fps, channels, tuple(capture.warnings))
 
 
 def emotion_curves(

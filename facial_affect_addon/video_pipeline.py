@@ -244,7 +244,7 @@ def _capture(collector, times, probs, options, warnings) -> CaptureResult | None
     neutral_scores = probs[:, EMOTION_NAMES.index("neutral")]
     try:
         result = capture_weights(pts, times, options, neutral_scores)
-        warnings.extend(getattr(result, "warnings", ()))
+        warnings.extend(result.warnings)
         return result
     except InputError as exc:
         warnings.append(f"Landmark capture skipped: {exc}")

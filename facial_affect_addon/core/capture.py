@@ -6,8 +6,24 @@ landmarks ``E(n)`` minus the neutral reference ``E0`` minus the part caused by h
 neutral frame using points that expressions barely move — the nose bridge and the eye corners —
 so what is left is the face's own deformation. Displacements are measured in a face frame
 (x from the right to the left eye, y down) in units of the neutral inter-ocular distance, turned
-into weights by simple geometric rules with hand-set ranges (``_RANGES``, not fitted to
-data), held/interpolated over frames without a face, and smoothed with a One-Euro filter.
+into weights by simple geometric rules with one range each (``_RANGES``), held/interpolated over
+frames without a face, and smoothed with a One-Euro filter.
+
+**What the ranges are fitted to.** ``tools/validate_capture.py`` poses the project's own synthetic
+demo head (``models/demo_head.blend``, whose vertices 0-467 are the MediaPipe landmarks) with each
+captured key alone at 0.25-1.0 and captures it two ways: from the projected vertices (*geometry*:
+the rules alone) and from 512 px Workbench renders through BlazeFace + the 468-point face mesh
+(*render*: end to end). Ranges that the geometry showed off by 1.5x or more (those keys reached
+weight 1 at truth 0.5-0.75) were re-set to the geometry's displacement at truth 1.0, rounded to 2
+significant digits; the others stayed hand-set. So the ranges now invert the demo head's hand-made
+key shapes, not real faces: **accuracy on real faces remains unmeasured.** Headline (22 keys):
+geometry median Pearson r 1.00, mean MAE 0.09, median weight at truth 1.0 1.00 (before: r 0.94, MAE
+0.15, and an open jaw read as a full frown). Render: the face and landmarks are found on every
+render, but the landmark model follows only part of this textureless head's motion (jaw 0.87 of it,
+smile and inner brow ~0.4, brow down, frown, outer brow and blink 0.1-0.25, squint, wide, cheek,
+nose and mouth width under 0.1), so end to end the weights at truth 1.0 are jawOpen 0.69,
+browInnerUp 0.41, mouthSmile 0.27/0.39, eyeBlink under 0.1, and 12 keys read 0 at every level (mean
+MAE 0.58). ``CaptureOptions.gain`` scales every weight for footage that under-reads.
 
 Sides follow ARKit: ``...Left`` is the subject's left (the image right in an unmirrored video).
 """
@@ -40,19 +56,22 @@ _CHIN = 152
 _SIDE = {"R": "Right", "L": "Left"}
 
 # Displacement (inter-ocular units, or a ratio for the eyes/mouth width) that reads as weight 1.
+# "fit": set from the demo head's geometry (tools/validate_capture.py, see the module docstring);
+# "hand": hand-set, and within 1.5x of that fit (the fit in brackets).
 _RANGES = {
-    "blink": 0.75,  # lid gap shrinking by 75 % of its neutral size closes the eye
-    "wide": 0.5,
-    "squint": 0.04,
-    "brow_up": 0.08,
-    "brow_down": 0.05,
-    "smile": 0.10,
-    "frown": 0.06,
-    "jaw": 0.35,
-    "pucker": 0.25,
-    "funnel": 0.10,
-    "cheek": 0.05,
-    "sneer": 0.04,
+    "blink": 0.75,  # hand (1.1: the demo lids overshoot closure; a real gap stops at 100 %)
+    "wide": 0.5,  # hand (0.44)
+    "squint": 0.04,  # hand (0.045)
+    "brow_up": 0.12,  # fit (was 0.08): mean of browInnerUp 0.13 and browOuterUp 0.11
+    "brow_down": 0.097,  # fit (was 0.05)
+    "smile": 0.16,  # fit (was 0.10)
+    "frown": 0.097,  # fit (was 0.06)
+    "jaw": 0.35,  # hand (0.32)
+    "pucker": 0.40,  # fit (was 0.25)
+    "funnel": 0.10,  # hand (0.084)
+    "funnel_narrowing": 0.16,  # fit (was the pucker range): mouth narrowing of a full funnel
+    "cheek": 0.05,  # hand (0.055)
+    "sneer": 0.081,  # fit (was 0.04)
 }
 
 CAPTURE_NAMES: tuple[str, ...] = tuple(
@@ -102,6 +121,7 @@ class CaptureResult:
         neutral_index: The frame used as neutral reference.
         valid: (n,) True where the frame had landmarks (others are interpolated/held).
         head_rotation: (n, 3) pitch, yaw, roll in degrees relative to the neutral frame, or None.
+        warnings: Non-fatal problems for the user (e.g. no clearly neutral frame).
     """
 
     times: np.ndarray
@@ -110,6 +130,7 @@ class CaptureResult:
     neutral_index: int
     valid: np.ndarray
     head_rotation: np.ndarray | None = None
+    warnings: tuple[str, ...] = ()
 
     def curve(self, name: str) -> np.ndarray:
         """The weight track of one shape key."""
@@ -172,12 +193,88 @@ def to_face_coords(points: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     return (aligned[:, :2] - origin) @ axes.T / iod
 
 
+# An auto-picked neutral frame whose P(neutral) is below this gets a warning. With the emotion
+# model's 7 classes chance is 0.14; under 0.35 the classifier does not call even the clip's most
+# neutral frame clearly neutral (e.g. the actor smiles throughout), so every captured weight is
+# relative to an expression.
+NEUTRAL_SCORE_WARN = 0.35
+
 DEADZONE = 0.15  # fraction of each range ignored as landmark jitter (measured on still faces)
 
 
 def _clip(x: float, rng: str, gain: float) -> float:
     value = gain * x / _RANGES[rng]
     return float(np.clip((value - DEADZONE) / (1.0 - DEADZONE), 0.0, 1.0))
+
+
+# Which range of ``_RANGES`` turns each captured key's signal into a weight.
+CAPTURE_RULES: dict[str, str] = {
+    **{f"eyeBlink{s}": "blink" for s in _SIDE.values()},
+    **{f"eyeWide{s}": "wide" for s in _SIDE.values()},
+    **{f"eyeSquint{s}": "squint" for s in _SIDE.values()},
+    "browInnerUp": "brow_up",
+    **{f"browOuterUp{s}": "brow_up" for s in _SIDE.values()},
+    **{f"browDown{s}": "brow_down" for s in _SIDE.values()},
+    "jawOpen": "jaw",
+    "mouthPucker": "pucker",
+    "mouthFunnel": "funnel",  # gated by "funnel_narrowing" too
+    **{f"mouthSmile{s}": "smile" for s in _SIDE.values()},
+    **{f"mouthFrown{s}": "frown" for s in _SIDE.values()},
+    **{f"cheekSquint{s}": "cheek" for s in _SIDE.values()},
+    **{f"noseSneer{s}": "sneer" for s in _SIDE.values()},
+}
+
+
+def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float]:
+    """The raw displacement behind each captured key, before ranges, deadzone and clipping.
+
+    Units are neutral inter-ocular distances, except the eyes (lid gap change as a fraction of
+    the neutral gap) and the pucker (mouth-width change as a fraction of the neutral width).
+    ``mouthFunnel``'s signal is the inner-lip opening; its weight is also gated by the mouth
+    narrowing (the ``mouthPucker`` signal). Mouth-corner height (smile, frown) is measured
+    against the midpoint of the inner lips, which a jaw drop lowers as much as the corners:
+    measured against the head, an open jaw read as a full frown on the demo head.
+
+    Args:
+        face: (468, 2) output of :func:`to_face_coords` for the frame.
+        neutral: The same for the neutral frame.
+
+    Returns:
+        Signal per name of :data:`CAPTURE_NAMES`; positive means "towards the expression".
+    """
+
+    def up(i) -> float:  # upward movement of point(s) i versus neutral (y points down)
+        return float(-(face[list(np.atleast_1d(i)), 1] - neutral[list(np.atleast_1d(i)), 1]).mean())
+
+    lip_top, lip_bottom = _LIP_INNER
+    mouth_mid = up([lip_top, lip_bottom])
+    out: dict[str, float] = {}
+    for side, name in _SIDE.items():
+        top, bottom = _EYE[side]
+        gap0 = max(neutral[bottom, 1] - neutral[top, 1], 1e-3)
+        change = float((face[bottom, 1] - face[top, 1] - gap0) / gap0)
+        out[f"eyeBlink{name}"] = -change
+        out[f"eyeWide{name}"] = change
+        out[f"eyeSquint{name}"] = up(bottom)
+        out[f"browOuterUp{name}"] = up(_BROW_OUTER[side])
+        out[f"browDown{name}"] = -up(_BROW_INNER[side])
+        corner = _MOUTH_CORNER[side]
+        outward = float(face[corner, 0] - neutral[corner, 0]) * (1.0 if side == "L" else -1.0)
+        lift = up(corner) - mouth_mid
+        out[f"mouthSmile{name}"] = lift + 0.5 * outward
+        out[f"mouthFrown{name}"] = -lift
+        out[f"cheekSquint{name}"] = up(_CHEEK[side])
+        out[f"noseSneer{name}"] = up(_NOSE_WING[side])
+    out["browInnerUp"] = up(_BROW_INNER["R"] + _BROW_INNER["L"])
+    gap = float(
+        (face[lip_bottom, 1] - face[lip_top, 1]) - (neutral[lip_bottom, 1] - neutral[lip_top, 1])
+    )
+    out["jawOpen"] = max(-up(_CHIN), gap)
+    r, lft = _MOUTH_CORNER["R"], _MOUTH_CORNER["L"]
+    width0 = max(float(np.linalg.norm(neutral[lft] - neutral[r])), 1e-3)
+    out["mouthPucker"] = (width0 - float(np.linalg.norm(face[lft] - face[r]))) / width0
+    out["mouthFunnel"] = gap
+    return out
 
 
 def expression_weights(face: np.ndarray, neutral: np.ndarray, gain: float = 1.0) -> dict:
@@ -187,36 +284,14 @@ def expression_weights(face: np.ndarray, neutral: np.ndarray, gain: float = 1.0)
         face: (468, 2) output of :func:`to_face_coords` for the frame.
         neutral: The same for the neutral frame.
         gain: Multiplier before clipping.
+
+    Returns:
+        Weight in [0, 1] per name of :data:`CAPTURE_NAMES`.
     """
-
-    def up(i) -> float:  # upward movement of point(s) i versus neutral (y points down)
-        return float(-(face[list(np.atleast_1d(i)), 1] - neutral[list(np.atleast_1d(i)), 1]).mean())
-
-    out: dict[str, float] = {}
-    for side, name in _SIDE.items():
-        top, bottom = _EYE[side]
-        gap0 = max(neutral[bottom, 1] - neutral[top, 1], 1e-3)
-        change = (face[bottom, 1] - face[top, 1] - gap0) / gap0
-        out[f"eyeBlink{name}"] = _clip(-change, "blink", gain)
-        out[f"eyeWide{name}"] = _clip(change, "wide", gain)
-        out[f"eyeSquint{name}"] = _clip(up(bottom), "squint", gain)
-        out[f"browOuterUp{name}"] = _clip(up(_BROW_OUTER[side]), "brow_up", gain)
-        out[f"browDown{name}"] = _clip(-up(_BROW_INNER[side]), "brow_down", gain)
-        corner = _MOUTH_CORNER[side]
-        outward = (face[corner, 0] - neutral[corner, 0]) * (1.0 if side == "L" else -1.0)
-        out[f"mouthSmile{name}"] = _clip(up(corner) + 0.5 * outward, "smile", gain)
-        out[f"mouthFrown{name}"] = _clip(-up(corner), "frown", gain)
-        out[f"cheekSquint{name}"] = _clip(up(_CHEEK[side]), "cheek", gain)
-        out[f"noseSneer{name}"] = _clip(up(_NOSE_WING[side]), "sneer", gain)
-    out["browInnerUp"] = _clip(up(_BROW_INNER["R"] + _BROW_INNER["L"]), "brow_up", gain)
-    top, bottom = _LIP_INNER
-    gap = (face[bottom, 1] - face[top, 1]) - (neutral[bottom, 1] - neutral[top, 1])
-    out["jawOpen"] = _clip(max(-up(_CHIN), gap), "jaw", gain)
-    r, lft = _MOUTH_CORNER["R"], _MOUTH_CORNER["L"]
-    width0 = max(float(np.linalg.norm(neutral[lft] - neutral[r])), 1e-3)
-    narrowing = (width0 - float(np.linalg.norm(face[lft] - face[r]))) / width0
-    out["mouthPucker"] = _clip(narrowing, "pucker", gain)
-    out["mouthFunnel"] = _clip(narrowing, "pucker", 1.0) * _clip(gap, "funnel", gain)
+    sig = expression_signals(face, neutral)
+    out = {name: _clip(sig[name], CAPTURE_RULES[name], gain) for name in CAPTURE_NAMES}
+    # A funnel is an opening of narrowed lips: a plain jaw drop must not read as one.
+    out["mouthFunnel"] = _clip(sig["mouthPucker"], "funnel_narrowing", 1.0) * out["mouthFunnel"]
     return out
 
 
@@ -232,8 +307,9 @@ def pick_neutral(landmarks: np.ndarray, neutral_scores: np.ndarray | None = None
     """The most neutral valid frame.
 
     With ``neutral_scores`` (e.g. an emotion model's P(neutral) per frame) the best-scoring
-    frame; otherwise the frame whose aligned shape is closest to the median shape of the clip
-    (the person's typical face, which for most performances is the resting one).
+    valid frame (NaN scores never win); otherwise the frame whose aligned shape is closest to the
+    median shape of the clip (the person's typical face, which for most performances is the
+    resting one).
 
     Raises:
         InputError: No frame has landmarks.
@@ -242,7 +318,8 @@ def pick_neutral(landmarks: np.ndarray, neutral_scores: np.ndarray | None = None
     if not len(valid):
         raise InputError("No frame has face landmarks; cannot pick a neutral frame.")
     if neutral_scores is not None:
-        return int(valid[np.argmax(np.asarray(neutral_scores)[valid])])
+        scores = np.nan_to_num(np.asarray(neutral_scores, dtype=float)[valid], nan=-np.inf)
+        return int(valid[np.argmax(scores)])
     ref = landmarks[valid[0]]
     coords = np.array([to_face_coords(landmarks[i], ref) for i in valid])
     median = np.median(coords, axis=0)
@@ -261,7 +338,12 @@ def capture_weights(
         landmarks: (n, 468, 3) points per frame (pixels); NaN rows where no face was found.
         times: (n,) increasing sample times in seconds.
         options: Neutral frame, smoothing, gain, head rotation.
-        neutral_scores: Per-frame neutrality used to auto-pick the neutral frame.
+        neutral_scores: (n,) per-frame neutrality (e.g. P(neutral)) used to auto-pick the neutral
+            frame; if the best valid score is below :data:`NEUTRAL_SCORE_WARN` the result
+            carries a warning.
+
+    Returns:
+        The weights; ``warnings`` says when the neutral reference is doubtful.
 
     Raises:
         InputError: Wrong shapes, no valid frame, or a neutral index without landmarks.
@@ -272,8 +354,12 @@ def capture_weights(
     if pts.ndim != 3 or pts.shape[1:] != (N_LANDMARKS, 3) or len(times) != len(pts):
         raise InputError(f"Expected (n, 468, 3) landmarks and n times; got {pts.shape}.")
     valid = np.isfinite(pts).all(axis=(1, 2))
+    warnings: list[str] = []
     if opts.neutral_index is None:
-        neutral_index = pick_neutral(pts, neutral_scores)
+        scores = _scores(neutral_scores, len(pts))
+        neutral_index = pick_neutral(pts, scores)
+        if scores is not None:
+            warnings += _neutral_warning(float(scores[neutral_index]), times[neutral_index])
     else:
         neutral_index = int(opts.neutral_index)
         if not 0 <= neutral_index < len(pts) or not valid[neutral_index]:
@@ -294,7 +380,27 @@ def capture_weights(
         rotation = _fill_gaps(rotation, times, valid)
     if opts.smoothing and len(times) > 1:
         weights = np.clip(smooth(weights, times, min_cutoff=opts.min_cutoff, beta=opts.beta), 0, 1)
-    return CaptureResult(times, CAPTURE_NAMES, weights, neutral_index, valid, rotation)
+    return CaptureResult(
+        times, CAPTURE_NAMES, weights, neutral_index, valid, rotation, tuple(warnings)
+    )
+
+
+def _scores(neutral_scores: np.ndarray | None, n: int) -> np.ndarray | None:
+    if neutral_scores is None:
+        return None
+    scores = np.asarray(neutral_scores, dtype=float)
+    if scores.shape != (n,):
+        raise InputError(f"Expected {n} neutral scores (one per frame); got shape {scores.shape}.")
+    return scores
+
+
+def _neutral_warning(score: float, time_s: float) -> list[str]:
+    if score >= NEUTRAL_SCORE_WARN:
+        return []
+    return [
+        f"No clearly neutral frame (best P(neutral) {score:.2f} at {time_s:.1f} s); captured "
+        "weights are relative to that frame. Choose a neutral frame to fix this."
+    ]
 
 
 def _fill_gaps(values: np.ndarray, times: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -210,7 +210,7 @@ def capture_to_dict(capture: CaptureResult) -> dict:
         "neutral_time_s": round(float(capture.times[capture.neutral_index]), 4),
         "valid": [bool(v) for v in capture.valid],
         "head_rotation": None if rotation is None else np.round(rotation, 2).tolist(),
-        "warnings": list(getattr(capture, "warnings", ())),
+        "warnings": list(capture.warnings),
     }
 
 
@@ -238,10 +238,8 @@ def capture_from_dict(data: Any) -> CaptureResult:
         raise InputError(f"{where} needs at least one sample and finite weights.")
     if not 0 <= neutral < len(times) or (rotation is not None and len(rotation) != len(times)):
         raise InputError(f"{where} has an out-of-range neutral frame or rotation track.")
-    extra = {"warnings": tuple(str(w) for w in data.get("warnings", []))}
-    if "warnings" not in CaptureResult.__dataclass_fields__:
-        extra = {}
-    return CaptureResult(times, names, weights, neutral, valid, rotation, **extra)
+    warnings = tuple(str(w) for w in data.get("warnings", []))
+    return CaptureResult(times, names, weights, neutral, valid, rotation, warnings)
 
 
 def _write_json(data: dict, path: str | os.PathLike) -> None:

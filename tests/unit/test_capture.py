@@ -112,3 +112,78 @@ def test_to_curveset_resamples_to_scene_frames():
     res = capture.capture_weights(np.stack([neutral, neutral]), np.array([0.0, 1.0]))
     cs = res.to_curveset(24.0)
     assert cs.n_frames == 25 and set(cs.channels) == set(capture.CAPTURE_NAMES)
+
+
+def _smile_track(n: int = 4) -> np.ndarray:
+    """``n`` frames of one face smiling throughout (no neutral frame in the clip)."""
+    smile = _face(np.random.default_rng(5))
+    smile[[61, 291], 1] -= 8
+    return np.stack([smile] * n)
+
+
+def test_low_neutral_scores_warn_that_weights_are_relative_to_an_expression():
+    times = np.arange(4) * 0.5
+    scores = np.array([0.05, 0.12, 0.08, 0.10])
+    res = capture.capture_weights(
+        _smile_track(), times, capture.CaptureOptions(smoothing=False), scores
+    )
+    assert res.neutral_index == 1
+    assert len(res.warnings) == 1
+    assert "No clearly neutral frame (best P(neutral) 0.12 at 0.5 s)" in res.warnings[0]
+    assert "Choose a neutral frame" in res.warnings[0]
+
+
+def test_neutral_warning_is_silent_for_a_clear_neutral_or_an_explicit_choice():
+    times = np.arange(4) * 0.5
+    clear = np.array([0.05, 0.80, 0.08, 0.10])
+    low = np.array([0.05, 0.12, 0.08, 0.10])
+    track = _smile_track()
+    picked = capture.capture_weights(track, times, capture.CaptureOptions(), clear)
+    assert picked.neutral_index == 1 and picked.warnings == ()
+    chosen = capture.capture_weights(track, times, capture.CaptureOptions(neutral_index=2), low)
+    assert chosen.neutral_index == 2 and chosen.warnings == ()
+    assert capture.capture_weights(track, times).warnings == ()  # no scores: shape-based pick
+    threshold = np.full(4, capture.NEUTRAL_SCORE_WARN)
+    assert capture.capture_weights(track, times, None, threshold).warnings == ()
+
+
+def test_neutral_scores_must_be_one_per_frame():
+    with pytest.raises(InputError, match="neutral scores"):
+        capture.capture_weights(_smile_track(), np.arange(4) * 0.5, None, np.ones(3))
+
+
+def test_nan_neutral_scores_never_win():
+    track = _smile_track(3)
+    assert capture.pick_neutral(track, np.array([np.nan, 0.2, 0.1])) == 1
+
+
+def test_jaw_drop_is_not_a_frown_but_lowered_corners_are():
+    neutral = _face(np.random.default_rng(6))
+    jaw = neutral.copy()
+    jaw[152, 1] += 20  # chin down
+    jaw[14, 1] += 15  # lower lip down: the inner-lip midpoint drops 7.5 px
+    jaw[[61, 291], 1] += 6  # the corners ride along with the jaw, a bit less than the midpoint
+    frown = neutral.copy()
+    frown[[61, 291], 1] += 6  # the same corner drop with the lips still
+    track = np.stack([neutral, jaw, frown])
+    res = capture.capture_weights(
+        track, np.arange(3) * 0.5, capture.CaptureOptions(0, smoothing=False)
+    )
+    assert res.curve("jawOpen")[1] > 0.5 and res.curve("mouthFrownLeft")[1] == 0.0
+    assert res.curve("mouthFunnel")[1] == 0.0, "an open jaw without narrowed lips is no funnel"
+    assert res.curve("mouthFrownLeft")[2] > 0.5 and res.curve("mouthFrownRight")[2] > 0.5
+    assert res.curve("jawOpen")[2] == 0.0
+
+
+def test_weights_are_the_signals_through_their_ranges():
+    neutral = _face(np.random.default_rng(7))
+    face = neutral.copy()
+    face[[107, 55, 336, 285], 1] -= 3  # inner brows up
+    a = capture.to_face_coords(face, neutral)
+    b = capture.to_face_coords(neutral, neutral)
+    signal = capture.expression_signals(a, b)["browInnerUp"]
+    weight = capture.expression_weights(a, b)["browInnerUp"]
+    expected = (signal / capture._RANGES["brow_up"] - capture.DEADZONE) / (1 - capture.DEADZONE)
+    assert signal > 0 and weight == pytest.approx(np.clip(expected, 0, 1))
+    assert set(capture.CAPTURE_RULES) == set(capture.CAPTURE_NAMES)
+    assert set(capture.CAPTURE_RULES.values()) <= set(capture._RANGES)

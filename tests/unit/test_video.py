@@ -182,3 +182,12 @@ def test_capture_drive_needs_a_capture():
 def test_neutral_reference_can_be_chosen_by_time(astronaut_video):
     result = video_pipeline.analyze_video(astronaut_video, sample_fps=0, neutral_at_s=1.3)
     assert result.capture.neutral_index == 5  # frames every 0.25 s: 1.25 s is the nearest
+
+
+def test_a_still_face_that_moves_captures_no_expression(tmp_path):
+    # The astronaut's face slides 300 px and grows 25 % but never changes expression.
+    path = write_video(tmp_path / "still.avi", moving_face_frames(30), fps=30.0)
+    result = video_pipeline.analyze_video(path, sample_fps=0)
+    assert result.capture.weights.max() < 0.05
+    # She smiles throughout: no frame is clearly neutral, and the user is told.
+    assert any("No clearly neutral frame" in w for w in result.performance.warnings)
