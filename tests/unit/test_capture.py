@@ -9,32 +9,7 @@ from facial_affect_addon.core import capture
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.core.one_euro import OneEuroFilter, smooth
 
-
-def _face(rng: np.random.Generator) -> np.ndarray:
-    """A plausible neutral mesh: random points plus the eye/mouth points the rules use."""
-    pts = np.column_stack(
-        [rng.uniform(100, 200, 468), rng.uniform(80, 220, 468), rng.normal(0, 5, 468)]
-    )
-    set_ = {
-        33: (110, 120),
-        133: (135, 120),
-        362: (165, 120),
-        263: (190, 120),
-        159: (122, 115),
-        145: (122, 125),
-        386: (178, 115),
-        374: (178, 125),
-        61: (125, 180),
-        291: (175, 180),
-        13: (150, 178),
-        14: (150, 182),
-        152: (150, 215),
-        6: (150, 120),
-        168: (150, 110),
-    }
-    for i, (x, y) in set_.items():
-        pts[i, :2] = (x, y)
-    return pts
+from .landmark_fixtures import synthetic_face
 
 
 def _moved(pts, angle_deg=0.0, scale=1.0, shift=(0.0, 0.0)):
@@ -44,7 +19,7 @@ def _moved(pts, angle_deg=0.0, scale=1.0, shift=(0.0, 0.0)):
 
 
 def test_head_motion_alone_gives_no_expression():
-    neutral = _face(np.random.default_rng(0))
+    neutral = synthetic_face(np.random.default_rng(0))
     moved = _moved(neutral, 12.0, 1.3, (40, -25))
     track = np.stack([neutral, moved])
     res = capture.capture_weights(
@@ -55,7 +30,7 @@ def test_head_motion_alone_gives_no_expression():
 
 
 def test_smile_blink_and_jaw_rise_under_head_motion():
-    neutral = _face(np.random.default_rng(1))
+    neutral = synthetic_face(np.random.default_rng(1))
     expr = neutral.copy()
     expr[[61, 291], 1] -= 8  # mouth corners up
     expr[61, 0] -= 3
@@ -76,7 +51,7 @@ def test_smile_blink_and_jaw_rise_under_head_motion():
 
 def test_missing_frames_are_interpolated_and_neutral_is_auto_picked():
     rng = np.random.default_rng(2)
-    neutral = _face(rng)
+    neutral = synthetic_face(rng)
     smile = neutral.copy()
     smile[[61, 291], 1] -= 8
     track = np.stack([neutral, neutral, np.full((468, 3), np.nan), smile, neutral])
@@ -108,7 +83,7 @@ def test_one_euro_reduces_jitter_and_follows_steps():
 
 
 def test_to_curveset_resamples_to_scene_frames():
-    neutral = _face(np.random.default_rng(4))
+    neutral = synthetic_face(np.random.default_rng(4))
     res = capture.capture_weights(np.stack([neutral, neutral]), np.array([0.0, 1.0]))
     cs = res.to_curveset(24.0)
     assert cs.n_frames == 25 and set(cs.channels) == set(capture.CAPTURE_NAMES)
@@ -116,7 +91,7 @@ def test_to_curveset_resamples_to_scene_frames():
 
 def _smile_track(n: int = 4) -> np.ndarray:
     """``n`` frames of one face smiling throughout (no neutral frame in the clip)."""
-    smile = _face(np.random.default_rng(5))
+    smile = synthetic_face(np.random.default_rng(5))
     smile[[61, 291], 1] -= 8
     return np.stack([smile] * n)
 
@@ -158,7 +133,7 @@ def test_nan_neutral_scores_never_win():
 
 
 def test_jaw_drop_is_not_a_frown_but_lowered_corners_are():
-    neutral = _face(np.random.default_rng(6))
+    neutral = synthetic_face(np.random.default_rng(6))
     jaw = neutral.copy()
     jaw[152, 1] += 20  # chin down
     jaw[14, 1] += 15  # lower lip down: the inner-lip midpoint drops 7.5 px
@@ -176,7 +151,7 @@ def test_jaw_drop_is_not_a_frown_but_lowered_corners_are():
 
 
 def test_weights_are_the_signals_through_their_ranges():
-    neutral = _face(np.random.default_rng(7))
+    neutral = synthetic_face(np.random.default_rng(7))
     face = neutral.copy()
     face[[107, 55, 336, 285], 1] -= 3  # inner brows up
     a = capture.to_face_coords(face, neutral)

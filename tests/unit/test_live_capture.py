@@ -14,37 +14,11 @@ from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.core.live_capture import LiveCapture, LiveCaptureOptions
 from facial_affect_addon.paths import model_path
 
+from .landmark_fixtures import synthetic_face
+
 FPS = 30.0
 CORNERS = (61, 291)  # subject's right, left mouth corner
 SMILE = 0.10  # mouth-corner lift in inter-ocular units: a clear smile, well above jitter
-
-
-def _synthetic_face() -> np.ndarray:
-    """A plausible neutral mesh: random points plus the eye/mouth points the rules use."""
-    rng = np.random.default_rng(7)
-    pts = np.column_stack(
-        [rng.uniform(100, 200, 468), rng.uniform(80, 220, 468), rng.normal(0, 5, 468)]
-    )
-    fixed = {
-        33: (110, 120),
-        133: (135, 120),
-        362: (165, 120),
-        263: (190, 120),
-        159: (122, 115),
-        145: (122, 125),
-        386: (178, 115),
-        374: (178, 125),
-        61: (125, 180),
-        291: (175, 180),
-        13: (150, 178),
-        14: (150, 182),
-        152: (150, 215),
-        6: (150, 120),
-        168: (150, 110),
-    }
-    for i, (x, y) in fixed.items():
-        pts[i, :2] = (x, y)
-    return pts
 
 
 def _astronaut_face() -> np.ndarray:
@@ -63,7 +37,9 @@ def _astronaut_face() -> np.ndarray:
 @pytest.fixture(scope="module", params=["astronaut", "synthetic"])
 def neutral(request) -> np.ndarray:
     """(468, 3) landmarks of a neutral face in pixels."""
-    return _astronaut_face() if request.param == "astronaut" else _synthetic_face()
+    if request.param == "astronaut":
+        return _astronaut_face()
+    return synthetic_face(np.random.default_rng(7))
 
 
 def _iod(pts: np.ndarray) -> float:
