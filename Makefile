@@ -14,7 +14,7 @@ PY50 := $(VENV50)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo test test-unit test-train train-env bench extension lint format clean
+.PHONY: setup demo test test-unit test-train train-env bench validate-capture extension lint format clean
 
 FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
@@ -81,6 +81,10 @@ test-unit: $(VENV)/.stamp
 bench: setup
 	@mkdir -p out
 	$(PY) bench/run.py --out out/bench.json
+
+validate-capture: setup
+	@mkdir -p out
+	$(PY) tools/validate_capture.py --out out/capture_validation.json
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .
