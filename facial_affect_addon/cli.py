@@ -104,33 +104,40 @@ def _llm_config(args):
 
 
 def make_performance(args):
-    """Analyse the command's input into a :class:`~.pipeline.Performance`."""
+    """Analyse the command's input.
+
+    Returns:
+        (the :class:`~.pipeline.Performance`, extra top-level JSON entries for ``--json``: the
+        ``video`` block with the per-frame emotion track and peak frames for a video).
+    """
     from . import pipeline
 
     if args.command in ("text", "demo"):
-        return pipeline.performance_from_text(
+        performance = pipeline.performance_from_text(
             args.text, llm_config=_llm_config(args), duration_s=getattr(args, "duration", None)
         )
+        return performance, {}
     if args.command == "audio":
-        return pipeline.performance_from_audio(
+        performance = pipeline.performance_from_audio(
             args.path, engine=args.stt, llm_config=_llm_config(args)
         )
+        return performance, {}
     if args.command == "video":
-        from .video_pipeline import performance_from_video
+        from .video_pipeline import analyze_video, track_to_json
 
         sample_fps = args.sample_fps
         if sample_fps is None:
             sample_fps = 0.0 if args.capture else 2.0
-        performance = performance_from_video(
-            args.path, sample_fps=sample_fps, neutral_at_s=args.neutral_at
-        )
+        analysis = analyze_video(args.path, sample_fps=sample_fps, neutral_at_s=args.neutral_at)
+        performance = analysis.performance
+        extra = {"video": track_to_json(analysis)}
         if args.capture and performance.capture is None:
             raise FacialAffectError(
                 f"No face landmarks in {args.path.name}, so there is no capture to bake; "
                 "drop --capture to bake its emotion."
             )
-        return performance
-    return pipeline.performance_from_weights(parse_weights(args.weights), args.duration)
+        return performance, extra
+    return pipeline.performance_from_weights(parse_weights(args.weights), args.duration), {}
 
 
 def _options(args, fps: float) -> PerformanceOptions:
@@ -197,13 +204,14 @@ def run(argv: list[str] | None = None) -> int:
         args.json = args.out / "demo.json"
         args.bake, args.png = args.out / "demo.blend", args.out / "demo.png"
     try:
-        performance = make_performance(args)
+        performance, extra = make_performance(args)
         _print_weights(performance)
         if args.bake is not None:
             bake(args, performance, args.bake, args.png)
         if args.json is not None:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(performance.to_json(), indent=2) + "\n")
+            doc = {**performance.to_json(), **extra}
+            args.json.write_text(json.dumps(doc, indent=2) + "\n")
             print(f"wrote {args.json}")
     except FacialAffectError as exc:
         print(f"error: {exc}", file=sys.stderr)

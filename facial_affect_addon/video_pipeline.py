@@ -236,6 +236,29 @@ def analyze_video(
     return VideoAnalysis(performance, indices, times, probs, found, peaks, capture)
 
 
+def track_to_json(analysis: VideoAnalysis) -> dict:
+    """The per-frame emotion track and the peak frames, for the CLI's JSON (``"video"`` block).
+
+    ``probabilities`` are in ``emotions`` order; frames without a face carry interpolated values
+    and ``face_found`` false.
+    """
+    return {
+        "emotions": list(EMOTION_NAMES),
+        "frame_indices": [int(i) for i in analysis.frame_indices],
+        "times": np.round(analysis.times, 4).tolist(),
+        "probabilities": np.round(analysis.probabilities, 4).tolist(),
+        "face_found": [bool(f) for f in analysis.face_found],
+        "peaks": {
+            name: {
+                "frame_index": p.frame_index,
+                "time_s": round(p.time_s, 4),
+                "probability": round(p.probability, 4),
+            }
+            for name, p in analysis.peaks.items()
+        },
+    }
+
+
 def _capture(collector, times, probs, options, warnings) -> CaptureResult | None:
     marks = collector.landmarks
     if not any(m is not None for m in marks) or len(times) < 1:

@@ -116,6 +116,13 @@ def test_video_of_the_astronaut_is_happy_and_bakes_a_rising_smile(tmp_path, clea
     check_weights(doc)
     assert doc["dominant"] == "happiness"
     assert "emotion" in doc["models"]
+    track = doc["video"]  # the per-frame emotion track and the peak frame of each emotion
+    assert track["frame_indices"] == list(range(12))
+    assert track["face_found"] == [i != 5 for i in range(12)]  # found wherever visible
+    assert np.array(track["probabilities"]).shape == (12, 7)
+    assert set(track["peaks"]) == EMOTIONS
+    happy = track["peaks"]["happiness"]
+    assert happy["frame_index"] != 5 and happy["probability"] > 0.9
     _, take = load_take(blend)
     smile = evaluate(fcurve_for(take, "mouthSmileLeft"), range(1, 13))
     assert smile[0] < 0.1 and smile.max() > 0.3
