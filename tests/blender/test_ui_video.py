@@ -130,3 +130,22 @@ def test_compute_device_preference_reaches_the_runtimes(addon_prefs):
     finally:
         addon_prefs.compute_device = "CPU"
     assert compute.compute_device() == "CPU"
+
+
+def test_mirror_on_a_metahuman_style_rig_goes_through_action_units(clean_scene, addon, video):
+    from .helpers import make_face
+
+    names = ("mouthCornerPullL", "mouthCornerPullR", "jawOpen", "browRaiseInL", "eyeBlinkL")
+    face = make_face("MH", names)
+    settings = clean_scene.faceaff
+    settings.target = face
+    doc = _analyze(settings, video, "CAPTURE")
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    take = bake.list_takes(face)[0]
+    bag = take.layers[0].strips[0].channelbag(take.slots[0])
+    keyed = {fc.data_path.split('"')[1] for fc in bag.fcurves}
+    assert {"mouthCornerPullL", "mouthCornerPullR", "jawOpen"} <= keyed
+    capture = capture_from_dict(doc["capture"])
+    jaw = evaluate(fcurve_for(take, "jawOpen"), np.arange(1, 40))
+    assert np.all((jaw >= 0) & (jaw <= 1)) and np.isfinite(jaw).all()
+    assert len(capture.times) == 8
