@@ -16,11 +16,11 @@ SPHINX_NOTE = "word error rate 0.79 on this project's espeak-ng test sentences (
 
 
 @lru_cache(maxsize=4)
-def _text_accuracy(models_dir: str) -> float | None:
+def _text_accuracy(meta_path: str) -> float | None:
     from pathlib import Path
 
     try:
-        meta = json.loads((Path(models_dir) / "text_emotion.json").read_text(encoding="utf-8"))
+        meta = json.loads(Path(meta_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     held_out = meta.get("held_out")
@@ -34,9 +34,9 @@ def _text_accuracy(models_dir: str) -> float | None:
 
 def text_model_note() -> tuple[str, str]:
     """(name, accuracy note) of the offline text model."""
-    from ..paths import models_dir
+    from ..paths import model_path  # not ml.text_emotion: that imports scipy, too heavy to draw
 
-    accuracy = _text_accuracy(str(models_dir()))
+    accuracy = _text_accuracy(str(model_path("text_emotion.npz").with_suffix(".json")))
     note = (
         f"held-out accuracy {accuracy:.0%} on this project's sentence set (7 emotions)"
         if accuracy is not None

@@ -21,29 +21,22 @@ import numpy as np
 
 from ..core.emotions import EMOTION_NAMES, EmotionWeights, canonical_emotion_name
 from ..core.errors import InputError, ModelError
+from ..paths import model_path
 from .minilm import EMBEDDING_DIM, MODEL_NAME, MiniLMEncoder
 
 MODEL_STEM = "text_emotion"
 
 
 def default_model_path() -> Path:
-    """Where the shipped classifier lives.
+    """Where the classifier lives: :func:`~..paths.model_path` of ``text_emotion.npz``.
 
-    The extension build places ``models/`` inside the package folder; in a source checkout it is
-    the repository's top-level ``models/``. The first existing candidate wins.
+    That is the user's models folder when it holds one, else the shipped file (inside the
+    package in an installed extension, the repository's ``models/`` in a checkout).
 
     Returns:
-        The path of ``text_emotion.npz`` (possibly not existing, if neither candidate does).
+        The path of ``text_emotion.npz`` (possibly not existing).
     """
-    package_dir = Path(__file__).resolve().parent.parent
-    candidates = [
-        package_dir / "models" / f"{MODEL_STEM}.npz",
-        package_dir.parent / "models" / f"{MODEL_STEM}.npz",
-    ]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return candidates[-1]
+    return model_path(f"{MODEL_STEM}.npz")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
