@@ -188,7 +188,7 @@ class WebcamFeeder:
             from ..core.retarget import ArkitRetarget
 
             self._retarget = ArkitRetarget(key_names)
-            self.keys = self._retarget.apply(CAPTURE_NAMES, np.zeros(len(CAPTURE_NAMES)))[0]
+            self.keys = self._retarget.keys(CAPTURE_NAMES)
         self.events: queue.Queue = queue.Queue()
         self.stop_event = threading.Event()
         self.stats = WebcamStats()

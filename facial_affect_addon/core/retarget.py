@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from .errors import InputError, RigError
-from .facs import AU_CHANNELS, CHANNEL_INDEX
+from .facs import AU_CHANNELS
 from .rigs import BUILTIN_PROFILES, RigMatch, detect_profile, match_profile
 
 
@@ -45,6 +45,8 @@ class ArkitRetarget:
         names = [str(n) for n in shape_key_names]
         self.arkit = BUILTIN_PROFILES["arkit52"]
         self.direct = match_profile(self.arkit, names).key_map  # ARKit key -> rig key
+        own = match_profile(self.arkit, self.arkit.keys)  # every ARKit key's AU row
+        self._au_rows = dict(zip(own.driven_keys, own.matrix(), strict=True))
         self.rig: RigMatch | None
         try:
             self.rig = detect_profile(names)
@@ -64,6 +66,11 @@ class ArkitRetarget:
         taken = {self.direct[n] for n in direct}
         via_au = tuple(k for k in self.rig.driven_keys if k not in taken)
         return direct, via_au
+
+    def keys(self, names: Sequence[str]) -> tuple[str, ...]:
+        """The rig keys :meth:`apply` writes for these captured names, in its column order."""
+        direct, via_au = self.plan(names)
+        return (*(self.direct[n] for n in direct), *via_au)
 
     def apply(
         self, names: Sequence[str], weights: np.ndarray
@@ -90,24 +97,19 @@ class ArkitRetarget:
             raise InputError(f"Not ARKit key names: {', '.join(unknown[:5])}.")
         direct, via_au = self.plan(names)
         columns = {n: i for i, n in enumerate(names)}
-        keys = [self.direct[n] for n in direct]
         parts = [w2[:, [columns[n] for n in direct]]]
         if via_au:
             au = self._solve_aus(names, w2)
             order = {k: i for i, k in enumerate(self.rig.driven_keys)}
             rows = self.rig.matrix()[[order[k] for k in via_au]]
             parts.append(np.clip(au @ rows.T, 0.0, 1.0))
-            keys.extend(via_au)
-        values = np.concatenate(parts, axis=1) if parts else np.zeros((len(w2), 0))
-        return tuple(keys), values[0] if single else values
+        values = np.concatenate(parts, axis=1)
+        return self.keys(names), values[0] if single else values
 
     def _solve_aus(self, names: Sequence[str], w: np.ndarray) -> np.ndarray:
         """(n, channels) AU activations in [0, 1] that best reproduce the captured weights."""
-        a = np.zeros((len(names), len(AU_CHANNELS)))
-        for i, name in enumerate(names):
-            target = next(t for t in self.arkit.targets if t.key == name)
-            for channel, weight in target.drivers:
-                a[i, CHANNEL_INDEX[channel]] += weight
+        zero = np.zeros(len(AU_CHANNELS))
+        a = np.array([self._au_rows.get(name, zero) for name in names])
         used = np.flatnonzero(a.any(axis=0))
         out = np.zeros((len(w), len(AU_CHANNELS)))
         for row in range(len(w)):
