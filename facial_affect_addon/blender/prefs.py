@@ -26,14 +26,8 @@ NETWORK_STATEMENT = (
 )
 
 
-def _models_dir_changed(prefs, _context) -> None:
-    apply_models_dir(prefs)
-
-
-def _compute_device_changed(prefs, _context) -> None:
-    from ..compute import set_compute_device
-
-    set_compute_device(prefs.compute_device)
+def _model_preferences_changed(prefs, _context) -> None:
+    apply_model_preferences(prefs)
 
 
 class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
@@ -76,7 +70,7 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
             ("AUTO", "Auto", "Use a GPU when the model runtime finds one, else the CPU"),
         ],
         default="CPU",
-        update=_compute_device_changed,
+        update=_model_preferences_changed,
     )
     models_dir: StringProperty(
         name="Models folder",
@@ -84,7 +78,7 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
         "the add-on)",
         subtype="DIR_PATH",
         default="",
-        update=_models_dir_changed,
+        update=_model_preferences_changed,
     )
 
     def draw(self, context):
@@ -180,7 +174,7 @@ def service_settings(context=None) -> ServiceSettings:
     return ServiceSettings(llm, engine, stt_config, tuple(notices))
 
 
-def apply_models_dir(prefs) -> None:
+def apply_model_preferences(prefs) -> None:
     """Apply the model preferences: models folder searched first, compute device.
 
     ``prefs`` None restores the defaults (shipped models only, CPU).
@@ -200,10 +194,10 @@ _register, _unregister = bpy.utils.register_classes_factory(classes)
 def register() -> None:
     """Register the preferences and apply the saved models folder."""
     _register()
-    apply_models_dir(get_preferences())
+    apply_model_preferences(get_preferences())
 
 
 def unregister() -> None:
     """Forget the models folder and unregister."""
-    apply_models_dir(None)
+    apply_model_preferences(None)
     _unregister()
