@@ -211,9 +211,17 @@ class MiniLMEncoder:
         probs = np.exp(scores)
         probs /= probs.sum(axis=-1, keepdims=True)
         context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, hidden)
-        out = context @ w[f"{prefix}.output.dense.weight"].T + w[f"{prefix}.output.dense.bias"]
+        return self._output(context, x, prefix)
+
+    def _output(self, h: np.ndarray, residual: np.ndarray, prefix: str) -> np.ndarray:
+        """BERT's output sub-layer: ``LayerNorm(dense(h) + residual)`` with ``{prefix}.output.*``.
+
+        Closes both halves of an encoder layer (after attention and after the feed-forward).
+        """
+        w = self._w
+        out = h @ w[f"{prefix}.output.dense.weight"].T + w[f"{prefix}.output.dense.bias"]
         return _layer_norm(
-            out + x,
+            out + residual,
             w[f"{prefix}.output.LayerNorm.weight"],
             w[f"{prefix}.output.LayerNorm.bias"],
             self.config.layer_norm_eps,
@@ -224,13 +232,7 @@ class MiniLMEncoder:
         p = f"encoder.layer.{index}"
         x = self._attention(x, bias, f"{p}.attention")
         h = _gelu(x @ w[f"{p}.intermediate.dense.weight"].T + w[f"{p}.intermediate.dense.bias"])
-        h = h @ w[f"{p}.output.dense.weight"].T + w[f"{p}.output.dense.bias"]
-        return _layer_norm(
-            h + x,
-            w[f"{p}.output.LayerNorm.weight"],
-            w[f"{p}.output.LayerNorm.bias"],
-            self.config.layer_norm_eps,
-        )
+        return self._output(h, x, p)
 
     def forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Run the encoder and return the last hidden states, shape (batch, seq, hidden)."""
