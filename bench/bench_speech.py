@@ -7,8 +7,9 @@ faster than the paper).
 
 * ``stt_3s_utterance``: decode the WAV, find the utterance (energy VAD), Whisper tiny.en
   (faster-whisper, int8, 2 threads) -> text. Warm model; median of ``REPEATS`` runs.
-* ``speech_to_weights``: the same plus ``adapters.text.analyze_text(text).weights``. When that
-  module does not exist yet, only the transcript is timed and the entry's note says so.
+* ``speech_to_weights``: the same plus
+  ``pipeline.text_analysis.analyze_text(text).weights``. When that module does not exist yet,
+  only the transcript is timed and the entry's note says so.
 
 The utterance is synthesised here with Debian's espeak-ng (en-us voice, 22,050 Hz WAV, which
 also exercises the resampler). Model load times are reported in the notes, not in the values.
@@ -86,15 +87,15 @@ def run() -> list[dict]:
         ]
 
         try:
-            from facial_affect_addon.adapters.text import analyze_text
+            from facial_affect_addon.pipeline.text_analysis import analyze_text
         except ImportError as exc:
             entries.append(
                 _entry(
                     "speech_to_weights",
                     stt_s,
                     PAPER_TOTAL_S,
-                    f"adapters.text.analyze_text is not available ({exc}); only the transcript "
-                    "step is timed, so this is a lower bound",
+                    f"pipeline.text_analysis.analyze_text is not available ({exc}); only the "
+                    "transcript step is timed, so this is a lower bound",
                 )
             )
             return entries

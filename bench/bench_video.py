@@ -1,7 +1,7 @@
 """Video analysis benchmark on the CPU (640x480 frames of the astronaut photo, moving).
 
 * ``video_frames_per_s``: frames per second through the whole per-frame path of
-  :func:`facial_affect_addon.video_pipeline.analyze_video` with every frame sampled — decoding,
+  :func:`facial_affect_addon.pipeline.video.analyze_video` with every frame sampled — decoding,
   BlazeFace detection, the 468-point landmark model and the default emotion model (batched),
   plus the landmark capture. Baseline 30 fps = real time for a 30 fps video; ratio = value / 30.
 * ``emotion_ms_per_face``: the emotion model alone on one preprocessed face (median of repeats).
@@ -57,9 +57,9 @@ def _emotion_ms() -> float:
 
 def run() -> list[dict]:
     """The two video entries."""
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
     from facial_affect_addon.ml.emotion_runtime import EmotionModel
-    from facial_affect_addon.video_pipeline import analyze_video
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+    from facial_affect_addon.pipeline.video import analyze_video
 
     with tempfile.TemporaryDirectory() as tmp:
         video = _write_video(Path(tmp) / "bench.avi")

@@ -4,6 +4,12 @@ Every command prints the clip-level emotion weights, can write the performance a
 (``--json FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head
 (``--bake FILE.blend``; the built-in demo head unless ``--head FILE --object NAME``).
 Errors print one clear line and exit with status 2; nothing is written after an error.
+
+The commands are thin: ``text``, ``audio`` and ``video`` build the same
+:class:`~.pipeline.analysis.AnalysisRequest` the panel's Analyze button builds and call
+:func:`~.pipeline.analysis.run_analysis`; ``emotion`` calls
+:func:`~.pipeline.text.performance_from_weights` like the panel's Bake Emotion; ``--bake``
+turns the performance into curves with :func:`~.pipeline.curves.performance_curves`.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .core.errors import FacialAffectError
-from .pipeline_options import PerformanceOptions
+from .pipeline.options import FaceMode, PerformanceOptions, SynthesisMode, SynthesisOptions
 
 DEMO_LINE = "I'm so excited to see you!"
 
@@ -28,7 +34,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--object", help="object in the head file (default: first with shape keys)")
     p.add_argument("--take", default="Affect", help="take name (default: Affect)")
     p.add_argument("--sparse", action="store_true", help="write sparse editable Bezier keys")
-    p.add_argument("--mode", choices=("dynamic", "static"), default="dynamic")
+    p.add_argument("--mode", choices=tuple(SynthesisMode), default=SynthesisMode.DYNAMIC)
     p.add_argument("--intensity", type=float, default=1.0, help="global intensity 0..1")
     p.add_argument("--micro", action="store_true", help="add micro-expression bursts")
     p.add_argument("--no-life", action="store_true", help="no blinks or asymmetry")
@@ -98,60 +104,75 @@ def parse_weights(spec: str) -> dict[str, float]:
 def _llm_config(args):
     if not getattr(args, "llm", False):
         return None
-    from .adapters.llm import LLMConfig
+    from .pipeline.services import llm_config
 
-    return LLMConfig(base_url=args.llm_base_url, model=args.llm_model, timeout_s=args.llm_timeout)
+    return llm_config(args.llm_base_url, args.llm_model, args.llm_timeout)
+
+
+def analysis_request(args):
+    """The :class:`~.pipeline.analysis.AnalysisRequest` of a text, audio or video command."""
+    from .pipeline.analysis import AnalysisRequest
+    from .pipeline.options import InputSource
+    from .pipeline.services import ServiceSettings
+
+    services = ServiceSettings(llm=_llm_config(args), stt_engine=getattr(args, "stt", "whisper"))
+    if args.command in ("text", "demo"):
+        return AnalysisRequest(
+            InputSource.TEXT,
+            (args.text,),
+            services=services,
+            duration_s=getattr(args, "duration", None),
+        )
+    if args.command == "audio":
+        return AnalysisRequest(InputSource.AUDIO, path=str(args.path), services=services)
+    sample_fps = args.sample_fps
+    if sample_fps is None:
+        sample_fps = 0.0 if args.capture else 2.0
+    return AnalysisRequest(
+        InputSource.VIDEO,
+        path=str(args.path),
+        services=services,
+        sample_fps=sample_fps,
+        neutral_at_s=args.neutral_at,
+    )
 
 
 def make_performance(args):
     """Analyse the command's input.
 
     Returns:
-        (the :class:`~.pipeline.Performance`, extra top-level JSON entries for ``--json``: the
-        ``video`` block with the per-frame emotion track and peak frames for a video).
+        (the :class:`~.pipeline.performance.Performance`, the JSON document for ``--json``).
     """
-    from . import pipeline
+    from .pipeline.analysis import AnalysisResult, run_analysis
+    from .pipeline.text import performance_from_weights
 
-    if args.command in ("text", "demo"):
-        performance = pipeline.performance_from_text(
-            args.text, llm_config=_llm_config(args), duration_s=getattr(args, "duration", None)
+    if args.command == "emotion":
+        result = AnalysisResult(
+            performance_from_weights(parse_weights(args.weights), args.duration)
         )
-        return performance, {}
-    if args.command == "audio":
-        performance = pipeline.performance_from_audio(
-            args.path, engine=args.stt, llm_config=_llm_config(args)
+    else:
+        result = run_analysis(analysis_request(args))
+    if getattr(args, "capture", False) and result.performance.capture is None:
+        raise FacialAffectError(
+            f"No face landmarks in {args.path.name}, so there is no capture to bake; "
+            "drop --capture to bake its emotion."
         )
-        return performance, {}
-    if args.command == "video":
-        from .video_pipeline import analyze_video, track_to_json
-
-        sample_fps = args.sample_fps
-        if sample_fps is None:
-            sample_fps = 0.0 if args.capture else 2.0
-        analysis = analyze_video(args.path, sample_fps=sample_fps, neutral_at_s=args.neutral_at)
-        performance = analysis.performance
-        extra = {"video": track_to_json(analysis)}
-        if args.capture and performance.capture is None:
-            raise FacialAffectError(
-                f"No face landmarks in {args.path.name}, so there is no capture to bake; "
-                "drop --capture to bake its emotion."
-            )
-        return performance, extra
-    return pipeline.performance_from_weights(parse_weights(args.weights), args.duration), {}
+    return result.performance, result.to_json()
 
 
 def _options(args, fps: float) -> PerformanceOptions:
-    return PerformanceOptions(
+    synthesis = SynthesisOptions(
         fps=fps,
         frame_start=1,
         n_frames=None,
-        mode=getattr(args, "mode", "dynamic"),
+        mode=SynthesisMode(getattr(args, "mode", SynthesisMode.DYNAMIC)),
         intensity=getattr(args, "intensity", 1.0),
         micro=getattr(args, "micro", False),
         life=not getattr(args, "no_life", False),
         seed=getattr(args, "seed", 0),
-        drive="capture" if getattr(args, "capture", False) else "emotion",
     )
+    face = FaceMode.MIRROR if getattr(args, "capture", False) else FaceMode.EMOTION
+    return PerformanceOptions(synthesis, face=face)
 
 
 def _print_weights(performance) -> None:
@@ -167,15 +188,15 @@ def _print_weights(performance) -> None:
 
 def bake(args, performance, blend: Path, png: Path | None) -> None:
     """Bake the performance onto the head (real Blender, imported only here)."""
-    from . import pipeline
     from .blender import bake as bake_module
     from .blender.headless import bake_to_file
-    from .paths import demo_head_path
+    from .pipeline.curves import performance_curves
+    from .pipeline.models import demo_head_path
 
     head = getattr(args, "head", None) or demo_head_path()
 
     def make_curves(names, fps):
-        return pipeline.performance_curves(performance, names, _options(args, fps))
+        return performance_curves(performance, names, _options(args, fps))
 
     result = bake_to_file(
         make_curves,
@@ -204,13 +225,12 @@ def run(argv: list[str] | None = None) -> int:
         args.json = args.out / "demo.json"
         args.bake, args.png = args.out / "demo.blend", args.out / "demo.png"
     try:
-        performance, extra = make_performance(args)
+        performance, doc = make_performance(args)
         _print_weights(performance)
         if args.bake is not None:
             bake(args, performance, args.bake, args.png)
         if args.json is not None:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            doc = {**performance.to_json(), **extra}
             args.json.write_text(json.dumps(doc, indent=2) + "\n")
             print(f"wrote {args.json}")
     except FacialAffectError as exc:

@@ -235,7 +235,7 @@ def measure(
     workdir = Path(workdir or tempfile.mkdtemp(prefix="faceaff-capture-"))
     paths = PATHS if render else ("geometry",)
     if render and analyzer is None:
-        from facial_affect_addon.adapters.faces import FaceAnalyzer
+        from facial_affect_addon.ml.faces import FaceAnalyzer
 
         analyzer = FaceAnalyzer()
 

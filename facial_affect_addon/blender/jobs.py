@@ -16,7 +16,6 @@ writes anything. Loading another file cancels running jobs.
 from __future__ import annotations
 
 import itertools
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -26,13 +25,18 @@ from typing import Any
 import bpy
 from bpy.app.handlers import persistent
 
-from ..core.errors import CancelledError, FacialAffectError
-
-log = logging.getLogger(__name__)
+from ..core.errors import FacialAffectError
+from ..pipeline.worker import (
+    JobCancelled,
+    JobDone,
+    JobFailed,
+    JobMessage,
+    JobProgress,
+    Work,
+    run_work,
+)
 
 POLL_INTERVAL_S = 0.1
-
-Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
 
 class JobBusyError(FacialAffectError):
@@ -59,7 +63,7 @@ class Job:
 
 
 _JOBS: dict[str, Job] = {}
-_MESSAGES: queue.Queue = queue.Queue()
+_MESSAGES: queue.Queue[JobMessage] = queue.Queue()
 _IDS = itertools.count(1)
 _on_file_load: list[Callable[[], None]] = []
 
@@ -100,7 +104,10 @@ def start_job(
         raise JobBusyError(f"{_JOBS[kind].label} is still running; wait or cancel it first.")
     job = Job(next(_IDS), kind, label, scene.name, on_done)
     job.thread = threading.Thread(
-        target=_run, args=(job.id, work, job.cancel_event), name=f"faceaff-{kind}", daemon=True
+        target=run_work,
+        args=(job.id, work, job.cancel_event, _MESSAGES.put),
+        name=f"faceaff-{kind}",
+        daemon=True,
     )
     _JOBS[kind] = job
     _show(job, 0.0, f"{label}…", running=True, error=False)
@@ -109,28 +116,6 @@ def start_job(
     if not bpy.app.timers.is_registered(drain_jobs):
         bpy.app.timers.register(drain_jobs, first_interval=POLL_INTERVAL_S)
     return job
-
-
-def _run(job_id: int, work: Work, cancel: threading.Event) -> None:
-    """The worker thread: run the work and post exactly one final message."""
-
-    def progress(fraction: float, message: str = "") -> None:
-        _MESSAGES.put((job_id, "progress", (float(fraction), str(message))))
-
-    try:
-        result = work(progress, cancel.is_set)
-    except CancelledError:
-        _MESSAGES.put((job_id, "cancelled", None))
-    except FacialAffectError as exc:
-        _MESSAGES.put((job_id, "error", str(exc)))
-    except ImportError as exc:
-        _MESSAGES.put((job_id, "error", f"A required package is missing: {exc.name or exc}."))
-    except Exception as exc:  # a bug: keep the traceback in the log, a sentence in the panel
-        log.exception("Facial Affect job failed")
-        _MESSAGES.put((job_id, "error", f"Unexpected error ({type(exc).__name__}): {exc}"))
-    else:
-        kind = "cancelled" if cancel.is_set() else "done"
-        _MESSAGES.put((job_id, kind, result))
 
 
 def cancel_job(kind: str | None = None) -> bool:
@@ -151,39 +136,38 @@ def drain_jobs() -> float | None:
     by_id = {job.id: job for job in _JOBS.values()}
     while True:
         try:
-            job_id, kind, payload = _MESSAGES.get_nowait()
+            message = _MESSAGES.get_nowait()
         except queue.Empty:
             break
-        job = by_id.get(job_id)
+        job = by_id.get(message.job_id)
         if job is None:
             continue  # a job forgotten on file load
-        if kind == "progress":
-            fraction, message = payload
-            job.progress = min(max(fraction, 0.0), 1.0)
-            _show(job, job.progress, message or job.status)
+        if isinstance(message, JobProgress):
+            job.progress = min(max(message.fraction, 0.0), 1.0)
+            _show(job, job.progress, message.message or job.status)
             _progress_update(job.progress)
         else:
-            _finish(job, kind, payload)
+            _finish(job, message)
     return POLL_INTERVAL_S if _JOBS else None
 
 
-def _finish(job: Job, kind: str, payload: Any) -> None:
+def _finish(job: Job, message: JobDone | JobFailed | JobCancelled) -> None:
     _JOBS.pop(job.kind, None)
     if not _JOBS:
         _progress_end()
-    if kind == "done" and job.cancel_event.is_set():
-        kind = "cancelled"
-    if kind == "cancelled":
+    if isinstance(message, JobDone) and job.cancel_event.is_set():
+        message = JobCancelled(job.id)
+    if isinstance(message, JobCancelled):
         _show(job, 0.0, f"{job.label} cancelled; nothing was changed.", running=False)
-    elif kind == "error":
-        _show(job, 0.0, f"{job.label} failed: {payload}", running=False, error=True)
+    elif isinstance(message, JobFailed):
+        _show(job, 0.0, f"{job.label} failed: {message.message}", running=False, error=True)
     else:
         try:
-            message = job.on_done(payload)
+            status = job.on_done(message.result)
         except FacialAffectError as exc:
             _show(job, 0.0, f"{job.label} failed: {exc}", running=False, error=True)
         else:
-            _show(job, 1.0, message or f"{job.label} done.", running=False, error=False)
+            _show(job, 1.0, status or f"{job.label} done.", running=False, error=False)
 
 
 def _settings(job: Job):

@@ -11,12 +11,16 @@ failing operator leaves the file unchanged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import bpy
 from bpy.props import StringProperty
 
-from ..core.errors import FacialAffectError
+from ..core.errors import InputError
+from ..pipeline.options import PerformanceOptions
 from . import bake
 from .props import target_object
+from .reporting import poll_with_reason, report_bake, reports_errors
 
 
 def shape_key_problem(obj) -> str | None:
@@ -37,11 +41,82 @@ def takes_problem(obj) -> str | None:
     return None
 
 
-def poll_with_reason(cls, problem: str | None) -> bool:
-    """An operator poll result: show ``problem`` as the disabled button's tooltip, if any."""
-    if problem:
-        cls.poll_message_set(problem)
-    return problem is None
+@dataclass(frozen=True)
+class BakeRequest:
+    """Everything a bake needs, read from the panel on the main thread.
+
+    Attributes:
+        performance: The analysed performance (a ``pipeline.performance.Performance``), or
+            None to bake the preset emotion.
+        preset: The emotion baked without a performance.
+        options: Synthesis settings.
+        take: Take name, sparse keys, replace.
+        length_from_input: Bake a performance over its whole length (else the Duration).
+    """
+
+    performance: object | None
+    preset: str
+    options: PerformanceOptions
+    take: bake.BakeOptions
+    length_from_input: bool = True
+
+
+def bake_options(settings) -> bake.BakeOptions:
+    """The take settings as the bake engine's typed options."""
+    return bake.BakeOptions(
+        take_name=settings.take_name,
+        sparse=settings.sparse,
+        replace=settings.replace_take,
+    )
+
+
+def stored_performance(settings):
+    """The analysed performance kept for the scene (memory first, else the .blend), or None.
+
+    Raises:
+        InputError: The stored analysis is unreadable.
+    """
+    from ..pipeline import store
+
+    if not settings.has_analysis:
+        return None
+    return store.restore(*settings.stored_analysis())
+
+
+def bake_request(scene, performance=None, *, preset: str | None = None) -> BakeRequest:
+    """The scene's bake settings as a :class:`BakeRequest` (``performance``: stored if None).
+
+    Raises:
+        InputError: The stored analysis is unreadable.
+    """
+    settings = scene.faceaff
+    if performance is None and preset is None:
+        performance = stored_performance(settings)
+    return BakeRequest(
+        performance,
+        preset or settings.emotion,
+        settings.performance_options(scene),
+        bake_options(settings),
+        settings.length_from_input,
+    )
+
+
+def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
+    """Bake a request onto ``obj`` as a new take (no context needed: jobs call it too).
+
+    Raises:
+        FacialAffectError: Invalid settings, a rig the engine cannot drive, a bad analysis.
+    """
+    from ..pipeline.curves import bake_curves_for
+
+    curves = bake_curves_for(
+        request.performance,
+        request.preset,
+        bake.shape_key_names(obj),
+        request.options,
+        length_from_input=request.length_from_input,
+    )
+    return bake.bake_curves(obj, curves, request.take)
 
 
 class FACEAFF_OT_bake_emotion(bpy.types.Operator):
@@ -55,58 +130,11 @@ class FACEAFF_OT_bake_emotion(bpy.types.Operator):
     def poll(cls, context):
         return poll_with_reason(cls, shape_key_problem(target_object(context)))
 
+    @reports_errors
     def execute(self, context):
-        from .. import pipeline  # heavy (scipy): only when the user bakes
-
-        settings = context.scene.faceaff
-        obj = target_object(context)
-        try:
-            curves = pipeline.emotion_curves(
-                {settings.emotion: 1.0},
-                bake.shape_key_names(obj),
-                settings.performance_options(context.scene),
-            )
-            result = bake.bake_curves(obj, curves, bake_options(settings))
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        report_bake(self, result)
+        request = bake_request(context.scene, preset=context.scene.faceaff.emotion)
+        report_bake(self, bake_performance(target_object(context), request))
         return {"FINISHED"}
-
-
-def report_bake(op, result: bake.BakeResult) -> None:
-    """Report a bake's warnings and a one-line summary."""
-    for warning in result.warnings:
-        op.report({"WARNING"}, warning)
-    op.report(
-        {"INFO"},
-        f"Baked take {result.action_name!r}: {result.n_curves} curves, "
-        f"frames {result.frame_start}–{result.frame_end}.",
-    )
-
-
-def bake_settings(context, obj) -> bake.BakeResult:
-    """Bake the analysed performance, or the preset emotion when nothing was analysed.
-
-    Raises:
-        FacialAffectError: Invalid settings, a rig the engine cannot drive, a bad analysis.
-    """
-    from dataclasses import replace
-
-    from .. import pipeline
-    from .analysis_work import performance_from_json
-
-    settings = context.scene.faceaff
-    options = settings.performance_options(context.scene)
-    names = bake.shape_key_names(obj)
-    if settings.analysis_json:
-        performance = performance_from_json(settings.analysis_json)
-        if settings.length_from_input:
-            options = replace(options, n_frames=None)
-        curves = pipeline.performance_curves(performance, names, options)
-    else:
-        curves = pipeline.emotion_curves({settings.emotion: 1.0}, names, options)
-    return bake.bake_curves(obj, curves, bake_options(settings))
 
 
 class FACEAFF_OT_bake(bpy.types.Operator):
@@ -123,26 +151,38 @@ class FACEAFF_OT_bake(bpy.types.Operator):
             problem = "Wait for the analysis to finish (or cancel it)."
         return poll_with_reason(cls, problem)
 
+    @reports_errors
     def execute(self, context):
-        try:
-            result = bake_settings(context, target_object(context))
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        report_bake(self, result)
+        report_bake(self, bake_performance(target_object(context), bake_request(context.scene)))
         return {"FINISHED"}
 
 
-def bake_options(settings) -> bake.BakeOptions:
-    """The take settings as the bake engine's typed options."""
-    return bake.BakeOptions(
-        take_name=settings.take_name,
-        sparse=settings.sparse,
-        replace=settings.replace_take,
-    )
+class _TakeOperator:
+    """What the take operators share: they need a target with takes and a take to act on."""
+
+    @classmethod
+    def poll(cls, context):
+        return poll_with_reason(cls, takes_problem(target_object(context)))
+
+    def take_name(self, context, *, or_active: bool) -> str:
+        """The take named by ``action``, else the one selected in the list (else the active).
+
+        Raises:
+            InputError: None of them.
+        """
+        name = self.action or selected_take_name(context)
+        if not name and or_active:
+            name = _active_take_name(target_object(context))
+        if not name:
+            raise InputError(
+                "No take is active; pick one to clear."
+                if or_active
+                else "Pick a take in the list first."
+            )
+        return name
 
 
-class FACEAFF_OT_clear_take(bpy.types.Operator):
+class FACEAFF_OT_clear_take(_TakeOperator, bpy.types.Operator):
     """Delete a take and put back the animation that was active before it"""
 
     bl_idname = "faceaff.clear_take"
@@ -151,27 +191,16 @@ class FACEAFF_OT_clear_take(bpy.types.Operator):
 
     action: StringProperty(name="Take", description="Action name of the take (empty: active)")
 
-    @classmethod
-    def poll(cls, context):
-        return poll_with_reason(cls, takes_problem(target_object(context)))
-
+    @reports_errors
     def execute(self, context):
-        obj = target_object(context)
-        name = self.action or selected_take_name(context) or _active_take_name(obj)
-        if not name:
-            self.report({"ERROR"}, "No take is active; pick one to clear.")
-            return {"CANCELLED"}
-        try:
-            restored = bake.clear_take(obj, name)
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        name = self.take_name(context, or_active=True)
+        restored = bake.clear_take(target_object(context), name)
         note = f"; restored {restored!r}" if restored else ""
         self.report({"INFO"}, f"Deleted take {name!r}{note}.")
         return {"FINISHED"}
 
 
-class FACEAFF_OT_activate_take(bpy.types.Operator):
+class FACEAFF_OT_activate_take(_TakeOperator, bpy.types.Operator):
     """Make a take the active animation of the target's shape keys"""
 
     bl_idname = "faceaff.activate_take"
@@ -180,21 +209,10 @@ class FACEAFF_OT_activate_take(bpy.types.Operator):
 
     action: StringProperty(name="Take", description="Action name of the take (empty: selected)")
 
-    @classmethod
-    def poll(cls, context):
-        return poll_with_reason(cls, takes_problem(target_object(context)))
-
+    @reports_errors
     def execute(self, context):
-        obj = target_object(context)
-        name = self.action or selected_take_name(context)
-        if not name:
-            self.report({"ERROR"}, "Pick a take in the list first.")
-            return {"CANCELLED"}
-        try:
-            bake.activate_take(obj, name)
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        name = self.take_name(context, or_active=False)
+        bake.activate_take(target_object(context), name)
         self.report({"INFO"}, f"Take {name!r} is now active.")
         return {"FINISHED"}
 
@@ -228,13 +246,13 @@ class FACEAFF_OT_add_demo_head(bpy.types.Operator):
     bl_label = "Add Demo Head"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
-        from ..paths import demo_head_path
+        from ..pipeline.models import demo_head_path
 
         path = demo_head_path()
         if not path.exists():
-            self.report({"ERROR"}, f"Demo head not found at {path}; reinstall the add-on.")
-            return {"CANCELLED"}
+            raise InputError(f"Demo head not found at {path}; reinstall the add-on.")
         with bpy.data.libraries.load(str(path), link=False) as (src, dst):
             dst.objects = [n for n in src.objects if n.startswith("DemoHead") or n == "DemoEyes"]
         head = None
@@ -245,8 +263,7 @@ class FACEAFF_OT_add_demo_head(bpy.types.Operator):
             if obj.name.startswith("DemoHead") and obj.data.shape_keys:
                 head = obj
         if head is None:
-            self.report({"ERROR"}, f"{path.name} holds no DemoHead object with shape keys.")
-            return {"CANCELLED"}
+            raise InputError(f"{path.name} holds no DemoHead object with shape keys.")
         context.view_layer.objects.active = head
         context.scene.faceaff.target = head
         self.report({"INFO"}, f"Added {head.name!r} with {len(bake.shape_key_names(head))} keys.")

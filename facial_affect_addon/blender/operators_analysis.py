@@ -1,9 +1,11 @@
 """Analyze (a background job), Cancel, and Clear Analysis.
 
-Analyze reads the panel into an :class:`~.analysis_work.AnalysisRequest` on the main thread,
-then :mod:`.jobs` runs the analysis on a worker thread. When the job finishes, the result is
-stored on the scene settings (JSON for Bake, collections for the panel) and, if asked, baked
-right away. A cancelled or failed job changes nothing.
+Analyze reads the panel into a :class:`~..pipeline.analysis.AnalysisRequest` on the main
+thread; :mod:`.jobs` runs :func:`~..pipeline.analysis.run_analysis` (the same function the
+CLI's ``text``/``audio``/``video`` commands call) on a worker thread, which also encodes the
+result for the .blend (:func:`~..pipeline.store.keep`). When the job finishes the result is
+stored on the scene settings (the compact form for Bake, collections for the panel) and, if
+asked, baked right away. A cancelled or failed job changes nothing.
 """
 
 from __future__ import annotations
@@ -12,64 +14,63 @@ import bpy
 from bpy.props import BoolProperty
 
 from ..core.emotions import EMOTION_NAMES
-from ..core.errors import FacialAffectError
+from ..core.errors import RigError
+from ..pipeline.options import FaceMode, InputSource
 from . import jobs
-from .operators import bake_settings, shape_key_problem
+from .operators import bake_performance, bake_request, shape_key_problem
 from .prefs import service_settings
 from .props import target_object
+from .reporting import poll_with_reason, report_warnings, reports_errors
 
 JOB_KIND = "analyze"
 
 
 def input_problem(settings) -> str | None:
     """Why Analyze cannot run with these settings, or None."""
-    from .analysis_work import video_available
-
     source = settings.input_source
-    if source in {"VIDEO", "WEBCAM"} and not video_available():
-        return (
-            f"{source.capitalize()} input is not available yet "
-            "(it arrives with the video issue: facial_affect_addon/video_pipeline.py)."
-        )
-    if source == "WEBCAM":
+    if source == InputSource.WEBCAM:
         return "The webcam is read live by Live Preview, not by Analyze."
-    if source == "MIC":
+    if source == InputSource.MIC:
         return "The microphone is used by Live Preview; Analyze reads a line or a file."
-    if source == "TEXT" and not settings.lines():
+    if source == InputSource.TEXT and not settings.lines():
         return "Type a line of dialogue (or pick a Script) to analyse."
-    if source == "AUDIO" and not settings.audio_path:
+    if source == InputSource.AUDIO and not settings.audio_path:
         return "Choose an audio file to analyse."
-    if source == "VIDEO" and not settings.video_path:
+    if source == InputSource.VIDEO and not settings.video_path:
         return "Choose a video file to analyse."
     return None
 
 
-def _request(context):
-    from .analysis_work import AnalysisRequest
+def analysis_request(context):
+    """The panel's input as a :class:`~..pipeline.analysis.AnalysisRequest` (main thread).
+
+    Raises:
+        InputError: An invalid LLM endpoint or model name in the preferences.
+    """
+    from ..pipeline.analysis import AnalysisRequest
 
     settings = context.scene.faceaff
-    services = service_settings(context)
-    source = settings.input_source
-    path = settings.audio_path if source == "AUDIO" else settings.video_path
+    source = InputSource(settings.input_source)
+    path = settings.audio_path if source == InputSource.AUDIO else settings.video_path
+    mirror = settings.face_mode() == FaceMode.MIRROR
     return AnalysisRequest(
         source=source,
         lines=tuple(settings.lines()),
         path=bpy.path.abspath(path) if path else "",
-        stt_engine=services.stt_engine,
-        llm=services.llm,
-        stt_config=services.stt_config,
-        sample_fps=0.0 if settings.drive() == "capture" else settings.video_sample_fps,
+        services=service_settings(context),
+        sample_fps=0.0 if mirror else settings.video_sample_fps,
         neutral_at_s=None if settings.video_neutral_auto else settings.video_neutral_at,
-        notices=services.notices,
     )
 
 
-def store_performance(settings, performance) -> None:
+def store_performance(settings, performance, stored=None) -> None:
     """Keep an analysed performance on the scene settings (main thread)."""
-    from .analysis_work import performance_to_json
+    from ..pipeline import store
 
+    stored = stored or store.keep(performance)
     settings.clear_analysis()
-    settings.analysis_json = performance_to_json(performance)
+    settings.analysis_token = stored.token
+    settings.analysis_data = stored.text
     settings.transcript = performance.transcript
     settings.analysis_models = "; ".join(f"{k}: {v}" for k, v in performance.models.items())
     settings.analysis_warnings = " ".join(performance.warnings)
@@ -103,11 +104,9 @@ class FACEAFF_OT_analyze(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        problem = input_problem(context.scene.faceaff)
-        if problem:
-            cls.poll_message_set(problem)
-        return problem is None
+        return poll_with_reason(cls, input_problem(context.scene.faceaff))
 
+    @reports_errors
     def execute(self, context):
         if jobs.is_running(JOB_KIND):
             self.report({"WARNING"}, "An analysis is already running: wait or cancel it first.")
@@ -115,71 +114,43 @@ class FACEAFF_OT_analyze(bpy.types.Operator):
         if self.bake_after:
             problem = shape_key_problem(target_object(context))
             if problem:
-                self.report({"ERROR"}, problem)
-                return {"CANCELLED"}
-        try:
-            request = _request(context)
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        from .analysis_work import run_analysis
+                raise RigError(problem)
+        from ..pipeline import analysis
 
+        request = analysis_request(context)
         scene_name = context.scene.name
         target_name = getattr(target_object(context), "name", "")
         bake_after = self.bake_after
 
         def work(progress, should_cancel):
-            return run_analysis(request, progress, should_cancel)
+            return analysis.analyse_and_keep(request, progress, should_cancel)
 
-        def on_done(performance):
-            return _apply(scene_name, target_name, performance, bake_after)
+        def on_done(result):
+            return _apply(scene_name, target_name, *result, bake_after)
 
         jobs.start_job(JOB_KIND, "Analysis", work, scene=context.scene, on_done=on_done)
-        for notice in request.notices:
-            self.report({"WARNING"}, notice)
+        report_warnings(self, request.services.notices)
         self.report({"INFO"}, "Analysing in the background…")
         return {"FINISHED"}
 
 
-def _apply(scene_name: str, target_name: str, performance, bake_after: bool) -> str:
+def _apply(scene_name: str, target_name: str, performance, stored, bake_after: bool) -> str:
     """Main thread: store the result, bake if asked. Raises FacialAffectError."""
     scene = bpy.data.scenes.get(scene_name)
     if scene is None:
         return "The scene was removed; the analysis was discarded."
-    settings = scene.faceaff
     message = f"Analysed: mostly {performance.weights.dominant()}."
     if bake_after:
         obj = bpy.data.objects.get(target_name)
         problem = shape_key_problem(obj)
         if problem:
-            from ..core.errors import RigError
-
             raise RigError(problem)
-        previous = settings.analysis_json
-        settings.analysis_json = _json(performance)
-        try:
-            result = bake_settings(_SceneContext(scene), obj)
-        except FacialAffectError:
-            settings.analysis_json = previous
-            raise
+        result = bake_performance(obj, bake_request(scene, performance))
         message += f" Baked take {result.action_name!r}."
-    store_performance(settings, performance)
+    store_performance(scene.faceaff, performance, stored)
     if performance.warnings:
         message += " " + performance.warnings[0]
     return message
-
-
-def _json(performance) -> str:
-    from .analysis_work import performance_to_json
-
-    return performance_to_json(performance)
-
-
-class _SceneContext:
-    """The bit of a context :func:`bake_settings` reads, for a job finishing in a timer."""
-
-    def __init__(self, scene):
-        self.scene = scene
 
 
 class FACEAFF_OT_cancel_job(bpy.types.Operator):
@@ -191,10 +162,7 @@ class FACEAFF_OT_cancel_job(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not jobs.is_running():
-            cls.poll_message_set("No job is running.")
-            return False
-        return True
+        return poll_with_reason(cls, None if jobs.is_running() else "No job is running.")
 
     def execute(self, context):
         jobs.cancel_job()
@@ -211,10 +179,8 @@ class FACEAFF_OT_clear_analysis(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not context.scene.faceaff.analysis_json:
-            cls.poll_message_set("Nothing has been analysed.")
-            return False
-        return True
+        has = context.scene.faceaff.has_analysis
+        return poll_with_reason(cls, None if has else "Nothing has been analysed.")
 
     def execute(self, context):
         context.scene.faceaff.clear_analysis()

@@ -13,16 +13,11 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..core.errors import FacialAffectError, InputError
+from ..core.errors import InputError
 from . import bake
-from .operators import (
-    active_take,
-    bake_options,
-    poll_with_reason,
-    report_bake,
-    shape_key_problem,
-)
+from .operators import active_take, bake_options, shape_key_problem
 from .props import scene_fps, target_object
+from .reporting import poll_with_reason, report_bake, report_warnings, reports_errors
 
 _PATH = re.compile(r'^key_blocks\["(.+)"\]\.value$')
 _FORMATS = [
@@ -63,20 +58,6 @@ def _fcurves(action):
                     yield from bag.fcurves
 
 
-def resample(curves, fps: float):  # -> CurveSet
-    """The curves re-timed to ``fps`` (linear interpolation), so playback speed is kept."""
-    import numpy as np
-
-    from ..core.curveset import CurveSet
-
-    if abs(curves.fps - fps) < 1e-6:
-        return curves
-    t_old = np.arange(curves.n_frames) / curves.fps
-    t_new = np.arange(max(1, int(np.floor(t_old[-1] * fps + 1e-9)) + 1)) / fps
-    channels = {k: np.interp(t_new, t_old, v) for k, v in curves.channels.items()}
-    return CurveSet(curves.frame_start, fps, channels, curves.warnings)
-
-
 class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):
     """Export the active take's shape-key curves (JSON or Live Link Face CSV)"""
 
@@ -101,24 +82,20 @@ class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):
             self.filename_ext = ext
         return super().check(context)
 
+    @reports_errors
     def execute(self, context):
         from ..core import formats
 
         path = Path(bpy.path.abspath(self.filepath))
         fmt = "CSV" if path.suffix.lower() == ".csv" else self.file_format
+        curves = take_curves(active_take(target_object(context)), scene_fps(context.scene))
         try:
-            curves = take_curves(active_take(target_object(context)), scene_fps(context.scene))
             if fmt == "CSV":
-                for warning in formats.write_live_link_csv(curves, path)[:3]:
-                    self.report({"WARNING"}, warning)
+                report_warnings(self, formats.write_live_link_csv(curves, path)[:3])
             else:
                 formats.save_curves(curves, path)
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
         except OSError as exc:
-            self.report({"ERROR"}, f"Cannot write {path}: {exc.strerror}.")
-            return {"CANCELLED"}
+            raise InputError(f"Cannot write {path}: {exc.strerror}.") from None
         self.report({"INFO"}, f"Exported {len(curves.channels)} curves to {path}.")
         return {"FINISHED"}
 
@@ -141,6 +118,7 @@ class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):
     def poll(cls, context):
         return poll_with_reason(cls, shape_key_problem(target_object(context)))
 
+    @reports_errors
     def execute(self, context):
         from dataclasses import replace
 
@@ -148,19 +126,15 @@ class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):
 
         settings = context.scene.faceaff
         path = Path(bpy.path.abspath(self.filepath))
-        try:
-            if path.suffix.lower() == ".csv":
-                curves = formats.read_live_link_csv(path, frame_start=settings.frame_start)
-            else:
-                curves = formats.load_curves(path)
-                if self.use_scene_start:
-                    curves = replace(curves, frame_start=settings.frame_start)
-            curves = resample(curves.validated(), scene_fps(context.scene))
-            options = replace(bake_options(settings), take_name=settings.take_name or path.stem)
-            result = bake.bake_curves(target_object(context), curves, options)
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        if path.suffix.lower() == ".csv":
+            curves = formats.read_live_link_csv(path, frame_start=settings.frame_start)
+        else:
+            curves = formats.load_curves(path)
+            if self.use_scene_start:
+                curves = replace(curves, frame_start=settings.frame_start)
+        curves = curves.validated().at_fps(scene_fps(context.scene))
+        options = replace(bake_options(settings), take_name=settings.take_name or path.stem)
+        result = bake.bake_curves(target_object(context), curves, options)
         report_bake(self, result)
         return {"FINISHED"}
 

@@ -11,8 +11,9 @@ from functools import lru_cache
 
 import bpy
 
+from ..pipeline.options import FaceMode, InputSource, LiveSource
 from . import bake, preview
-from .props import INPUT_SOURCES, scene_fps, target_object
+from .props import scene_fps, target_object
 
 
 @lru_cache(maxsize=32)
@@ -100,24 +101,22 @@ class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
     bl_parent_id = "FACEAFF_PT_main"
 
     def draw(self, context):
-        from .analysis_work import video_available
-
         layout = self.layout
         settings = context.scene.faceaff
         layout.prop(settings, "input_source", text="")
         source = settings.input_source
-        if source == "TEXT":
+        if source == InputSource.TEXT:
             layout.prop(settings, "text", text="")
             layout.prop(settings, "text_block")
-        elif source == "AUDIO":
+        elif source == InputSource.AUDIO:
             layout.prop(settings, "audio_path", text="")
-        elif source == "MIC":
+        elif source == InputSource.MIC:
             layout.label(text="Use Live Preview (below) to listen.", icon="REC")
-        elif source in {"VIDEO", "WEBCAM"}:
-            if source == "VIDEO":
+        elif source in {InputSource.VIDEO, InputSource.WEBCAM}:
+            if source == InputSource.VIDEO:
                 layout.prop(settings, "video_path", text="")
                 layout.prop(settings, "video_drive", expand=True)
-                if settings.video_drive == "EMOTION":
+                if settings.video_drive == FaceMode.EMOTION:
                     layout.prop(settings, "video_sample_fps")
                 else:
                     row = layout.row(align=True)
@@ -127,8 +126,6 @@ class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
                     sub.prop(settings, "video_neutral_at", text="")
             else:
                 layout.label(text="The webcam is read by Live Preview (below).", icon="INFO")
-            if not video_available():
-                layout.label(text=f"{_source_name(source)}: not available yet.", icon="INFO")
         row = layout.row(align=True)
         row.enabled = not settings.job_running
         row.operator("faceaff.analyze", icon="VIEWZOOM")
@@ -147,10 +144,6 @@ def draw_job(layout, settings) -> None:
         layout.label(text=settings.job_status, icon="ERROR" if settings.job_error else "CHECKMARK")
 
 
-def _source_name(identifier: str) -> str:
-    return next(item[1] for item in INPUT_SOURCES if item[0] == identifier)
-
-
 class FACEAFF_PT_analysis(_AffectPanel, bpy.types.Panel):
     """Transcript, emotion weights, timeline and the models that produced them."""
 
@@ -159,12 +152,12 @@ class FACEAFF_PT_analysis(_AffectPanel, bpy.types.Panel):
     bl_parent_id = "FACEAFF_PT_main"
 
     def draw(self, context):
-        from .models_info import model_notes
-        from .prefs import get_preferences
+        from ..pipeline.models import model_notes
+        from .prefs import get_preferences, service_prefs
 
         layout = self.layout
         settings = context.scene.faceaff
-        if not settings.analysis_json:
+        if not settings.has_analysis:
             layout.label(text="Nothing analysed: Bake uses the preset emotion.", icon="INFO")
         else:
             if settings.transcript:
@@ -178,7 +171,9 @@ class FACEAFF_PT_analysis(_AffectPanel, bpy.types.Panel):
             layout.operator("faceaff.clear_analysis", icon="X")
         box = layout.box()
         box.label(text="Models", icon="INFO")
-        for name, note in model_notes(get_preferences(context), bool(bpy.app.online_access)):
+        for name, note in model_notes(
+            service_prefs(get_preferences(context)), bool(bpy.app.online_access)
+        ):
             wrap(box, f"{name} — {note}", context)
         if settings.analysis_models:
             wrap(box, f"Last analysis: {settings.analysis_models}", context)
@@ -213,15 +208,15 @@ class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
         fps = scene_fps(context.scene)
         col = layout.column(align=True)
         col.prop(settings, "frame_start")
-        if settings.analysis_json:
+        if settings.has_analysis:
             col.prop(settings, "length_from_input")
-        if not (settings.analysis_json and settings.length_from_input):
+        if not (settings.has_analysis and settings.length_from_input):
             col.prop(settings, "duration")
             end = settings.frame_start + max(1, round(settings.duration * fps)) - 1
             col.label(text=f"Frames {settings.frame_start}–{end} at {fps:g} fps (scene)")
         else:
             col.label(text=f"Whole performance at {fps:g} fps (scene)")
-        if not settings.analysis_json:
+        if not settings.has_analysis:
             layout.prop(settings, "emotion")
         layout.prop(settings, "mode", expand=True)
         col = layout.column(align=True)
@@ -232,7 +227,7 @@ class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(settings, "take_name", text="Take")
         row.prop(settings, "replace_take", text="", icon="FILE_REFRESH")
-        text = "Bake Analysis" if settings.analysis_json else "Bake Emotion"
+        text = "Bake Analysis" if settings.has_analysis else "Bake Emotion"
         layout.operator("faceaff.bake", text=text, icon="KEYINGSET")
 
 
@@ -268,7 +263,7 @@ class FACEAFF_PT_preview(_AffectPanel, bpy.types.Panel):
         layout = self.layout
         settings = context.scene.faceaff
         layout.prop(settings, "live_source", expand=True)
-        if settings.live_source == "WEBCAM":
+        if settings.live_source == LiveSource.WEBCAM:
             layout.prop(settings, "live_camera")
             layout.prop(settings, "live_face_mode", expand=True)
         layout.prop(settings, "live_record")

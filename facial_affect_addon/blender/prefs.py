@@ -12,7 +12,6 @@ is off, every job runs offline and the panel says so.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
@@ -109,22 +108,6 @@ def _wrapped(layout, text: str, width: int = 70) -> None:
         col.label(text=line)
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    """The preferences as plain values for a worker thread (no bpy objects).
-
-    Attributes:
-        llm: An ``LLMConfig`` when the LLM is enabled and allowed, else None.
-        stt_engine: Speech engine name actually used (``openai`` only when online is allowed).
-        notices: Why a service was switched off (shown to the user).
-    """
-
-    llm: object | None = field(repr=False)
-    stt_engine: str
-    stt_config: object | None = field(repr=False)
-    notices: tuple[str, ...] = ()
-
-
 def get_preferences(context=None):
     """The add-on's preferences, or None when it runs unregistered (e.g. from the CLI)."""
     context = context or bpy.context
@@ -132,46 +115,34 @@ def get_preferences(context=None):
     return addon.preferences if addon else None
 
 
-def api_key(prefs) -> str | None:
-    """``OPENAI_API_KEY`` first, else the key typed in the preferences, else None."""
-    return os.environ.get("OPENAI_API_KEY") or (prefs.llm_api_key if prefs else "") or None
+def service_prefs(prefs):
+    """The preferences as the pipeline's plain :class:`~..pipeline.services.ServicePrefs`."""
+    from ..pipeline.services import ServicePrefs
+
+    if prefs is None:
+        return None
+    return ServicePrefs(
+        use_llm=prefs.use_llm,
+        llm_endpoint=prefs.llm_endpoint,
+        llm_model=prefs.llm_model,
+        llm_api_key=prefs.llm_api_key,
+        stt_engine=prefs.stt_engine,
+    )
 
 
-def service_settings(context=None) -> ServiceSettings:
-    """Read the preferences into typed configs, respecting Blender's online-access setting.
+def service_settings(context=None):
+    """The services a job will use (:class:`~..pipeline.services.ServiceSettings`).
+
+    Respects Blender's "Allow Online Access": online services are switched off, with a notice,
+    when it is off.
 
     Raises:
-        InputError: An invalid endpoint or model name (from ``LLMConfig``).
+        InputError: An invalid endpoint or model name.
     """
-    from ..adapters.llm import LLMConfig  # light: no openai import until a query
+    from ..pipeline.services import resolve_services
 
-    prefs = get_preferences(context)
-    notices: list[str] = []
-    online = bool(bpy.app.online_access)
-    llm = None
-    engine = prefs.stt_engine if prefs else "whisper"
-    wants_online = prefs is not None and (prefs.use_llm or engine == "openai")
-    if wants_online and not online:
-        notices.append(
-            "Online access is disabled in Blender's preferences: used the offline models."
-        )
-    if prefs is not None and prefs.use_llm and online:
-        llm = LLMConfig(
-            base_url=prefs.llm_endpoint.strip() or None,
-            model=prefs.llm_model.strip(),
-            api_key=api_key(prefs),
-        )
-    stt_config = None
-    if engine == "openai":
-        if online:
-            from ..adapters.stt import OpenAIConfig
-
-            stt_config = OpenAIConfig(
-                api_key=api_key(prefs), base_url=prefs.llm_endpoint.strip() or None
-            )
-        else:
-            engine = "whisper"
-    return ServiceSettings(llm, engine, stt_config, tuple(notices))
+    prefs = service_prefs(get_preferences(context))
+    return resolve_services(prefs, bool(bpy.app.online_access))
 
 
 def apply_model_preferences(prefs) -> None:
@@ -179,12 +150,10 @@ def apply_model_preferences(prefs) -> None:
 
     ``prefs`` None restores the defaults (shipped models only, CPU).
     """
-    from ..compute import set_compute_device
-    from ..paths import set_user_models_dir
+    from ..pipeline.services import apply_model_settings
 
     folder = bpy.path.abspath(prefs.models_dir) if prefs is not None and prefs.models_dir else ""
-    set_user_models_dir(folder or None)
-    set_compute_device(prefs.compute_device if prefs is not None else "CPU")
+    apply_model_settings(folder or None, prefs.compute_device if prefs is not None else "CPU")
 
 
 classes = (FACEAFF_AP_preferences,)

@@ -1,273 +1,52 @@
 """Live preview: the face reacts in the viewport, tick by tick, to a script, the microphone or
 a webcam.
 
-A *feeder* thread turns input into messages without touching bpy: the script feeder analyses
-each line offline (a line may start with ``[emotion]`` to direct it explicitly) and stamps it
-with the time it starts; the microphone feeder cuts speech with the streaming VAD, transcribes
-each utterance and analyses it; the webcam feeder (:mod:`.live_webcam`) watches a camera, or a
-video file played in real time as if it were one, at up to 15 frames a second. In *Emotion*
-mode the face's smoothed emotion probabilities become events; in *Mirror* mode landmark capture
-(calibrated on the first second, so the user starts with a neutral face) is retargeted onto
-the rig and its newest values replace the state machine's for the keys it drives (blinks come
-from the capture too). A missing camera, file or face model is reported when the preview starts
-and changes nothing; a face leaving the view holds the last expression and warns once.
-
-Messages wait on a queue; every TIMER tick of the modal operator drains it
-(:meth:`LiveSession.drain`), steps the state machine (:class:`~..core.live.LivePreview`) and
-writes the shape-key values. Esc or right-click stops the feeder (threads end, the camera is
-released) and restores every value the preview touched; "Record take" bakes what was shown as
-a new take, whatever the source.
+The feeders and the session state are plain Python in :mod:`..pipeline.live` (and
+:mod:`..pipeline.live_webcam`); this operator only turns the panel into a
+:class:`~..pipeline.live.LiveRequest`, writes the session's key values on every TIMER tick of
+its modal loop, reports the feeder's errors, and on Esc or right-click puts back every value
+the preview touched. "Record take" bakes what was shown as a new take, whatever the source.
 
 Timers never fire in background Blender, so tests call :meth:`FACEAFF_OT_live_preview.modal`
-with stand-in events (``.type``/``.value``) and :meth:`LiveSession.drain` directly.
+with stand-in events (``.type``/``.value``) and :meth:`~..pipeline.live.LiveSession.drain`
+directly.
 """
 
 from __future__ import annotations
 
-import queue
-import re
-import threading
 import time
-from dataclasses import dataclass
 
 import bpy
 
-from ..core.errors import FacialAffectError, InputError
+from ..core.errors import FacialAffectError
+from ..pipeline.options import FaceMode, LiveSource
 from . import bake, jobs
-from .operators import poll_with_reason, report_bake, shape_key_problem
+from .operators import shape_key_problem
 from .props import scene_fps, target_object
+from .reporting import poll_with_reason, report_bake, reports_errors
 
 TICK_S = 1.0 / 30.0
 MAX_DT_S = 0.25  # a stalled UI must not make the face jump
-_DIRECTED = re.compile(r"^\s*\[(\w+)\]\s*(.*)$")
 _ACTIVE: list = []
 
 
-@dataclass(frozen=True)
-class LiveEvent:
-    """An emotion to show from ``start_s`` (None: as soon as it arrives) for ``duration_s``."""
+def live_request(context):
+    """The panel's live settings as a :class:`~..pipeline.live.LiveRequest` (main thread).
 
-    start_s: float | None
-    duration_s: float
-    weights: object
-    intensity: float
-    text: str
-
-
-def directed_line(line: str) -> tuple[str | None, str]:
-    """Split ``"[anger] Get out!"`` into ("anger", "Get out!"); (None, line) without a tag."""
-    from ..core.emotions import EMOTION_NAMES
-
-    match = _DIRECTED.match(line)
-    if match and match.group(1).lower() in EMOTION_NAMES:
-        return match.group(1).lower(), match.group(2).strip()
-    return None, line.strip()
-
-
-class ScriptFeeder:
-    """Analyses script lines on a worker thread; each line starts when the previous ends."""
-
-    def __init__(self, lines, llm=None):
-        self.lines = [ln for ln in lines if ln.strip()]
-        if not self.lines:
-            raise InputError("The live preview needs a line (or a Script) to play.")
-        self.llm = llm
-        self.events: queue.Queue = queue.Queue()
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="faceaff-live-script", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-
-    def _run(self) -> None:
-        from ..core.emotions import EmotionWeights
-        from ..pipeline import line_duration
-
-        start = 0.5
-        try:
-            for line in self.lines:
-                if self.stop_event.is_set():
-                    return
-                emotion, text = directed_line(line)
-                if emotion is not None:
-                    weights, intensity = EmotionWeights.pure(emotion), 1.0
-                else:
-                    from ..adapters.text import analyze_text
-
-                    a = analyze_text(text, llm_config=self.llm)
-                    weights, intensity, text = a.weights, a.intensity, a.text
-                length = line_duration(text) - 1.0
-                self.events.put(("event", LiveEvent(start, length, weights, intensity, text)))
-                start += length
-        except FacialAffectError as exc:
-            self.events.put(("error", str(exc)))
-        except ImportError as exc:
-            self.events.put(("error", f"A required package is missing: {exc.name or exc}."))
-        self.events.put(("done", start))
-
-
-class MicFeeder:
-    """Microphone → VAD → speech-to-text → emotion, on a worker thread."""
-
-    def __init__(self, engine: str = "whisper", llm=None):
-        from ..adapters.audio import MicrophoneStream
-
-        self.engine = engine
-        self.llm = llm
-        self.mic = MicrophoneStream()
-        self.events: queue.Queue = queue.Queue()
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="faceaff-live-mic", daemon=True)
-
-    def start(self) -> None:
-        """Open the microphone (raises InputError right away when there is none)."""
-        self.mic.start()
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.mic.stop()
-
-    def _run(self) -> None:
-        from ..adapters._vad import StreamingSegmenter
-        from ..adapters.llm import UtteranceContext
-        from ..adapters.stt import get_transcriber, transcribe_segment
-        from ..adapters.text import analyze_text
-
-        try:
-            transcriber = get_transcriber(self.engine)
-            segmenter, context = StreamingSegmenter(), UtteranceContext()
-            while not self.stop_event.is_set():
-                chunk = self.mic.read(timeout=0.2)
-                if chunk is None:
-                    continue
-                for segment in segmenter.feed(chunk):
-                    utterance = transcribe_segment(segment, transcriber)
-                    if not utterance.text.strip():
-                        continue
-                    a = analyze_text(utterance.text, llm_config=self.llm, context=context)
-                    length = max(utterance.end_s - utterance.start_s, 0.5) + 1.5
-                    event = LiveEvent(None, length, a.weights, a.intensity, a.text)
-                    self.events.put(("event", event))
-        except FacialAffectError as exc:
-            self.events.put(("error", str(exc)))
-        except ImportError as exc:
-            self.events.put(("error", f"A required package is missing: {exc.name or exc}."))
-
-
-class LiveSession:
-    """Plain-Python state of one preview: clock, pending events, recording, original values."""
-
-    def __init__(self, live, feeder, originals: dict[str, float], *, record: bool = False):
-        self.live = live
-        self.feeder = feeder
-        self.originals = dict(originals)
-        self.clock = 0.0
-        self.pending: list[LiveEvent] = []
-        self.end_s: float | None = None
-        self.error = ""
-        self.text = ""
-        self.record = record
-        self.samples: list[tuple[float, dict[str, float]]] = []
-        self.captured: dict[str, float] = {}  # newest captured key values (webcam Mirror)
-
-    def drain(self) -> int:
-        """Move the feeder's queued messages into the session (main thread).
-
-        Messages are ``("event", LiveEvent)``, ``("values", {key: value})`` (the newest
-        wins), ``("status", text)``, ``("error", text)`` and ``("done", end time or None for
-        now)``.
-
-        Returns:
-            How many events were scheduled.
-        """
-        n = 0
-        while True:
-            try:
-                kind, payload = self.feeder.events.get_nowait()
-            except queue.Empty:
-                return n
-            if kind == "event":
-                start = self.clock if payload.start_s is None else payload.start_s
-                self.pending.append(payload if payload.start_s is not None else _at(payload, start))
-                self.pending.sort(key=lambda e: e.start_s)
-                n += 1
-            elif kind == "values":
-                self.captured = dict(payload)
-            elif kind == "status":
-                self.text = payload
-            elif kind == "error":
-                self.error = payload
-            elif kind == "done":
-                end = self.clock if payload is None else float(payload)
-                self.end_s = end + 1.5  # time for the face to relax
-
-    def advance(self, dt: float) -> dict[str, float]:
-        """Start due events, step the state machine by ``dt``; returns the key values.
-
-        Captured values (webcam Mirror) replace the state machine's for the keys they drive.
-        """
-        self.clock += dt
-        while self.pending and self.pending[0].start_s <= self.clock:
-            event = self.pending.pop(0)
-            self.live.set_emotion(event.weights, event.intensity, duration=event.duration_s)
-            self.text = event.text
-        values = self.live.tick(dt)
-        if self.captured:
-            values = {**values, **self.captured}
-        if self.record:
-            self.samples.append((self.clock, values))
-        return values
-
-    @property
-    def finished(self) -> bool:
-        """True when a script or video file has played out (mic and camera run until stopped)."""
-        return self.end_s is not None and not self.pending and self.clock >= self.end_s
-
-    def recorded_curves(self, fps: float, frame_start: int):  # -> CurveSet | None
-        """The recorded values resampled to one per frame, or None with fewer than 2 samples."""
-        import numpy as np
-
-        from ..core.curveset import CurveSet
-
-        if len(self.samples) < 2:
-            return None
-        times = np.array([0.0] + [t for t, _ in self.samples])
-        n = int(np.floor(times[-1] * fps)) + 1
-        grid = np.arange(n) / fps
-        # Captured keys may join after calibration: before, the face showed their own values.
-        names = dict.fromkeys(name for _, v in self.samples for name in v)
-        channels = {}
-        for name in names:
-            held = self.originals.get(name, 0.0)
-            values = np.array([0.0] + [v.get(name, held) for _, v in self.samples])
-            channels[name] = np.interp(grid, times, values)
-        return CurveSet(frame_start, fps, channels)
-
-
-def _make_feeder(context, key_names):
-    """The feeder for the scene's live source (not started)."""
+    Raises:
+        InputError: An invalid LLM endpoint or model name (script and microphone only).
+    """
+    from ..pipeline.live import LiveRequest
     from .prefs import service_settings
 
     settings = context.scene.faceaff
-    if settings.live_source == "WEBCAM":
-        from .live_webcam import WebcamFeeder
-
+    source = LiveSource(settings.live_source)
+    if source == LiveSource.WEBCAM:
         camera = settings.live_camera.strip()
         if camera and not camera.isdigit():
             camera = bpy.path.abspath(camera)  # "//clip.mp4" is relative to the .blend
-        return WebcamFeeder(camera, settings.live_face_mode, key_names)
-    services = service_settings(context)
-    if settings.live_source == "MIC":
-        return MicFeeder(services.stt_engine, services.llm)
-    return ScriptFeeder(settings.lines(), services.llm)
-
-
-def _at(event: LiveEvent, start: float) -> LiveEvent:
-    return LiveEvent(start, event.duration_s, event.weights, event.intensity, event.text)
+        return LiveRequest(source, camera=camera, face=FaceMode(settings.live_face_mode))
+    return LiveRequest(source, tuple(settings.lines()), service_settings(context))
 
 
 def active_preview():
@@ -292,28 +71,24 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
     def invoke(self, context, event):
         return self.execute(context)
 
+    @reports_errors
     def execute(self, context):
-        from ..core.live import LivePreview
+        from ..pipeline.live import start_session
 
         settings = context.scene.faceaff
         obj = target_object(context)
-        mirror = settings.live_source == "WEBCAM" and settings.live_face_mode == "MIRROR"
-        try:
-            names = bake.shape_key_names(obj)
-            # In Mirror mode the captured eyes blink; blinks of our own would fight them.
-            life = False if mirror else settings.life
-            live = LivePreview(names, life=life, seed=settings.seed)
-            feeder = _make_feeder(context, names)
-            feeder.start()
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        session = start_session(
+            live_request(context),
+            bake.shape_key_names(obj),
+            life=settings.life,
+            seed=settings.seed,
+            record=settings.live_record,
+        )
         blocks = obj.data.shape_keys.key_blocks
-        touched = dict.fromkeys([*live.match.driven_keys, *getattr(feeder, "keys", ())])
-        originals = {name: blocks[name].value for name in touched if name in blocks}
+        session.originals = {n: blocks[n].value for n in session.touched_keys if n in blocks}
         self._object_name = obj.name
         self._scene_name = context.scene.name
-        self._session = LiveSession(live, feeder, originals, record=settings.live_record)
+        self._session = session
         self._shown = ""
         self._last = time.monotonic()
         wm = context.window_manager
@@ -324,7 +99,7 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     @property
-    def session(self) -> LiveSession:
+    def session(self):
         """The session's plain-Python state."""
         return self._session
 
@@ -392,7 +167,7 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         options = replace(bake_options(settings), take_name=f"{settings.take_name} live")
         try:
             result = bake.bake_curves(obj, curves, options)
-        except FacialAffectError as exc:
+        except FacialAffectError as exc:  # called from modal(), not execute(): report here
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         report_bake(self, result)

@@ -1,8 +1,13 @@
 """Scene settings of the add-on (``scene.faceaff``) and their conversion to typed options.
 
-The analysis result is stored twice: as a JSON document (``analysis_json``, what Bake reads back)
-and as small collections (emotion weights, timeline segments) that the panel draws. Nothing
-secret is ever stored here: the LLM key lives only in the add-on preferences.
+The analysis result is kept three ways: in memory (:mod:`..pipeline.store`, keyed by
+``analysis_token``; what Bake reads), compactly in the .blend (``analysis_data``, for a reopened
+file or undo) and as small collections (emotion weights, timeline segments) that the panel
+draws. Nothing secret is ever stored here: the LLM key lives only in the add-on preferences.
+
+Enum identifiers are the values of the pipeline's StrEnums (:class:`~..pipeline.options.
+InputSource`, :class:`~..pipeline.options.FaceMode`...), so a property converts with
+``FaceMode(settings.video_drive)``.
 """
 
 from __future__ import annotations
@@ -19,23 +24,50 @@ from bpy.props import (
 )
 
 from ..core.emotions import EMOTION_NAMES
-from ..pipeline_options import PerformanceOptions
+from ..pipeline.options import (
+    FaceMode,
+    InputSource,
+    LiveSource,
+    PerformanceOptions,
+    SynthesisMode,
+    SynthesisOptions,
+)
 
 _EMOTION_ITEMS = [(name, name.capitalize(), f"Pure {name}") for name in EMOTION_NAMES]
 
 INPUT_SOURCES = (
-    ("TEXT", "Text", "A line of dialogue typed in the panel (or a Text datablock)", "TEXT", 0),
-    ("AUDIO", "Audio file", "A recorded line: speech-to-text, one event per utterance", "SOUND", 1),
-    ("MIC", "Microphone", "Speak live: used by the live preview", "REC", 2),
-    ("VIDEO", "Video file", "A face's emotion, or its own expression (mirror)", "FILE_MOVIE", 3),
-    (
-        "WEBCAM",
-        "Webcam",
-        "A camera: used by the live preview",
-        "CAMERA_DATA",
-        4,
-    ),
+    (InputSource.TEXT, "Text", "A line of dialogue typed in the panel (or a Text datablock)"),
+    (InputSource.AUDIO, "Audio file", "A recorded line: speech-to-text, one event per utterance"),
+    (InputSource.MIC, "Microphone", "Speak live: used by the live preview"),
+    (InputSource.VIDEO, "Video file", "A face's emotion, or its own expression (mirror)"),
+    (InputSource.WEBCAM, "Webcam", "A camera: used by the live preview"),
 )
+_SOURCE_ICONS = ("TEXT", "SOUND", "REC", "FILE_MOVIE", "CAMERA_DATA")
+_INPUT_ITEMS = [
+    (str(ident), name, text, icon, i)
+    for i, ((ident, name, text), icon) in enumerate(zip(INPUT_SOURCES, _SOURCE_ICONS, strict=True))
+]
+# Item numbers are what a .blend stores: EMOTION stays 0 and MIRROR 1 (it was "CAPTURE").
+_VIDEO_FACE_ITEMS = [
+    (FaceMode.EMOTION, "Emotion", "Read the face's emotion over time; the engine performs it"),
+    (FaceMode.MIRROR, "Mirror", "Copy the face's own expression (landmark capture), every frame"),
+]
+_LIVE_FACE_ITEMS = [
+    (
+        FaceMode.EMOTION,
+        "Emotion",
+        "The face's emotion (7 classes) drives the head's emotion engine",
+    ),
+    (
+        FaceMode.MIRROR,
+        "Mirror",
+        "Landmark capture copies the face's expression key by key "
+        "(calibrated on the first second: start with a neutral face)",
+    ),
+]
+
+
+LEGACY_ANALYSIS = "analysis_json"  # where add-on 0.1 kept the analysis, as JSON
 
 
 def _is_mesh(_self, obj) -> bool:
@@ -71,7 +103,7 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     )
     # --- input -------------------------------------------------------------------------
     input_source: EnumProperty(
-        name="Input", description="What to read the emotion from", items=INPUT_SOURCES
+        name="Input", description="What to read the emotion from", items=_INPUT_ITEMS
     )
     text: StringProperty(name="Line", description="The line of dialogue to analyse", default="")
     text_block: PointerProperty(
@@ -87,19 +119,8 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     video_drive: EnumProperty(
         name="Use",
         description="What the video gives the head",
-        items=[
-            (
-                "EMOTION",
-                "Emotion",
-                "Read the face's emotion over time; the engine performs it on the rig",
-            ),
-            (
-                "CAPTURE",
-                "Mirror",
-                "Copy the face's own expression (landmark capture), every frame",
-            ),
-        ],
-        default="EMOTION",
+        items=[(str(ident), name, text) for ident, name, text in _VIDEO_FACE_ITEMS],
+        default=str(FaceMode.EMOTION),
     )
     video_sample_fps: FloatProperty(
         name="Sample rate",
@@ -123,8 +144,13 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         unit="TIME_ABSOLUTE",
     )
     # --- analysis result ---------------------------------------------------------------
-    analysis_json: StringProperty(
-        name="Analysis", description="The analysed performance as JSON (read by Bake)"
+    analysis_data: StringProperty(
+        name="Analysis",
+        description="The analysed performance, compactly encoded (read by Bake after a reload)",
+        options={"HIDDEN"},
+    )
+    analysis_token: StringProperty(
+        name="Analysis token", description="Key of the analysis kept in memory", options={"HIDDEN"}
     )
     transcript: StringProperty(name="Transcript")
     analysis_models: StringProperty(name="Models", description="Models that produced it")
@@ -167,10 +193,14 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     mode: EnumProperty(
         name="Synthesis",
         items=[
-            ("DYNAMIC", "Dynamic", "Rise, hold and fall with semantic re-weighting"),
-            ("STATIC", "Static", "A constant expression template (the papers' baseline)"),
+            (
+                SynthesisMode.DYNAMIC.name,
+                "Dynamic",
+                "Rise, hold and fall with semantic re-weighting",
+            ),
+            (SynthesisMode.STATIC.name, "Static", "A constant expression template (the baseline)"),
         ],
-        default="DYNAMIC",
+        default=SynthesisMode.DYNAMIC.name,
     )
     micro: BoolProperty(
         name="Micro-expressions", description="Add 40–200 ms micro-expression bursts"
@@ -193,11 +223,15 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     live_source: EnumProperty(
         name="Live source",
         items=[
-            ("SCRIPT", "Script", "Play the Line / Script lines, analysed offline, in real time"),
-            ("MIC", "Microphone", "Listen to the microphone: speech → emotion as you talk"),
-            ("WEBCAM", "Webcam", "Watch a camera: the face in it drives the head"),
+            (LiveSource.SCRIPT, "Script", "Play the Line / Script lines, read in real time"),
+            (
+                LiveSource.MIC,
+                "Microphone",
+                "Listen to the microphone: speech → emotion as you talk",
+            ),
+            (LiveSource.WEBCAM, "Webcam", "Watch a camera: the face in it drives the head"),
         ],
-        default="SCRIPT",
+        default=str(LiveSource.SCRIPT),
     )
     live_camera: StringProperty(
         name="Camera",
@@ -207,20 +241,8 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     )
     live_face_mode: EnumProperty(
         name="Face",
-        items=[
-            (
-                "EMOTION",
-                "Emotion",
-                "The face's emotion (7 classes) drives the head's emotion engine",
-            ),
-            (
-                "MIRROR",
-                "Mirror",
-                "Landmark capture copies the face's expression key by key "
-                "(calibrated on the first second: start with a neutral face)",
-            ),
-        ],
-        default="EMOTION",
+        items=[(str(ident), name, text) for ident, name, text in _LIVE_FACE_ITEMS],
+        default=str(FaceMode.EMOTION),
     )
     live_record: BoolProperty(
         name="Record take", description="Save the live session as a new take when it stops"
@@ -242,22 +264,22 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     def performance_options(self, scene: bpy.types.Scene) -> PerformanceOptions:
         """These settings as the engine's typed options, frame rate taken from the scene."""
         fps = scene_fps(scene)
-        return PerformanceOptions(
+        synthesis = SynthesisOptions(
             fps=fps,
             frame_start=self.frame_start,
             n_frames=max(0, round(self.duration * fps)),
-            mode=self.mode.lower(),
+            mode=SynthesisMode[self.mode],
             intensity=self.intensity,
             micro=self.micro,
             life=self.life,
             seed=self.seed,
-            drive=self.drive(),
         )
+        return PerformanceOptions(synthesis, face=self.face_mode())
 
-    def drive(self) -> str:
-        """``"capture"`` when a video is mirrored, else ``"emotion"``."""
-        mirror = self.input_source == "VIDEO" and self.video_drive == "CAPTURE"
-        return "capture" if mirror else "emotion"
+    def face_mode(self) -> FaceMode:
+        """MIRROR when a video is mirrored, else EMOTION."""
+        mirror = self.input_source == InputSource.VIDEO and self.video_drive == FaceMode.MIRROR
+        return FaceMode.MIRROR if mirror else FaceMode.EMOTION
 
     def lines(self) -> list[str]:
         """The dialogue lines to analyse: the Script's non-empty lines, else the Line."""
@@ -265,9 +287,21 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
             return [ln.body.strip() for ln in self.text_block.lines if ln.body.strip()]
         return [self.text.strip()] if self.text.strip() else []
 
+    @property
+    def has_analysis(self) -> bool:
+        """Whether an analysed performance is stored (Bake then bakes it)."""
+        return bool(self.analysis_data or self.get(LEGACY_ANALYSIS))
+
+    def stored_analysis(self) -> tuple[str, str]:
+        """(memory token, compact text) of the stored analysis; the 0.1 JSON form if older."""
+        return self.analysis_token, self.analysis_data or str(self.get(LEGACY_ANALYSIS, ""))
+
     def clear_analysis(self) -> None:
         """Forget the analysed performance (Bake then uses the preset emotion)."""
-        self.analysis_json = ""
+        self.analysis_data = ""
+        self.analysis_token = ""
+        if LEGACY_ANALYSIS in self:
+            del self[LEGACY_ANALYSIS]
         self.transcript = ""
         self.analysis_models = ""
         self.analysis_warnings = ""

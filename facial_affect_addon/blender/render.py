@@ -15,8 +15,10 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, IntProperty
 
+from ..core.errors import InputError
 from .operators import active_take
 from .props import target_object
+from .reporting import poll_with_reason, reports_errors
 
 ENGINE_ENV = "FACEAFF_RENDER_ENGINE"
 
@@ -71,10 +73,9 @@ class FACEAFF_OT_render_preview(bpy.types.Operator):
             problem = "The scene has no camera to render from."
         elif active_take(target_object(context)) is None:
             problem = "The target has no active take: bake one first."
-        if problem:
-            cls.poll_message_set(problem)
-        return problem is None
+        return poll_with_reason(cls, problem)
 
+    @reports_errors
     def execute(self, context):
         scene = context.scene
         settings = scene.faceaff
@@ -84,15 +85,13 @@ class FACEAFF_OT_render_preview(bpy.types.Operator):
         else:
             start, end = self.frame_start, self.frame_end
         if end < start:
-            self.report({"ERROR"}, f"Empty frame range {start}–{end}.")
-            return {"CANCELLED"}
+            raise InputError(f"Empty frame range {start}–{end}.")
         frames = list(range(start, end + 1, self.frame_step))
         folder, temporary = output_dir(take.name)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self.report({"ERROR"}, f"Cannot create {folder}: {exc.strerror}.")
-            return {"CANCELLED"}
+            raise InputError(f"Cannot create {folder}: {exc.strerror}.") from None
         engine = choose_engine(settings.render_engine)
         written = self._render(context, frames, folder, engine, settings.render_size)
         where = f"a temporary folder (save the file to render next to it): {folder}"

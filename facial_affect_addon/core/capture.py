@@ -38,6 +38,7 @@ import numpy as np
 from .curveset import CurveSet
 from .errors import InputError
 from .one_euro import smooth
+from .sampling import fill_gaps, sample_linear
 
 # Nose bridge (6, 168, 197, 195), nose (5, 4) and inner/outer eye corners (133, 362, 33, 263).
 STABLE_POINTS: tuple[int, ...] = (6, 168, 197, 195, 5, 4, 133, 362, 33, 263)
@@ -141,10 +142,8 @@ class CaptureResult:
         if fps <= 0:
             raise InputError(f"Frame rate must be positive, got {fps}.")
         n = max(1, int(np.ceil(self.times[-1] * fps)) + 1)
-        t = np.arange(n) / fps
-        channels = {
-            name: np.interp(t, self.times, self.weights[:, i]) for i, name in enumerate(self.names)
-        }
+        values = sample_linear(self.times, self.weights, np.arange(n) / fps)
+        channels = {name: values[:, i] for i, name in enumerate(self.names)}
         return CurveSet(frame_start, fps, channels)
 
 
@@ -375,9 +374,9 @@ def capture_weights(
         if rotation is not None:
             _, rot, _ = similarity_align(neutral[idx], pts[i][idx])
             rotation[i] = rotation_angles(rot)
-    weights = _fill_gaps(weights, times, valid)
+    weights = fill_gaps(weights, valid, times)
     if rotation is not None:
-        rotation = _fill_gaps(rotation, times, valid)
+        rotation = fill_gaps(rotation, valid, times)
     if opts.smoothing and len(times) > 1:
         weights = np.clip(smooth(weights, times, min_cutoff=opts.min_cutoff, beta=opts.beta), 0, 1)
     return CaptureResult(
@@ -401,16 +400,6 @@ def _neutral_warning(score: float, time_s: float) -> list[str]:
         f"No clearly neutral frame (best P(neutral) {score:.2f} at {time_s:.1f} s); captured "
         "weights are relative to that frame. Choose a neutral frame to fix this."
     ]
-
-
-def _fill_gaps(values: np.ndarray, times: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Linear interpolation between valid samples; held flat before the first/after the last."""
-    out = values.copy()
-    if valid.all():
-        return out
-    for k in range(values.shape[1]):
-        out[:, k] = np.interp(times, times[valid], values[valid, k])
-    return out
 
 
 def curves_summary(result: CaptureResult) -> Mapping[str, float]:

@@ -15,6 +15,7 @@ from itertools import pairwise
 import numpy as np
 
 from .errors import InputError
+from .sampling import fill_gaps, frame_grid, sample_linear
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,24 @@ class CurveSet:
                 warnings.append(f"Channel {name!r} has no finite values and was skipped.")
                 continue
             if not finite.all():
-                idx = np.arange(n)
-                arr = np.interp(idx, idx[finite], arr[finite])
+                arr = fill_gaps(arr, finite)
                 warnings.append(f"Channel {name!r} had gaps (NaN) that were interpolated.")
             clean[name] = arr
         if not clean:
             raise InputError("Nothing to bake: every channel is NaN.")
         return CurveSet(self.frame_start, float(self.fps), clean, tuple(warnings))
+
+    def at_fps(self, fps: float) -> CurveSet:
+        """The same motion re-timed to ``fps`` (linear), so playback speed is kept.
+
+        Values are not clipped: a key whose slider goes past [0, 1] keeps its range.
+        """
+        if abs(self.fps - fps) < 1e-6 or not self.channels:
+            return self
+        t_old = np.arange(self.n_frames) / self.fps
+        t_new = frame_grid(t_old[-1], fps)
+        channels = {k: sample_linear(t_old, v, t_new) for k, v in self.channels.items()}
+        return CurveSet(self.frame_start, float(fps), channels, self.warnings)
 
 
 def hermite_segment(v0: float, v1: float, m0: float, m1: float, n: int) -> np.ndarray:

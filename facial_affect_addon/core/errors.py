@@ -31,3 +31,12 @@ class ServiceError(FacialAffectError):
 
 class CancelledError(FacialAffectError):
     """The user cancelled a long-running job; nothing was written."""
+
+
+class MissingPackageError(ModelError):
+    """A Python package a model or service needs is not installed (or failed to import)."""
+
+    @classmethod
+    def from_import(cls, exc: ImportError) -> MissingPackageError:
+        """The error for a failed import, naming the missing package."""
+        return cls(f"A required package is missing: {exc.name or exc}.")

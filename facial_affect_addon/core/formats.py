@@ -46,6 +46,7 @@ from .errors import InputError
 from .micro import MicroBurst
 from .names import normalize_name
 from .rig_tables import ARKIT_52
+from .sampling import sample_linear
 from .timeline import EmotionEvent, Timeline
 
 SCHEMA_VERSION = 1
@@ -419,7 +420,7 @@ def parse_live_link_csv(text: str, *, fps: float | None = None, frame_start: int
     if t is not None and len(t) > 1 and np.all(np.diff(t) > 0):
         t -= t[0]
         grid = np.arange(int(np.rint(t[-1] * rate)) + 1) / rate
-        data = np.stack([np.interp(grid, t, data[:, j]) for j in range(data.shape[1])], axis=1)
+        data = sample_linear(t, data, grid)
     elif t is not None and len(t) > 1:
         warnings.append("Timecodes are not increasing; each CSV row was taken as one frame.")
     channels = {name: np.clip(data[:, j], 0.0, 1.0) for j, name in enumerate(ARKIT_52)}

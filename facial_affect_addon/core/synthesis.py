@@ -6,7 +6,7 @@ Everything else (pipeline, CLI, operators, live preview) calls :func:`synthesize
     from .core.synthesis import single_event_timeline, synthesize
 
     timeline = single_event_timeline(EmotionWeights.compound("happily_surprised"), 3.0)
-    curves = synthesize(timeline, key_names, fps=24, frame_start=1)
+    curves = synthesize(timeline, key_names, SynthesisOptions(fps=24, frame_start=1))
     # curves.channels: {rig key name: array per frame}; curves.warnings: what the rig lacks
 
 The pipeline, step by step:
@@ -35,7 +35,8 @@ state machine in real time and returns current key values per tick.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
 
 import numpy as np
 
@@ -56,11 +57,70 @@ from .timeline import (
     plan_keyframes,
 )
 
-MODES: tuple[str, ...] = ("dynamic", "static")
+
+class SynthesisMode(StrEnum):
+    """How emotion events become AU curves."""
+
+    DYNAMIC = "dynamic"
+    """Rise, hold and fall with semantic re-weighting (the papers' proposed system)."""
+    STATIC = "static"
+    """A constant template of the dominant emotion (paper 000's baseline)."""
+
+
+MODES: tuple[str, ...] = tuple(SynthesisMode)
 MAX_FRAMES = 2_000_000
 """Longest render (about 23 h at 24 fps); beyond it memory, not time, becomes the problem."""
 _TAIL_SECONDS = 0.5
 _USED = 1e-6
+
+
+@dataclass(frozen=True)
+class SynthesisOptions:
+    """How to synthesise a timeline: the one list of settings every synthesis call takes.
+
+    Attributes:
+        fps: Frame rate of the output.
+        frame_start: Scene frame of the first sample (timeline t = 0).
+        n_frames: Frames to produce; None covers the timeline plus the last release.
+        mode: :class:`SynthesisMode` (a plain ``"dynamic"``/``"static"`` string is accepted).
+        intensity: Global intensity in [0, 1], multiplied into every event.
+        micro: Random micro-expressions: True for defaults, or a :class:`MicroOptions`
+            (e.g. with explicit ``times``).
+        life: Blinks and L/R asymmetry: True for defaults, a :class:`LifeOptions`, or False.
+        seed: Seed of every random choice; the same inputs and seed give the same curves.
+        transitions: State-machine timing; defaults if None.
+        speech: ``(start, end)`` seconds of spoken segments: the jaw and lips articulate there
+            (:mod:`.articulation`; rhythm only, not phoneme lip-sync).
+    """
+
+    fps: float = 24.0
+    frame_start: int = 1
+    n_frames: int | None = None
+    mode: SynthesisMode | str = SynthesisMode.DYNAMIC
+    intensity: float = 1.0
+    micro: bool | MicroOptions = False
+    life: bool | LifeOptions = True
+    seed: int = 0
+    transitions: TransitionSettings | None = None
+    speech: Sequence[tuple[float, float]] = ()
+
+
+_OPTION_NAMES = frozenset(f.name for f in fields(SynthesisOptions))
+
+
+def synthesis_options(options: SynthesisOptions | None, overrides: dict) -> SynthesisOptions:
+    """``options`` (or the defaults) with keyword ``overrides`` applied.
+
+    Lets callers write ``synthesize(timeline, keys, fps=24, micro=True)`` or pass a ready
+    :class:`SynthesisOptions`; both spell the same settings.
+
+    Raises:
+        InputError: An override that is not a :class:`SynthesisOptions` field.
+    """
+    unknown = set(overrides) - _OPTION_NAMES
+    if unknown:
+        raise InputError(f"Unknown synthesis option(s): {', '.join(sorted(unknown))}.")
+    return replace(options or SynthesisOptions(), **overrides)
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,21 +235,14 @@ def _targets(
 
 
 def plan_performance(
-    timeline: Timeline,
-    *,
-    fps: float,
-    n_frames: int | None = None,
-    mode: str = "dynamic",
-    intensity: float = 1.0,
-    micro: bool | MicroOptions = False,
-    life: bool | LifeOptions = True,
-    seed: int = 0,
-    transitions: TransitionSettings | None = None,
-    speech: Sequence[tuple[float, float]] = (),
+    timeline: Timeline, options: SynthesisOptions | None = None, /, **overrides
 ) -> PerformancePlan:
     """Plan a performance: targets, keyframes, blinks and bursts (no rendering yet).
 
-    Args: as :func:`synthesize`.
+    Args:
+        timeline: The emotion events (and any explicit micro-expressions).
+        options: The settings (default :class:`SynthesisOptions`); ``frame_start`` is unused.
+        **overrides: Any :class:`SynthesisOptions` field, applied over ``options``.
 
     Returns:
         The :class:`PerformancePlan`.
@@ -199,9 +252,11 @@ def plan_performance(
     """
     if not isinstance(timeline, Timeline):
         raise InputError(f"Expected a Timeline, got {type(timeline).__name__}.")
-    _check_common(fps, n_frames, mode, intensity)
-    settings = transitions or TransitionSettings()
-    micro_opt, life_opt = resolve_options(micro, life)
+    o = synthesis_options(options, overrides)
+    fps, n_frames, mode = o.fps, o.n_frames, o.mode
+    _check_common(fps, n_frames, mode, o.intensity)
+    settings = o.transitions or TransitionSettings()
+    micro_opt, life_opt = resolve_options(o.micro, o.life)
     if n_frames is None:
         n_frames = int(np.ceil((timeline.end + settings.fall + _TAIL_SECONDS) * fps)) + 1
     if n_frames > MAX_FRAMES:
@@ -211,8 +266,8 @@ def plan_performance(
         )
     t_end = (n_frames - 1) / fps
     # Child streams depend only on their index, so adding one never moves the others.
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(5)]
-    targets = _targets(timeline, mode, intensity, settings, life_opt, rngs)
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(int(o.seed)).spawn(5)]
+    targets = _targets(timeline, mode, o.intensity, settings, life_opt, rngs)
     keys = plan_keyframes(timeline.events, targets, settings, mode=mode, fps=fps, t_end=t_end)
     blinks = blink_track(t_end, life_opt, rngs[2]) if life_opt is not None else None
     bursts = list(timeline.micro)
@@ -221,9 +276,10 @@ def plan_performance(
     aligned = tuple(frame_aligned(b, fps) for b in sorted(bursts, key=lambda b: b.start))
     late = sum(e.start > t_end for e in timeline.events)
     warnings = (f"{late} event(s) start after the last frame and are not shown.",) if late else ()
+    speech = o.speech
     talk = articulation_track(speech, t_end, ArticulationOptions(), rngs[4]) if speech else None
     return PerformancePlan(
-        float(fps), int(n_frames), mode, keys, blinks, aligned, warnings, articulation=talk
+        float(fps), int(n_frames), str(mode), keys, blinks, aligned, warnings, articulation=talk
     )
 
 
@@ -249,39 +305,18 @@ def render_plan(plan: PerformancePlan, times: np.ndarray | None = None) -> np.nd
 
 
 def synthesize_au(
-    timeline: Timeline,
-    *,
-    fps: float,
-    frame_start: int = 1,
-    n_frames: int | None = None,
-    mode: str = "dynamic",
-    intensity: float = 1.0,
-    micro: bool | MicroOptions = False,
-    life: bool | LifeOptions = True,
-    seed: int = 0,
-    transitions: TransitionSettings | None = None,
-    speech: Sequence[tuple[float, float]] = (),
+    timeline: Timeline, options: SynthesisOptions | None = None, /, **overrides
 ) -> AUCurves:
     """AU channel curves for a timeline, before any rig mapping (for metrics and previews).
 
-    Args: as :func:`synthesize` (no rig arguments).
+    Args: as :func:`plan_performance`.
 
     Raises:
         InputError: On invalid arguments.
     """
-    plan = plan_performance(
-        timeline,
-        fps=fps,
-        n_frames=n_frames,
-        mode=mode,
-        intensity=intensity,
-        micro=micro,
-        life=life,
-        seed=seed,
-        transitions=transitions,
-        speech=speech,
-    )
-    return AUCurves(plan.fps, int(frame_start), render_plan(plan), plan.warnings)
+    o = synthesis_options(options, overrides)
+    plan = plan_performance(timeline, o)
+    return AUCurves(plan.fps, int(o.frame_start), render_plan(plan), plan.warnings)
 
 
 def resolve_rig(
@@ -347,41 +382,24 @@ def map_to_rig(au: np.ndarray, match: RigMatch) -> dict[str, np.ndarray]:
 def synthesize(
     timeline: Timeline,
     shape_key_names: Iterable[str],
+    options: SynthesisOptions | None = None,
+    /,
     *,
-    fps: float,
-    frame_start: int = 1,
-    n_frames: int | None = None,
-    mode: str = "dynamic",
-    intensity: float = 1.0,
-    micro: bool | MicroOptions = False,
-    life: bool | LifeOptions = True,
-    seed: int = 0,
     profile: RigProfile | str | None = None,
-    transitions: TransitionSettings | None = None,
     include_undriven: bool = False,
-    speech: Sequence[tuple[float, float]] = (),
+    **overrides,
 ) -> CurveSet:
     """Synthesise shape-key curves for a rig from an emotion timeline.
 
     Args:
         timeline: The emotion events (and any explicit micro-expressions).
         shape_key_names: The rig's shape-key names (``Basis`` is ignored).
-        fps: Frame rate of the output.
-        frame_start: Scene frame of the first sample (timeline t = 0).
-        n_frames: Frames to produce; default covers the timeline plus the last release.
-        mode: ``"dynamic"`` (the paper's proposed system) or ``"static"`` (its baseline).
-        intensity: Global intensity in [0, 1], multiplied into every event.
-        micro: Add random micro-expressions: True for defaults, or a :class:`MicroOptions`
-            (e.g. with explicit ``times``).
-        life: Blinks and L/R asymmetry: True for defaults, a :class:`LifeOptions`, or False.
-        seed: Seed of every random choice; the same inputs and seed give the same curves.
+        options: The settings (default :class:`SynthesisOptions`).
         profile: A :class:`RigProfile`, a built-in profile name (``"arkit52"``,
             ``"metahuman"``, ``"facs"``), or None to detect it from the key names.
-        transitions: State-machine timing; defaults if None.
-        speech: ``(start, end)`` seconds of spoken segments: the jaw and lips articulate there
-            (:mod:`.articulation`; rhythm only, not phoneme lip-sync).
         include_undriven: Also return all-zero channels for the rig's profile keys no AU
             drives (gaze, tongue...), e.g. to write complete ARKit CSVs.
+        **overrides: Any :class:`SynthesisOptions` field, applied over ``options``.
 
     Returns:
         A :class:`CurveSet` keyed by the rig's actual key names, values in [0, 1]; its
@@ -392,19 +410,8 @@ def synthesize(
         RigError: If the rig has no shape keys or none the profile can drive.
     """
     match = resolve_rig(shape_key_names, profile)
-    au = synthesize_au(
-        timeline,
-        fps=fps,
-        frame_start=frame_start,
-        n_frames=n_frames,
-        mode=mode,
-        intensity=intensity,
-        micro=micro,
-        life=life,
-        seed=seed,
-        transitions=transitions,
-        speech=speech,
-    )
+    o = synthesis_options(options, overrides)
+    au = synthesize_au(timeline, o)
     channels = map_to_rig(au.values, match)
     if include_undriven:
         for key in match.profile.keys:
@@ -412,7 +419,7 @@ def synthesize(
             if actual is not None and actual not in channels:
                 channels[actual] = np.zeros(len(au.values))
     warnings = (*au.warnings, *coverage_warnings(match, au.used_channels()))
-    return CurveSet(int(frame_start), float(fps), channels, tuple(warnings))
+    return CurveSet(int(o.frame_start), float(o.fps), channels, tuple(warnings))
 
 
 def single_event_timeline(
@@ -450,12 +457,15 @@ __all__ = [
     "MODES",
     "AUCurves",
     "PerformancePlan",
+    "SynthesisMode",
+    "SynthesisOptions",
     "coverage_warnings",
     "map_to_rig",
     "plan_performance",
     "render_plan",
     "resolve_rig",
     "single_event_timeline",
+    "synthesis_options",
     "synthesize",
     "synthesize_au",
 ]

@@ -40,3 +40,10 @@ def scene_fingerprint() -> tuple:
         )
     )
     return actions, keys, len(bpy.data.objects), len(bpy.data.meshes)
+
+
+def stored_doc(settings) -> dict:
+    """The analysis stored on the scene, decoded from its compact form, as the CLI's JSON."""
+    from facial_affect_addon.pipeline import store
+
+    return store.decode(settings.analysis_data).to_json()

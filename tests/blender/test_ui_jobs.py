@@ -44,7 +44,7 @@ def test_cancelled_job_leaves_no_partial_take(face, slow_analysis):
     assert bpy.ops.faceaff.cancel_job() == {"FINISHED"}
     ui.drain_until_idle()
     assert "cancelled" in settings.job_status
-    assert bake.list_takes(face) == [] and not settings.analysis_json
+    assert bake.list_takes(face) == [] and not settings.has_analysis
     assert scene_fingerprint() == before
     assert not bpy.ops.faceaff.cancel_job.poll()
 
@@ -75,13 +75,13 @@ def test_cancel_a_real_multi_line_analysis(face):
 
 
 def test_job_errors_land_in_the_status(face, monkeypatch):
-    from facial_affect_addon.blender import analysis_work
     from facial_affect_addon.core.errors import ModelError
+    from facial_affect_addon.pipeline import analysis
 
     def broken(request, progress, should_cancel):
         raise ModelError("The text model is missing.")
 
-    monkeypatch.setattr(analysis_work, "run_analysis", broken)
+    monkeypatch.setattr(analysis, "run_analysis", broken)
     settings = bpy.context.scene.faceaff
     settings.text = "anything"
     bpy.ops.faceaff.analyze()
@@ -90,9 +90,9 @@ def test_job_errors_land_in_the_status(face, monkeypatch):
 
 
 def test_unexpected_worker_bug_is_a_sentence_not_a_crash(face, monkeypatch):
-    from facial_affect_addon.blender import analysis_work
+    from facial_affect_addon.pipeline import analysis
 
-    monkeypatch.setattr(analysis_work, "run_analysis", lambda *a: 1 / 0)
+    monkeypatch.setattr(analysis, "run_analysis", lambda *a: 1 / 0)
     settings = bpy.context.scene.faceaff
     settings.text = "anything"
     bpy.ops.faceaff.analyze()

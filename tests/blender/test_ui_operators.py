@@ -11,17 +11,18 @@ import bpy
 import numpy as np
 import pytest
 
-from facial_affect_addon import pipeline
 from facial_affect_addon.blender import bake, jobs, prefs
 from facial_affect_addon.blender.operators_analysis import store_performance
+from facial_affect_addon.pipeline.services import api_key
+from facial_affect_addon.pipeline.text import performance_from_weights
 
 from . import ui_fixtures as ui
-from .helpers import fcurve_for, make_face, scene_fingerprint
+from .helpers import fcurve_for, make_face, scene_fingerprint, stored_doc
 from .ui_fixtures import *  # noqa: F403 - fixtures
 
 
 def _happy(settings, seconds=4.0):
-    store_performance(settings, pipeline.performance_from_weights({"happiness": 1.0}, seconds))
+    store_performance(settings, performance_from_weights({"happiness": 1.0}, seconds))
 
 
 # --- Analyze -----------------------------------------------------------------------------
@@ -35,14 +36,10 @@ def test_analyze_poll_explains_empty_text(face):
     assert scene_fingerprint() == before
 
 
-@pytest.mark.parametrize("source", ["VIDEO", "WEBCAM"])
-def test_video_sources_are_disabled_with_a_clear_message(face, source, monkeypatch):
-    from facial_affect_addon.blender import analysis_work
-
-    monkeypatch.setattr(analysis_work, "video_available", lambda: False)
-    bpy.context.scene.faceaff.input_source = source
+def test_webcam_source_points_to_live_preview(face):
+    bpy.context.scene.faceaff.input_source = "WEBCAM"
     assert not bpy.ops.faceaff.analyze.poll()
-    with pytest.raises(RuntimeError, match="not available yet"):
+    with pytest.raises(RuntimeError, match="read live by Live Preview"):
         bpy.ops.faceaff.analyze()
 
 
@@ -58,11 +55,11 @@ def test_analyze_stores_the_result_for_bake(face, quick_analysis):
     assert bpy.ops.faceaff.analyze() == {"FINISHED"}
     ui.drain_until_idle()
     assert quick_analysis.started
-    assert settings.analysis_json and not settings.job_running and not settings.job_error
+    assert settings.has_analysis and not settings.job_running and not settings.job_error
     assert {w.name for w in settings.weights} >= {"happiness", "sadness"}
     assert max(settings.weights, key=lambda w: w.value).name == "happiness"
     assert len(settings.segments) == 1
-    assert json.loads(settings.analysis_json)["dominant"] == "happiness"
+    assert stored_doc(settings)["dominant"] == "happiness"
     assert bpy.ops.faceaff.bake() == {"FINISHED"}
     assert len(bake.list_takes(face)) == 1
 
@@ -87,7 +84,7 @@ def test_analyze_missing_audio_reports_error_and_changes_nothing(face):
     assert bpy.ops.faceaff.analyze() == {"FINISHED"}  # the job starts; it fails in the worker
     ui.drain_until_idle()
     assert settings.job_error and "not found" in settings.job_status
-    assert not settings.analysis_json
+    assert not settings.has_analysis
     assert scene_fingerprint() == before
 
 
@@ -112,7 +109,7 @@ def test_clear_analysis(face):
     assert not bpy.ops.faceaff.clear_analysis.poll()
     _happy(settings)
     assert bpy.ops.faceaff.clear_analysis() == {"FINISHED"}
-    assert not settings.analysis_json and len(settings.weights) == 0
+    assert not settings.has_analysis and len(settings.weights) == 0
 
 
 # --- Bake ----------------------------------------------------------------------------------
@@ -159,12 +156,28 @@ def test_bake_fails_cleanly(clean_scene, addon):
     assert scene_fingerprint() == before
 
 
-def test_bake_with_corrupt_analysis_fails_cleanly(face):
-    bpy.context.scene.faceaff.analysis_json = "{not json"
+@pytest.mark.parametrize(
+    "text", ["{not json", "faceaff-performance/2;not base64!", "faceaff-performance/2;AAAA"]
+)
+def test_bake_with_corrupt_analysis_fails_cleanly(face, text):
+    bpy.context.scene.faceaff.analysis_data = text
     before = scene_fingerprint()
     with pytest.raises(RuntimeError, match="analyse again"):
         bpy.ops.faceaff.bake()
     assert scene_fingerprint() == before
+
+
+def test_a_file_from_version_0_1_still_bakes_its_json_analysis(face):
+    from facial_affect_addon.pipeline.performance import performance_to_json
+
+    settings = bpy.context.scene.faceaff
+    performance = performance_from_weights({"sadness": 1.0}, 2.0)
+    settings["analysis_json"] = json.dumps(performance_to_json(performance, with_timeline=True))
+    assert settings.has_analysis
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    assert len(bake.list_takes(face)) == 1
+    assert bpy.ops.faceaff.clear_analysis() == {"FINISHED"}
+    assert "analysis_json" not in settings and not settings.has_analysis
 
 
 # --- Takes -----------------------------------------------------------------------------------
@@ -257,9 +270,10 @@ def test_api_key_is_a_password_and_stays_out_of_the_scene(face, addon_prefs, mon
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     p.llm_api_key = "sk-secret-test"
     try:
-        assert prefs.api_key(p) == "sk-secret-test"
+        assert api_key(prefs.service_prefs(p)) == "sk-secret-test"
+        assert "sk-" not in repr(prefs.service_prefs(p))
         monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
-        assert prefs.api_key(p) == "sk-from-env"  # the environment wins
+        assert api_key(prefs.service_prefs(p)) == "sk-from-env"  # the environment wins
         settings = bpy.context.scene.faceaff
         for name in settings.bl_rna.properties.keys():  # noqa: SIM118 - RNA collection
             value = getattr(settings, name)
@@ -287,17 +301,20 @@ def test_preferences_name_what_leaves_the_machine():
     assert "Nothing else leaves this machine" in prefs.NETWORK_STATEMENT
 
 
-def test_worker_module_does_not_import_bpy():
-    import ast
-    from pathlib import Path
+def test_the_analysis_job_runs_pipeline_code_only(face, quick_analysis, monkeypatch):
+    # The worker thread runs the job's work, which must only call the bpy-free pipeline
+    # (tests/unit/test_layering.py imports every pipeline module with bpy blocked).
+    seen = []
+    real = jobs.run_work
 
-    from facial_affect_addon.blender import analysis_work
+    def spy(job_id, work, cancel, post):
+        seen.append(work)
+        return real(job_id, work, cancel, post)
 
-    tree = ast.parse(Path(analysis_work.__file__).read_text())
-    names = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert "bpy" not in names
+    monkeypatch.setattr(jobs, "run_work", spy)
+    bpy.context.scene.faceaff.text = "anything"
+    assert bpy.ops.faceaff.analyze() == {"FINISHED"}
+    ui.drain_until_idle()
+    assert len(seen) == 1 and quick_analysis.started
+    names = set(seen[0].__code__.co_names)
+    assert "analyse_and_keep" in names and "bpy" not in names

@@ -115,8 +115,8 @@ def _draw_all(case: str) -> dict:
 def _setup(case: str) -> None:
     import bpy
 
-    from facial_affect_addon import pipeline
     from facial_affect_addon.blender.operators_analysis import store_performance
+    from facial_affect_addon.pipeline.text import performance_from_weights
     from tests.blender.helpers import make_face
 
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
@@ -131,14 +131,14 @@ def _setup(case: str) -> None:
     elif case == "arkit_analysed":
         make_face("Face", ("mouthSmileLeft", "jawOpen", "browInnerUp"))
         store_performance(
-            scene.faceaff, pipeline.performance_from_weights({"happiness": 0.7, "surprise": 0.3})
+            scene.faceaff, performance_from_weights({"happiness": 0.7, "surprise": 0.3})
         )
         bpy.ops.faceaff.bake()
         scene.faceaff.job_running, scene.faceaff.job_status = True, "Step 3 of 9"
     elif case == "video_mirror":
         make_face("Face", ("mouthSmileLeft", "jawOpen"))
         settings = scene.faceaff
-        settings.input_source, settings.video_drive = "VIDEO", "CAPTURE"
+        settings.input_source, settings.video_drive = "VIDEO", "MIRROR"
         settings.video_neutral_auto = False
         settings.live_source, settings.live_face_mode = "WEBCAM", "MIRROR"
     elif case == "demo_head":

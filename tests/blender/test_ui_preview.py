@@ -183,7 +183,7 @@ def clips(tmp_path_factory):
     """Videos written from the astronaut photo: a smiling face that then leaves the view, and
     a faint smile (the mouth corners warped down and in: calibration) that widens into the
     photo's full smile."""
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
+    from facial_affect_addon.ml.faces import FaceAnalyzer
 
     from ..unit.video_fixtures import astronaut_rgb, write_video
 

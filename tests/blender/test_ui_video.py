@@ -8,15 +8,15 @@ import bpy
 import numpy as np
 import pytest
 
-from facial_affect_addon import pipeline
 from facial_affect_addon.blender import bake
 from facial_affect_addon.blender.operators_analysis import store_performance
 from facial_affect_addon.core.formats import capture_from_dict
 from facial_affect_addon.paths import model_path
+from facial_affect_addon.pipeline.text import performance_from_weights
 from tests.unit.video_fixtures import moving_face_frames, write_video
 
 from . import ui_fixtures as ui
-from .helpers import evaluate, fcurve_for, scene_fingerprint
+from .helpers import evaluate, fcurve_for, scene_fingerprint, stored_doc
 from .ui_fixtures import *  # noqa: F403 - fixtures
 
 pytestmark = pytest.mark.skipif(
@@ -39,7 +39,7 @@ def _analyze(settings, video, drive):
     assert bpy.ops.faceaff.analyze() == {"FINISHED"}
     ui.drain_until_idle(timeout_s=120)
     assert not settings.job_error, settings.job_status
-    return json.loads(settings.analysis_json)
+    return stored_doc(settings)
 
 
 def test_video_emotion_analysis_bakes_a_smile(face, video):
@@ -56,7 +56,7 @@ def test_video_emotion_analysis_bakes_a_smile(face, video):
 
 def test_video_mirror_bakes_the_captured_expression(face, video):
     settings = bpy.context.scene.faceaff
-    doc = _analyze(settings, video, "CAPTURE")
+    doc = _analyze(settings, video, "MIRROR")
     capture = capture_from_dict(doc["capture"])
     assert len(capture.times) == 8  # Mirror reads every frame
     assert bpy.ops.faceaff.bake() == {"FINISHED"}
@@ -69,8 +69,8 @@ def test_video_mirror_bakes_the_captured_expression(face, video):
 
 def test_mirror_of_an_analysis_without_capture_is_refused(face):
     settings = bpy.context.scene.faceaff
-    store_performance(settings, pipeline.performance_from_weights({"happiness": 1.0}, 2.0))
-    settings.input_source, settings.video_drive = "VIDEO", "CAPTURE"
+    store_performance(settings, performance_from_weights({"happiness": 1.0}, 2.0))
+    settings.input_source, settings.video_drive = "VIDEO", "MIRROR"
     before = scene_fingerprint()
     with pytest.raises(RuntimeError, match="no landmark capture"):
         bpy.ops.faceaff.bake()
@@ -84,19 +84,19 @@ def test_missing_video_fails_in_the_job_and_changes_nothing(face):
     assert bpy.ops.faceaff.analyze() == {"FINISHED"}
     ui.drain_until_idle()
     assert settings.job_error and "not found" in settings.job_status
-    assert scene_fingerprint() == before and not settings.analysis_json
+    assert scene_fingerprint() == before and not settings.has_analysis
 
 
 def test_models_folder_preference_swaps_in_a_retrained_emotion_model(addon_prefs, tmp_path):
     import shutil
 
-    from facial_affect_addon.blender.models_info import face_model_note
     from facial_affect_addon.ml.emotion_runtime import (
         DEFAULT_MODEL,
         TRAINED_MODEL,
         EmotionModel,
         default_model_path,
     )
+    from facial_affect_addon.pipeline.models import face_model_note
 
     shipped = model_path(DEFAULT_MODEL)
     trained = tmp_path / TRAINED_MODEL
@@ -139,7 +139,7 @@ def test_mirror_on_a_metahuman_style_rig_goes_through_action_units(clean_scene, 
     face = make_face("MH", names)
     settings = clean_scene.faceaff
     settings.target = face
-    doc = _analyze(settings, video, "CAPTURE")
+    doc = _analyze(settings, video, "MIRROR")
     assert bpy.ops.faceaff.bake() == {"FINISHED"}
     take = bake.list_takes(face)[0]
     bag = take.layers[0].strips[0].channelbag(take.slots[0])

@@ -11,8 +11,9 @@ import time
 import bpy
 import pytest
 
-from facial_affect_addon.blender import analysis_work, jobs
+from facial_affect_addon.blender import jobs
 from facial_affect_addon.core.errors import CancelledError
+from facial_affect_addon.pipeline import analysis
 
 from .helpers import make_face
 
@@ -56,14 +57,14 @@ def face(clean_scene, addon):
 
 
 class SlowAnalysis:
-    """Replaces ``run_analysis``: a controllable job that reports progress and polls cancel."""
+    """Replaces ``pipeline.analysis.run_analysis``: a job that reports progress, polls cancel."""
 
     def __init__(self, steps: int = 200, step_s: float = 0.02):
         self.steps, self.step_s = steps, step_s
         self.started = False
 
     def __call__(self, request, progress, should_cancel):
-        from facial_affect_addon import pipeline
+        from facial_affect_addon.pipeline.text import performance_from_weights
 
         self.started = True
         for i in range(self.steps):
@@ -71,14 +72,14 @@ class SlowAnalysis:
                 raise CancelledError("Analysis cancelled.")
             progress(i / self.steps, f"Step {i + 1} of {self.steps}")
             time.sleep(self.step_s)
-        return pipeline.performance_from_weights({"happiness": 1.0}, 3.0)
+        return analysis.AnalysisResult(performance_from_weights({"happiness": 1.0}, 3.0))
 
 
 @pytest.fixture
 def slow_analysis(monkeypatch):
     """Make Analyze run a slow stand-in job instead of the models."""
     stand_in = SlowAnalysis()
-    monkeypatch.setattr(analysis_work, "run_analysis", stand_in)
+    monkeypatch.setattr(analysis, "run_analysis", stand_in)
     yield stand_in
     jobs.cancel_job()
     drain_until_idle()
@@ -88,7 +89,7 @@ def slow_analysis(monkeypatch):
 def quick_analysis(monkeypatch):
     """Make Analyze finish at once with a happy performance (no models needed)."""
     stand_in = SlowAnalysis(steps=2, step_s=0.0)
-    monkeypatch.setattr(analysis_work, "run_analysis", stand_in)
+    monkeypatch.setattr(analysis, "run_analysis", stand_in)
     return stand_in
 
 

@@ -28,7 +28,7 @@ def test_anchor_grid_matches_blazeface_output():
 
 
 def test_blazeface_and_landmarks_find_the_astronaut():
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
+    from facial_affect_addon.ml.faces import FaceAnalyzer
 
     face = FaceAnalyzer().analyze(astronaut_rgb())
     assert face is not None and face.detector == "blazeface" and face.score > 0.8
@@ -41,13 +41,13 @@ def test_blazeface_and_landmarks_find_the_astronaut():
 
 
 def test_no_face_in_a_blank_frame():
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
+    from facial_affect_addon.ml.faces import FaceAnalyzer
 
     assert FaceAnalyzer().analyze(np.full((240, 320, 3), 128, np.uint8)) is None
 
 
 def test_haar_fallback_when_mediapipe_files_are_missing(tmp_path, monkeypatch):
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
+    from facial_affect_addon.ml.faces import FaceAnalyzer
 
     monkeypatch.setenv("FACIAL_AFFECT_MODELS", str(tmp_path))
     analyzer = FaceAnalyzer()
@@ -58,8 +58,8 @@ def test_haar_fallback_when_mediapipe_files_are_missing(tmp_path, monkeypatch):
 
 
 def test_default_emotion_model_reads_happiness_and_names_itself():
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
     from facial_affect_addon.ml.emotion_runtime import EmotionModel
+    from facial_affect_addon.ml.faces import FaceAnalyzer
 
     img = astronaut_rgb()
     face = FaceAnalyzer(landmarks=False).analyze(img)

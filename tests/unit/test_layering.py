@@ -1,4 +1,10 @@
-"""Layering: nothing outside ``blender/`` needs bpy, torch, cv2 or openai; core/ is numpy+scipy.
+"""Layering: ``blender → pipeline → {ml, adapters} → core``, checked on the source.
+
+* Nothing outside ``blender/`` needs bpy, torch, cv2 or openai at import time (the pipeline
+  included); core/ is numpy + scipy.
+* ``adapters/`` and ``ml/`` never import each other (what combines them is orchestration, and
+  lives in ``pipeline/``).
+* ``blender/`` and ``cli.py`` reach the engine only through ``pipeline/`` and ``core/`` types.
 
 The import check runs in a subprocess with ``sys.modules[name] = None`` for the blocked
 packages, so a failing import can never leave a poisoned ``sys.modules`` behind for other tests.
@@ -81,10 +87,12 @@ def import_report() -> list[dict]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_probe_covers_core_and_skips_blender(import_report):
+def test_probe_covers_core_and_pipeline_and_skips_blender(import_report):
     modules = {r["module"] for r in import_report}
     assert "facial_affect_addon.core.synthesis" in modules
     assert "facial_affect_addon.core.errors" in modules
+    for name in ("analysis", "live", "live_webcam", "store", "video", "worker", "curves"):
+        assert f"facial_affect_addon.pipeline.{name}" in modules
     assert not any(".blender" in m for m in modules)
 
 
@@ -93,12 +101,8 @@ def test_no_module_outside_blender_needs_blocked_packages(import_report):
     assert not offenders, "import these lazily or move them under blender/: " + "; ".join(offenders)
 
 
-def test_every_core_module_imports(import_report):
-    broken = [
-        f"{r['module']}: {r['error']}"
-        for r in import_report
-        if r["error"] and r["module"].startswith("facial_affect_addon.core")
-    ]
+def test_every_module_outside_blender_imports_without_bpy(import_report):
+    broken = [f"{r['module']}: {r['error']}" for r in import_report if r["error"]]
     assert not broken, broken
 
 
@@ -124,3 +128,82 @@ def test_core_imports_only_numpy_scipy_stdlib():
 )
 def test_import_checker_flags_what_it_should(source, expected):
     assert unsafe_imports(source) == expected
+
+
+def package_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, as an absolute dotted name (relative ones resolved)."""
+    rel = path.relative_to(REPO).with_suffix("")
+    package = list(rel.parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                stem = ".".join([*base, node.module] if node.module else base)
+            else:
+                stem = node.module or ""
+            if node.module is None:  # "from . import x": x is a module
+                found |= {f"{stem}.{alias.name}" for alias in node.names}
+            else:
+                found.add(stem)
+    return found
+
+
+def layer_of(module: str) -> str | None:
+    """``core``, ``ml``, ``adapters``, ``pipeline``, ``blender``... for a module of the package."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == PACKAGE.name and len(parts) > 1 else None
+
+
+def offenders(folder: str, allowed: set[str]) -> dict[str, list[str]]:
+    """Imports of the package's own layers from ``folder`` that are not in ``allowed``."""
+    bad = {}
+    for path in sorted((PACKAGE / folder).rglob("*.py")):
+        hits = sorted(
+            m
+            for m in package_imports(path)
+            if layer_of(m) is not None and layer_of(m) not in allowed | {folder}
+        )
+        if hits:
+            bad[path.name] = hits
+    return bad
+
+
+def test_adapters_and_ml_do_not_import_each_other():
+    assert offenders("adapters", {"core", "paths", "compute"}) == {}
+    assert offenders("ml", {"core", "paths", "compute"}) == {}
+
+
+def test_pipeline_never_imports_blender_or_the_cli():
+    assert offenders("pipeline", {"core", "adapters", "ml", "paths", "compute"}) == {}
+
+
+def test_blender_reaches_the_engine_only_through_pipeline_and_core():
+    assert offenders("blender", {"core", "pipeline"}) == {}
+
+
+def test_cli_reaches_the_engine_only_through_pipeline_and_core():
+    used = {layer_of(m) for m in package_imports(PACKAGE / "cli.py")} - {None}
+    assert used <= {"core", "pipeline", "blender"}, used
+
+
+@pytest.mark.parametrize(
+    ("where", "source", "expected"),
+    [
+        (
+            "blender/x.py",
+            "from ..adapters.llm import LLMConfig",
+            {"facial_affect_addon.adapters.llm"},
+        ),
+        ("blender/x.py", "from .. import paths", {"facial_affect_addon.paths"}),
+        ("blender/x.py", "from . import bake", {"facial_affect_addon.blender.bake"}),
+        ("pipeline/x.py", "from ..ml.faces import A", {"facial_affect_addon.ml.faces"}),
+        ("cli.py", "from .pipeline.text import t", {"facial_affect_addon.pipeline.text"}),
+    ],
+)
+def test_import_resolver_resolves_relative_imports(tmp_path, monkeypatch, where, source, expected):
+    path = PACKAGE / where
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source)
+    assert package_imports(path) == expected

@@ -24,7 +24,7 @@ SMILE = 0.10  # mouth-corner lift in inter-ocular units: a clear smile, well abo
 def _astronaut_face() -> np.ndarray:
     if not model_path("face_detection_short_range.tflite").is_file():
         pytest.skip("face models missing: run `make setup` (tools/fetch_face_models.py)")
-    from facial_affect_addon.adapters.faces import FaceAnalyzer
+    from facial_affect_addon.ml.faces import FaceAnalyzer
 
     from .video_fixtures import astronaut_rgb
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from facial_affect_addon.adapters.llm import LLMConfig, UtteranceContext
-from facial_affect_addon.adapters.text import MAX_TEXT_CHARS, TextAnalysis, analyze_text
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.core.fusion import Evidence
 from facial_affect_addon.ml.text_emotion import TextEmotionModel
+from facial_affect_addon.pipeline.text_analysis import MAX_TEXT_CHARS, TextAnalysis, analyze_text
 
 from .llm_server import FakeLLMServer, llm_server  # noqa: F401  (fixture)
 
@@ -166,7 +166,7 @@ def test_result_becomes_fusion_evidence(model: TextEmotionModel) -> None:
 
 def test_importing_the_text_stack_loads_no_openai_or_torch() -> None:
     code = (
-        "import sys, facial_affect_addon.adapters.text, facial_affect_addon.core.fusion\n"
+        "import sys, facial_affect_addon.pipeline.text_analysis, facial_affect_addon.core.fusion\n"
         "bad = [m for m in ('openai', 'torch', 'bpy', 'transformers') if m in sys.modules]\n"
         "assert not bad, bad"
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facial_affect_addon import pipeline, video_pipeline
 from facial_affect_addon.adapters.video import WebcamSource, iter_frames, probe_video
 from facial_affect_addon.core.errors import CancelledError, FacialAffectError, InputError
 from facial_affect_addon.core.rig_tables import ARKIT_52
 from facial_affect_addon.paths import model_path
-from facial_affect_addon.pipeline_options import PerformanceOptions
+from facial_affect_addon.pipeline import curves as pipeline_curves
+from facial_affect_addon.pipeline import video as video_pipeline
+from facial_affect_addon.pipeline.options import FaceMode, PerformanceOptions, SynthesisOptions
+from facial_affect_addon.pipeline.text import performance_from_weights
 
 from .video_fixtures import moving_face_frames, write_video
 
@@ -51,8 +53,8 @@ def test_happiness_is_top_and_face_found_wherever_visible(analysis):
 
 def test_smile_key_rises_in_the_curves(analysis):
     result, _ = analysis
-    curves = pipeline.performance_curves(
-        result.performance, ARKIT_52, PerformanceOptions(fps=24.0, life=False)
+    curves = pipeline_curves.performance_curves(
+        result.performance, ARKIT_52, PerformanceOptions(SynthesisOptions(fps=24.0, life=False))
     )
     for key in ("mouthSmileLeft", "mouthSmileRight"):
         track = curves.channels[key]
@@ -158,24 +160,27 @@ def test_capture_travels_with_the_performance_and_through_json(analysis):
 def test_capture_drive_replays_the_captured_keys_on_the_rig(analysis):
     result, _ = analysis
     perf, capture = result.performance, result.capture
-    options = PerformanceOptions(fps=24.0, drive="capture", intensity=0.5)
-    curves = pipeline.performance_curves(perf, ARKIT_52, options)
+    options = PerformanceOptions(SynthesisOptions(fps=24.0, intensity=0.5), face=FaceMode.MIRROR)
+    curves = pipeline_curves.performance_curves(perf, ARKIT_52, options)
     assert set(curves.channels) == set(capture.names)
     assert curves.n_frames == int(np.ceil(perf.duration_s * 24.0))
     t = np.arange(curves.n_frames) / 24.0
     expected = 0.5 * np.interp(t, capture.times, capture.curve("jawOpen"))
     np.testing.assert_allclose(curves.channels["jawOpen"], expected)
-    emotion = pipeline.performance_curves(perf, ARKIT_52, PerformanceOptions(fps=24.0))
+    emotion = pipeline_curves.performance_curves(
+        perf, ARKIT_52, PerformanceOptions(SynthesisOptions(fps=24.0))
+    )
     assert set(emotion.channels) != set(curves.channels)  # the emotion path is a different one
 
 
 def test_capture_drive_needs_a_capture():
-    perf = pipeline.performance_from_weights({"happiness": 1.0}, 2.0)
+    perf = performance_from_weights({"happiness": 1.0}, 2.0)
+    mirror = PerformanceOptions(face=FaceMode.MIRROR)
     with pytest.raises(InputError, match="no landmark capture"):
-        pipeline.performance_curves(perf, ARKIT_52, PerformanceOptions(drive="capture"))
+        pipeline_curves.performance_curves(perf, ARKIT_52, mirror)
     with pytest.raises(InputError, match="Unknown drive"):
-        pipeline.performance_curves(perf, ARKIT_52, PerformanceOptions(drive="mirror"))
-    curves = pipeline.emotion_curves({"anger": 1.0}, ARKIT_52, PerformanceOptions(drive="capture"))
+        pipeline_curves.performance_curves(perf, ARKIT_52, PerformanceOptions(face="capture"))
+    curves = pipeline_curves.emotion_curves({"anger": 1.0}, ARKIT_52, mirror)
     assert curves.channels["browDownLeft"].max() > 0.3  # a preset emotion ignores the drive
 
 

@@ -8,7 +8,7 @@ capture curves. Frames are streamed and faces classified in small batches, so me
 is a few kilobytes of results, never pixels. Frames without a face are interpolated from their
 neighbours (held at the ends) and counted in a warning.
 
-Use :func:`performance_from_video` for the :class:`~.pipeline.Performance` alone, or
+Use :func:`performance_from_video` for the :class:`~.performance.Performance` alone, or
 :func:`analyze_video` for everything (probabilities, peaks, capture curves).
 """
 
@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .core.capture import CaptureOptions, CaptureResult, capture_weights
-from .core.emotions import EMOTION_NAMES, EmotionWeights
-from .core.errors import InputError
-from .pipeline import Performance, Segment, timeline_from_segments
+from ..core.capture import CaptureOptions, CaptureResult, capture_weights
+from ..core.emotions import EMOTION_NAMES, EmotionWeights
+from ..core.errors import InputError
+from ..core.sampling import fill_gaps
+from .performance import Performance, PerformanceKind, Segment, timeline_from_segments
 
 MIN_SEGMENT_S = 1.0  # dominant-emotion runs shorter than this are merged into a neighbour
 BATCH_SIZE = 16
@@ -93,13 +94,6 @@ class _Collector:
         self._pending.clear()
 
 
-def _fill(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    idx = np.arange(len(values))
-    return np.stack(
-        [np.interp(idx, idx[valid], values[valid, k]) for k in range(values.shape[1])], 1
-    )
-
-
 def emotion_segments(
     times: np.ndarray, probs: np.ndarray, end_s: float, min_segment_s: float = MIN_SEGMENT_S
 ) -> list[Segment]:
@@ -157,8 +151,8 @@ def analyze_video(
         sample_fps: Frames per second to analyse (paper: 2); 0 analyses every frame.
         should_cancel: Polled before every sampled frame; True stops with CancelledError.
         progress: Called with the fraction done (0..1) after every sampled frame.
-        emotion_model: An :class:`~.ml.emotion_runtime.EmotionModel` (default model if None).
-        face_analyzer: A :class:`~.adapters.faces.FaceAnalyzer` (default if None).
+        emotion_model: An :class:`~..ml.emotion_runtime.EmotionModel` (default model if None).
+        face_analyzer: A :class:`~..ml.faces.FaceAnalyzer` (default if None).
         capture_options: Neutral frame, smoothing and gain of the landmark capture.
         neutral_at_s: Time (s) of a frame showing the actor's neutral face; the sampled frame
             nearest to it becomes the capture's reference (default: picked automatically).
@@ -168,72 +162,105 @@ def analyze_video(
         ModelError: A model file is missing.
         CancelledError: The job was cancelled.
     """
-    from .adapters.faces import FaceAnalyzer
-    from .adapters.video import DecodeStats, iter_frames, probe_video
-    from .ml.emotion_runtime import EmotionModel
+    from ..adapters.video import probe_video
+    from ..ml.emotion_runtime import EmotionModel
+    from ..ml.faces import FaceAnalyzer
 
     info = probe_video(path)
     model = emotion_model or EmotionModel()
     faces = face_analyzer or FaceAnalyzer()
     collector = _Collector(model)
-    total = max(info.n_frames, 1)
-    stats = DecodeStats()
-    for frame in iter_frames(info, sample_fps, should_cancel, stats):
-        collector.add(frame, faces.analyze(frame.rgb))
-        if progress is not None:
-            progress(min(1.0, (frame.index + 1) / total))
-    collector.flush()
-    n_decoded = stats.n_decoded
-    if n_decoded < 2 and info.n_frames < 2:
-        raise InputError(
-            f"{info.path.name} has a single frame; a performance needs a moving video "
-            "(at least 2 frames). For a still, use a video of it or the emotion command."
-        )
-    warnings = list(info.warnings) + list(faces.warnings)
+    n_decoded = _read_frames(info, faces, collector, sample_fps, should_cancel, progress)
     found = np.array([p is not None for p in collector.probs])
-    if not found.any():
-        raise InputError(
-            f"No face found in any of the {len(found)} sampled frames of {info.path.name}; "
-            "the face should be frontal, lit and at least ~1/10 of the frame."
-        )
-    if not found.all():
-        warnings.append(
-            f"No face in {int((~found).sum())} of {len(found)} sampled frames; "
-            "their emotion was interpolated from neighbouring frames."
-        )
+    warnings = [*info.warnings, *faces.warnings, *_coverage_warnings(found, info.path.name)]
     if info.n_frames and n_decoded < info.n_frames - 1:
         warnings.append(
             f"Decoding stopped after {n_decoded} of {info.n_frames} frames (truncated file?)."
         )
     times = np.array(collector.times)
     raw = np.array([p if p is not None else np.full(7, np.nan) for p in collector.probs])
-    probs = _fill(raw, found)
+    probs = fill_gaps(raw, found)
     end_s = max(n_decoded, 1) / info.fps
-    segments = emotion_segments(times, probs, end_s)
-    clip = EmotionWeights.from_array(probs[found].mean(0))
-    valid_idx = np.flatnonzero(found)
-    peaks = {}
-    for k, name in enumerate(EMOTION_NAMES):
-        best = valid_idx[np.argmax(raw[valid_idx, k])]
-        peaks[name] = PeakFrame(
-            name, collector.indices[best], float(times[best]), float(raw[best, k])
-        )
-    if neutral_at_s is not None:
-        nearest = int(np.argmin(np.abs(times - float(neutral_at_s))))
-        capture_options = replace(capture_options or CaptureOptions(), neutral_index=nearest)
+    peaks = _peaks(raw, found, times, collector.indices)
+    capture_options = _neutral_at(capture_options, times, neutral_at_s)
     capture = _capture(collector, times, probs, capture_options, warnings)
-    performance = Performance(
-        "video",
-        clip,
+    models = {"face": faces.description, "emotion": model.description()}
+    performance = _performance(times, probs, found, end_s, warnings, models, capture)
+    indices = np.array(collector.indices)
+    return VideoAnalysis(performance, indices, times, probs, found, peaks, capture)
+
+
+def _performance(times, probs, found, end_s, warnings, models, capture) -> Performance:
+    """The video's performance: stable-emotion segments as events, clip mean of faced frames."""
+    segments = emotion_segments(times, probs, end_s)
+    return Performance(
+        PerformanceKind.VIDEO,
+        EmotionWeights.from_array(probs[found].mean(0)),
         timeline_from_segments(segments),
         end_s,
         tuple(segments),
         tuple(warnings),
-        {"face": faces.description, "emotion": model.description()},
+        models,
         capture,
     )
-    indices = np.array(collector.indices)
-    return VideoAnalysis(performance, indices, times, probs, found, peaks, capture)
+
+
+def _read_frames(info, faces, collector, sample_fps, should_cancel, progress) -> int:
+    """Decode the sampled frames into ``collector``; returns how many frames were decoded.
+
+    Raises:
+        InputError: Fewer than 2 frames.
+        CancelledError: The job was cancelled.
+    """
+    from ..adapters.video import DecodeStats, iter_frames
+
+    stats = DecodeStats()
+    for frame in iter_frames(info, sample_fps, should_cancel, stats):
+        collector.add(frame, faces.analyze(frame.rgb))
+        if progress is not None:
+            progress(min(1.0, (frame.index + 1) / max(info.n_frames, 1)))
+    collector.flush()
+    if stats.n_decoded < 2 and info.n_frames < 2:
+        raise InputError(
+            f"{info.path.name} has a single frame; a performance needs a moving video "
+            "(at least 2 frames). For a still, use a video of it or the emotion command."
+        )
+    return stats.n_decoded
+
+
+def _neutral_at(
+    options: CaptureOptions | None, times: np.ndarray, neutral_at_s: float | None
+) -> CaptureOptions | None:
+    """The capture options with the sampled frame nearest ``neutral_at_s`` as reference."""
+    if neutral_at_s is None:
+        return options
+    nearest = int(np.argmin(np.abs(times - float(neutral_at_s))))
+    return replace(options or CaptureOptions(), neutral_index=nearest)
+
+
+def _coverage_warnings(found: np.ndarray, name: str) -> list[str]:
+    """Raises InputError without any face; warns about the frames without one."""
+    if not found.any():
+        raise InputError(
+            f"No face found in any of the {len(found)} sampled frames of {name}; "
+            "the face should be frontal, lit and at least ~1/10 of the frame."
+        )
+    if found.all():
+        return []
+    return [
+        f"No face in {int((~found).sum())} of {len(found)} sampled frames; "
+        "their emotion was interpolated from neighbouring frames."
+    ]
+
+
+def _peaks(raw: np.ndarray, found: np.ndarray, times: np.ndarray, indices) -> dict:
+    """The sampled frame where each emotion scored highest (frames with a face only)."""
+    valid_idx = np.flatnonzero(found)
+    peaks = {}
+    for k, name in enumerate(EMOTION_NAMES):
+        best = valid_idx[np.argmax(raw[valid_idx, k])]
+        peaks[name] = PeakFrame(name, indices[best], float(times[best]), float(raw[best, k]))
+    return peaks
 
 
 def track_to_json(analysis: VideoAnalysis) -> dict:

@@ -45,7 +45,7 @@ class FaceAnalyzer:
         Raises:
             ModelError: The requested detector cannot be loaded.
         """
-        from ..ml import face_models
+        from . import face_models
 
         self.warnings: list[str] = []
         self._detector = None

@@ -1,7 +1,8 @@
-"""What the panel says about the models in use: their names and how well they were measured.
+"""What the front ends say about the models in use: their names and how well they were measured.
 
 Numbers are this project's own measurements (see the README); a model the project did not
-measure is labelled so instead of borrowing someone else's figure.
+measure is labelled so instead of borrowing someone else's figure. :func:`text_model_label` is
+the one label of the text model, written into every performance's ``models``.
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from pathlib import Path
+
+from .. import paths
 
 NOT_MEASURED = "accuracy not measured by this project"
+OFFLINE_TEXT_LABEL = "offline MiniLM + logistic regression (held-out accuracy in README)"
 WHISPER_NOTE = "word error rate 0.08 on this project's espeak-ng test sentences"
 SPHINX_NOTE = "word error rate 0.79 on this project's espeak-ng test sentences (weak)"
 
 
 @lru_cache(maxsize=4)
 def _text_accuracy(meta_path: str) -> float | None:
-    from pathlib import Path
-
     try:
         meta = json.loads(Path(meta_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -34,9 +37,8 @@ def _text_accuracy(meta_path: str) -> float | None:
 
 def text_model_note() -> tuple[str, str]:
     """(name, accuracy note) of the offline text model."""
-    from ..paths import model_path  # not ml.text_emotion: that imports scipy, too heavy to draw
-
-    accuracy = _text_accuracy(str(model_path("text_emotion.npz").with_suffix(".json")))
+    # paths, not ml.text_emotion: that imports scipy, too heavy for a panel's draw()
+    accuracy = _text_accuracy(str(paths.model_path("text_emotion.npz").with_suffix(".json")))
     note = (
         f"held-out accuracy {accuracy:.0%} on this project's sentence set (7 emotions)"
         if accuracy is not None
@@ -84,3 +86,20 @@ def _face_note(_meta_path: str, _stamp: int) -> tuple[str, str]:
 
     name, _, note = default_model_description().partition("; ")
     return f"Face: {name}", note or NOT_MEASURED
+
+
+def text_model_label(source: str, llm_config) -> str:
+    """Which model read a text, for a performance's ``models`` (JSON, panel).
+
+    Args:
+        source: The analysis source (``"llm"`` or ``"offline"``).
+        llm_config: The :class:`~..adapters.llm.LLMConfig` that was asked, or None.
+    """
+    if source == "llm" and llm_config is not None:
+        return f"LLM {llm_config.model} at {llm_config.endpoint}"
+    return OFFLINE_TEXT_LABEL
+
+
+def demo_head_path() -> Path:
+    """Path of the built-in demo head (.blend)."""
+    return paths.demo_head_path()

@@ -4,26 +4,26 @@ Two worker threads, neither touching bpy. The *reader* pulls frames from a
 :class:`~..adapters.video.WebcamSource` (or a :class:`~..adapters.video.VideoFileSource` paced
 to real time, played once) into a one-frame mailbox, so a slow consumer always gets the newest
 frame instead of a backlog. The *processor* takes at most ``max_fps`` frames a second from it,
-finds the face (:class:`~..adapters.faces.FaceAnalyzer`) and puts messages on ``events``, the
-queue :class:`~.preview.LiveSession` drains on the main thread:
+finds the face (:class:`~..ml.faces.FaceAnalyzer`) and posts messages on ``events``, the
+queue :class:`~.live.LiveSession` drains on the main thread:
 
-* ``EMOTION``: the face crop's 7 emotion probabilities, smoothed exponentially
-  (:class:`EmotionFollower`), become a :class:`~.preview.LiveEvent` whenever the dominant
+* EMOTION: the face crop's 7 emotion probabilities, smoothed exponentially
+  (:class:`EmotionFollower`), become an :class:`~.live.EventMessage` whenever the dominant
   emotion changes and at least every ``EVENT_EVERY_S``; the state machine makes the transitions.
-* ``MIRROR``: the 468 landmarks go through :class:`~..core.live_capture.LiveCapture` (the
+* MIRROR: the 468 landmarks go through :class:`~..core.live_capture.LiveCapture` (the
   first second calibrates: start with a neutral face) and
-  :class:`~..core.retarget.ArkitRetarget`; ``("values", {rig key: value})`` messages carry the
-  result (the newest wins).
+  :class:`~..core.retarget.ArkitRetarget`; :class:`~.live.ValuesMessage` carries the result
+  (the newest wins).
 
-Other messages: ``("status", text)`` for the session text (calibrating, no face),
-``("error", text)`` for a warning the operator reports once, ``("done", None)`` when a video
-file has played out. Frames without a face hold the last expression.
+Other messages: :class:`~.live.StatusMessage` for the session text (calibrating, no face),
+:class:`~.live.ErrorMessage` for a warning the operator reports once,
+:class:`~.live.DoneMessage` when a video file has played out. Frames without a face hold the
+last expression.
 """
 
 from __future__ import annotations
 
 import math
-import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -31,8 +31,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import FacialAffectError, InputError, ModelError
-from .preview import LiveEvent
+from ..core.errors import FacialAffectError, InputError, MissingPackageError, ModelError
+from .live import (
+    DoneMessage,
+    ErrorMessage,
+    EventMessage,
+    Feeder,
+    LiveEvent,
+    StatusMessage,
+    ValuesMessage,
+)
+from .options import FaceMode
 
 MAX_FPS = 15.0  # 3 ms (Emotion) / 12 ms (Mirror) a frame here; 15 fps follows expressions
 SMOOTHING_S = 0.5  # time constant of the emotion probabilities' exponential smoothing
@@ -159,12 +168,12 @@ class WebcamStats:
         return (self.processed - 1) / span if self.processed > 1 and span > 0 else 0.0
 
 
-class WebcamFeeder:
+class WebcamFeeder(Feeder):
     """Camera (or video file) → face → emotion events or captured key values, on two threads.
 
     Args:
         camera: A camera index as text (``"0"``) or a video file path.
-        mode: ``"EMOTION"`` or ``"MIRROR"``.
+        mode: :class:`~.options.FaceMode` (EMOTION or MIRROR).
         key_names: The rig's shape keys (MIRROR retargets onto them).
         max_fps: Most frames processed per second; extra frames are dropped.
 
@@ -173,30 +182,33 @@ class WebcamFeeder:
         RigError: MIRROR on a rig that cannot take ARKit weights.
     """
 
+    thread_name = "faceaff-live-face"
+
     def __init__(
-        self, camera: str, mode: str = "EMOTION", key_names=(), max_fps: float = MAX_FPS
+        self,
+        camera: str,
+        mode: FaceMode | str = FaceMode.EMOTION,
+        key_names=(),
+        max_fps: float = MAX_FPS,
     ) -> None:
-        if mode not in ("EMOTION", "MIRROR"):
+        if mode not in tuple(FaceMode):
             raise InputError(f"Unknown face mode {mode!r}; use EMOTION or MIRROR.")
-        self.mode = mode
+        super().__init__()
+        self.mode = FaceMode(mode)
         self.max_fps = max_fps
         self.source = camera_source(camera)
-        self.keys: tuple[str, ...] = ()  # rig keys the capture writes (MIRROR)
         self._retarget = None
-        if mode == "MIRROR":
+        if self.mode == FaceMode.MIRROR:
             from ..core.capture import CAPTURE_NAMES
             from ..core.retarget import ArkitRetarget
 
             self._retarget = ArkitRetarget(key_names)
             self.keys = self._retarget.keys(CAPTURE_NAMES)
-        self.events: queue.Queue = queue.Queue()
-        self.stop_event = threading.Event()
         self.stats = WebcamStats()
         self._slot = _LatestFrame()
         self._warned: set[str] = set()
         self._status = ""
         self.reader = threading.Thread(target=self._read, name="faceaff-live-cam", daemon=True)
-        self.thread = threading.Thread(target=self._run, name="faceaff-live-face", daemon=True)
 
     def start(self) -> None:
         """Load the face models and open the camera/file, then start the threads.
@@ -209,15 +221,15 @@ class WebcamFeeder:
             self._load_models()
             self.source.open()
         except ImportError as exc:
-            raise ModelError(f"A required package is missing: {exc.name or exc}.") from None
+            raise MissingPackageError.from_import(exc) from None
         self.reader.start()
-        self.thread.start()
+        super().start()
 
     def _load_models(self) -> None:
-        from ..adapters.faces import FaceAnalyzer
+        from ..ml.faces import FaceAnalyzer
 
-        self._faces = FaceAnalyzer(landmarks=self.mode == "MIRROR")
-        if self.mode == "MIRROR":
+        self._faces = FaceAnalyzer(landmarks=self.mode == FaceMode.MIRROR)
+        if self.mode == FaceMode.MIRROR:
             from ..core.live_capture import LiveCapture
 
             if not self._faces.has_landmarks:
@@ -251,7 +263,7 @@ class WebcamFeeder:
         """Send a warning once per session (a face flickering in and out must not spam)."""
         if message not in self._warned:
             self._warned.add(message)
-            self.events.put(("error", message))
+            self.post(ErrorMessage(message))
 
     def _read(self) -> None:
         try:
@@ -261,25 +273,18 @@ class WebcamFeeder:
                 self.stats.read += 1
                 self._slot.put(frame)
         except FacialAffectError as exc:
-            self.events.put(("error", str(exc)))
+            self.post(ErrorMessage(str(exc)))
         finally:
             self.source.close()
             self._slot.close()
 
-    def _run(self) -> None:
-        try:
-            self._loop()
-        except FacialAffectError as exc:
-            self.events.put(("error", str(exc)))
-        except ImportError as exc:
-            self.events.put(("error", f"A required package is missing: {exc.name or exc}."))
-        finally:
-            by_user = self.stop_event.is_set()
-            self.stop_event.set()  # the reader stops too and releases the camera
-            if not by_user:
-                self.events.put(("done", None))  # the video played out, or the camera stopped
+    def finish(self) -> None:
+        by_user = self.stop_event.is_set()
+        self.stop_event.set()  # the reader stops too and releases the camera
+        if not by_user:
+            self.post(DoneMessage())  # the video played out, or the camera stopped
 
-    def _loop(self) -> None:
+    def run(self) -> None:
         period, due = 1.0 / self.max_fps, 0.0
         while not self.stop_event.is_set():
             wait = due - time.monotonic()
@@ -304,7 +309,7 @@ class WebcamFeeder:
 
     def _process(self, frame) -> None:
         face = self._faces.analyze(frame.rgb)
-        if self.mode == "EMOTION":
+        if self.mode == FaceMode.EMOTION:
             probs = None
             if face is None:
                 self._no_face()
@@ -313,7 +318,7 @@ class WebcamFeeder:
                 probs = self._emotions.predict_faces(frame.rgb, [face.box])[0]
             event = self._follower.update(probs, frame.time_s)
             if event is not None:
-                self.events.put(("event", event))
+                self.post(EventMessage(event))
             return
         if face is None or face.landmarks is None:
             self._no_face()
@@ -325,12 +330,12 @@ class WebcamFeeder:
         names = self._capture.names
         keys, values = self._retarget.apply(names, np.array([weights[n] for n in names]))
         self._set_status(MIRRORING)
-        self.events.put(("values", {k: float(v) for k, v in zip(keys, values, strict=True)}))
+        self.post(ValuesMessage({k: float(v) for k, v in zip(keys, values, strict=True)}))
 
     def _set_status(self, text: str) -> None:
         if text != self._status:
             self._status = text
-            self.events.put(("status", text))
+            self.post(StatusMessage(text))
 
     def _no_face(self) -> None:
         self._set_status(NO_FACE)

@@ -14,11 +14,11 @@ import re
 import threading
 from dataclasses import dataclass
 
+from ..adapters.llm import LLMConfig, LLMError, UtteranceContext, query_llm
 from ..core.emotions import EmotionWeights
 from ..core.errors import InputError, ModelError
 from ..core.fusion import Evidence
 from ..ml.text_emotion import TextEmotionModel
-from .llm import LLMConfig, LLMError, UtteranceContext, query_llm
 
 log = logging.getLogger(__name__)
 

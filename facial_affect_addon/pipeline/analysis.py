@@ -1,0 +1,163 @@
+"""One request → result call for every recorded input mode (text lines, audio file, video file).
+
+The CLI's ``text``/``audio``/``video`` commands and the panel's Analyze button both build an
+:class:`AnalysisRequest` and call :func:`run_analysis`, which dispatches to the input mode's
+function (:func:`.text.perform_lines`, :func:`.audio.performance_from_audio`,
+:func:`.video.analyze_video`). It runs on a worker thread in Blender: plain Python, never bpy.
+Live input (microphone, webcam, a script played in real time) streams through :mod:`.live`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import CancelledError, InputError
+from . import audio, store, text, video
+from .options import InputSource
+from .performance import Performance, performance_to_json
+from .services import ServiceSettings
+from .store import StoredPerformance
+
+Progress = Callable[[float, str], None]
+ShouldCancel = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """What to analyse, as plain values.
+
+    Attributes:
+        source: TEXT, AUDIO or VIDEO.
+        lines: Dialogue lines (TEXT).
+        path: Media file (AUDIO, VIDEO), absolute.
+        services: LLM, speech engine and the notices about services switched off.
+        duration_s: TEXT with one line: its length (None: from the word count).
+        sample_fps: Video frames analysed per second (0: every frame).
+        neutral_at_s: Video: time of the capture's neutral reference frame (None: automatic).
+    """
+
+    source: InputSource
+    lines: tuple[str, ...] = ()
+    path: str = ""
+    services: ServiceSettings = field(default_factory=ServiceSettings)
+    duration_s: float | None = None
+    sample_fps: float = 2.0
+    neutral_at_s: float | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What an analysis produced.
+
+    Attributes:
+        performance: The performance to bake.
+        video: For a video, the per-frame track and peaks (:class:`.video.VideoAnalysis`).
+    """
+
+    performance: Performance
+    video: video.VideoAnalysis | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON document: the performance, plus the ``video`` block for a video."""
+        doc = performance_to_json(self.performance)
+        if self.video is not None:
+            doc["video"] = video.track_to_json(self.video)
+        return doc
+
+
+def _no_progress(_fraction: float, _message: str = "") -> None:
+    return None
+
+
+def run_analysis(
+    request: AnalysisRequest,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> AnalysisResult:
+    """Analyse the request's input.
+
+    Args:
+        request: What to analyse.
+        progress: Called with (fraction, message) as the work advances.
+        should_cancel: Polled between steps; True stops with CancelledError.
+
+    Raises:
+        InputError: Empty, missing or unreadable input, or a source Analyze cannot read.
+        ModelError: A model is missing.
+        CancelledError: ``should_cancel()`` became True.
+    """
+    progress = progress or _no_progress
+    cancel = should_cancel or (lambda: False)
+    source = InputSource(request.source)
+    if source == InputSource.TEXT:
+        result = AnalysisResult(_text(request, progress, cancel))
+    elif source == InputSource.AUDIO:
+        result = AnalysisResult(_audio(request, progress, cancel))
+    elif source == InputSource.VIDEO:
+        result = _video(request, progress, cancel)
+    else:
+        raise InputError(f"Analyze cannot read from {source.lower()} input.")
+    if cancel():
+        raise CancelledError("Analysis cancelled.")
+    progress(1.0, "Analysis done.")
+    notices = request.services.notices
+    if notices:
+        warnings = (*notices, *result.performance.warnings)
+        result = replace(result, performance=replace(result.performance, warnings=warnings))
+    return result
+
+
+def _text(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -> Performance:
+    return text.perform_lines(
+        request.lines,
+        llm_config=request.services.llm,
+        duration_s=request.duration_s,
+        progress=progress,
+        should_cancel=cancel,
+    )
+
+
+def _audio(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -> Performance:
+    progress(0.05, "Transcribing speech…")
+    services = request.services
+    return audio.performance_from_audio(
+        request.path,
+        engine=services.stt_engine,
+        llm_config=services.llm,
+        stt_config=services.stt_config,
+        should_cancel=cancel,
+    )
+
+
+def _video(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -> AnalysisResult:
+    if not request.path or not Path(request.path).is_file():
+        raise InputError(f"Video file not found: {request.path or '(none chosen)'}")
+    progress(0.02, "Reading the video…")
+    found = video.analyze_video(
+        request.path,
+        sample_fps=request.sample_fps,
+        neutral_at_s=request.neutral_at_s,
+        should_cancel=cancel,
+        progress=lambda f: progress(0.02 + 0.96 * f, "Reading the video…"),
+    )
+    return AnalysisResult(found.performance, found)
+
+
+def analyse_and_keep(
+    request: AnalysisRequest, progress: Progress, should_cancel: ShouldCancel
+) -> tuple[Performance, StoredPerformance]:
+    """The panel's Analyze job (worker thread): analyse, then keep the result for Bake.
+
+    The compact .blend form is encoded here, off the main thread.
+
+    Returns:
+        The performance and its :class:`~.store.StoredPerformance`.
+
+    Raises:
+        As :func:`run_analysis`.
+    """
+    performance = run_analysis(request, progress, should_cancel).performance
+    return performance, store.keep(performance)

@@ -1,0 +1,122 @@
+"""A performance → per-shape-key curves for a rig (what Bake writes).
+
+:func:`performance_curves` synthesises the emotion timeline (:attr:`FaceMode.EMOTION`) or
+replays a video's landmark capture retargeted to the rig (:attr:`FaceMode.MIRROR`).
+:func:`bake_curves_for` is what the panel's Bake button and the CLI's ``--bake`` both call:
+the analysed performance when there is one, else a preset emotion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+import numpy as np
+
+from ..core.curveset import CurveSet
+from ..core.emotions import EmotionWeights
+from ..core.errors import InputError
+from ..core.sampling import sample_linear
+from ..core.synthesis import synthesize
+from . import text
+from .options import FaceMode, PerformanceOptions
+from .performance import Performance
+
+PRESET_SECONDS = 3.0
+
+
+def performance_curves(
+    performance: Performance, shape_key_names: Iterable[str], options: PerformanceOptions
+) -> CurveSet:
+    """Synthesise the performance's curves for a rig.
+
+    ``options.synthesis.n_frames`` of None (or 0) covers the whole performance.
+
+    Raises:
+        InputError: Invalid options, or MIRROR without a capture.
+        RigError: The rig has no shape keys the engine can drive.
+    """
+    synth = options.synthesis
+    n_frames = synth.n_frames or max(1, math.ceil(performance.duration_s * synth.fps))
+    if options.face == FaceMode.MIRROR:
+        return captured_curves(performance, shape_key_names, options, n_frames)
+    if options.face != FaceMode.EMOTION:
+        raise InputError(f"Unknown drive {options.face!r}; use EMOTION or MIRROR.")
+    speech = performance.speech_spans if options.articulate else ()
+    return synthesize(
+        performance.timeline, shape_key_names, replace(synth, n_frames=n_frames, speech=speech)
+    )
+
+
+def captured_curves(
+    performance: Performance,
+    shape_key_names: Iterable[str],
+    options: PerformanceOptions,
+    n_frames: int,
+) -> CurveSet:
+    """The performance's landmark capture on the rig's keys, ``n_frames`` long.
+
+    Samples are interpolated linearly onto frames and held after the last one; ``intensity``
+    scales every value. Keys the capture does not reach stay unkeyed.
+
+    Raises:
+        InputError: The performance has no capture (not a video, or no landmarks were found).
+        RigError: No rig key can take captured ARKit weights.
+    """
+    from ..core.retarget import ArkitRetarget
+
+    capture = performance.capture
+    if capture is None:
+        raise InputError(
+            "This analysis has no landmark capture (only a video with a visible face has one); "
+            "bake its emotion instead, or analyse a video."
+        )
+    keys, values = ArkitRetarget(shape_key_names).apply(capture.names, capture.weights)
+    if not keys:
+        raise InputError("None of the captured expression keys exists on this rig.")
+    synth = options.synthesis
+    scale = float(np.clip(synth.intensity, 0.0, 1.0))
+    frames = sample_linear(capture.times, values, np.arange(n_frames) / synth.fps)
+    channels = {key: scale * frames[:, i] for i, key in enumerate(keys)}
+    return CurveSet(synth.frame_start, synth.fps, channels, tuple(capture.warnings))
+
+
+def emotion_curves(
+    weights: EmotionWeights | Mapping[str, float],
+    shape_key_names: Iterable[str],
+    options: PerformanceOptions,
+) -> CurveSet:
+    """Curves for a single emotion held over ``options.synthesis.n_frames`` (3 s by default)."""
+    synth = options.synthesis
+    n_frames = synth.n_frames or round(PRESET_SECONDS * synth.fps)
+    performance = text.performance_from_weights(weights, n_frames / synth.fps)
+    return performance_curves(performance, shape_key_names, replace(options, face=FaceMode.EMOTION))
+
+
+def bake_curves_for(
+    performance: Performance | None,
+    preset: str,
+    shape_key_names: Iterable[str],
+    options: PerformanceOptions,
+    *,
+    length_from_input: bool = True,
+) -> CurveSet:
+    """The curves a Bake writes: the analysed performance, or the preset emotion without one.
+
+    Args:
+        performance: The analysed performance, or None.
+        preset: Emotion name baked when there is no performance.
+        shape_key_names: The rig's keys.
+        options: Synthesis settings (``n_frames`` from the panel's Duration).
+        length_from_input: Bake a performance over its whole length (ignore ``n_frames``).
+
+    Raises:
+        FacialAffectError: Invalid settings, or a rig the engine cannot drive.
+    """
+    names = list(shape_key_names)
+    if performance is None:
+        return emotion_curves({preset: 1.0}, names, options)
+    if length_from_input:
+        options = replace(options, synthesis=replace(options.synthesis, n_frames=None))
+    return performance_curves(performance, names, options)

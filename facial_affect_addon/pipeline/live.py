@@ -1,0 +1,356 @@
+"""Live input: a script played in real time, the microphone, a webcam → the face, tick by tick.
+
+A *feeder* runs on a worker thread (never bpy) and posts typed messages on its ``events``
+queue: :class:`EventMessage` (an emotion to show), :class:`ValuesMessage` (captured key values,
+the newest wins), :class:`StatusMessage`, :class:`ErrorMessage` (reported once) and
+:class:`DoneMessage` (a script or video file has played out). The script feeder reads each line
+through :class:`~.text.LineReader` and stamps it with the time it starts; the microphone
+feeder cuts speech with the streaming VAD, transcribes each utterance and reads it; the webcam
+feeder lives in :mod:`.live_webcam`.
+
+:class:`LiveSession` is the preview's plain-Python state on the main thread: it drains the
+queue, steps the state machine (:class:`~..core.live.LivePreview`) and records what was shown,
+so the Blender operator only writes key values and bakes the recording.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..core.curveset import CurveSet
+from ..core.emotions import EmotionWeights
+from ..core.errors import FacialAffectError, InputError, MissingPackageError
+from ..core.sampling import frame_grid, sample_linear
+from .options import FaceMode, LiveSource
+from .services import ServiceSettings
+from .text import TAIL_SECONDS, LineReader, line_duration
+
+SCRIPT_LEAD_S = 0.5  # the first line starts after this, so the viewport shows the rise
+RELAX_S = 1.5  # after the last event, time for the face to relax before the preview ends
+UTTERANCE_HOLD_S = 1.5  # a spoken utterance's emotion holds this long after it ends
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """An emotion to show from ``start_s`` (None: as soon as it arrives) for ``duration_s``."""
+
+    start_s: float | None
+    duration_s: float
+    weights: EmotionWeights
+    intensity: float
+    text: str
+
+
+@dataclass(frozen=True)
+class EventMessage:
+    """Show an emotion."""
+
+    event: LiveEvent
+
+
+@dataclass(frozen=True)
+class ValuesMessage:
+    """Captured rig key values (webcam Mirror); they replace the state machine's."""
+
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    """What the feeder is doing, for the status bar."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ErrorMessage:
+    """A problem the preview reports (once) without stopping."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class DoneMessage:
+    """The input has played out; ``end_s`` is when its last event ends (None: now)."""
+
+    end_s: float | None = None
+
+
+LiveMessage = EventMessage | ValuesMessage | StatusMessage | ErrorMessage | DoneMessage
+
+
+class Feeder:
+    """A worker thread that turns input into :data:`LiveMessage` values on ``events``.
+
+    Subclasses implement :meth:`run` (polling ``stop_event``) and may override :meth:`finish`.
+    A domain error or a missing package ends the thread with an :class:`ErrorMessage`.
+    """
+
+    thread_name = "faceaff-live"
+    keys: tuple[str, ...] = ()  # rig keys the feeder writes directly (Mirror)
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[LiveMessage] = queue.Queue()
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._guarded, name=self.thread_name, daemon=True)
+
+    def start(self) -> None:
+        """Start the worker thread."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Ask the worker to stop (it ends at its next poll)."""
+        self.stop_event.set()
+
+    def post(self, message: LiveMessage) -> None:
+        """Queue a message for the main thread."""
+        self.events.put(message)
+
+    def run(self) -> None:
+        """The work (worker thread)."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Called on the worker thread after :meth:`run`, whatever happened."""
+
+    def _guarded(self) -> None:
+        try:
+            self.run()
+        except FacialAffectError as exc:
+            self.post(ErrorMessage(str(exc)))
+        except ImportError as exc:
+            self.post(ErrorMessage(str(MissingPackageError.from_import(exc))))
+        finally:
+            self.finish()
+
+
+class ScriptFeeder(Feeder):
+    """Reads script lines on a worker thread; each line starts when the previous one ends."""
+
+    thread_name = "faceaff-live-script"
+
+    def __init__(self, lines: Sequence[str], llm=None) -> None:
+        super().__init__()
+        self.lines = [ln for ln in lines if ln.strip()]
+        if not self.lines:
+            raise InputError("The live preview needs a line (or a Script) to play.")
+        self.llm = llm
+        self._start = SCRIPT_LEAD_S
+
+    def run(self) -> None:
+        reader = LineReader(self.llm)
+        for line in self.lines:
+            if self.stop_event.is_set():
+                return
+            a = reader.read(line)
+            length = line_duration(a.text) - TAIL_SECONDS
+            self.post(EventMessage(LiveEvent(self._start, length, a.weights, a.intensity, a.text)))
+            self._start += length
+
+    def finish(self) -> None:
+        if not self.stop_event.is_set():
+            self.post(DoneMessage(self._start))
+
+
+class MicFeeder(Feeder):
+    """Microphone → VAD → speech-to-text → emotion, on a worker thread."""
+
+    thread_name = "faceaff-live-mic"
+
+    def __init__(self, engine: str = "whisper", llm=None) -> None:
+        from ..adapters.audio import MicrophoneStream
+
+        super().__init__()
+        self.engine = engine
+        self.llm = llm
+        self.mic = MicrophoneStream()
+
+    def start(self) -> None:
+        """Open the microphone (raises InputError right away when there is none)."""
+        self.mic.start()
+        super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.mic.stop()
+
+    def run(self) -> None:
+        from ..adapters._vad import StreamingSegmenter
+        from ..adapters.stt import get_transcriber, transcribe_segment
+
+        transcriber = get_transcriber(self.engine)
+        segmenter, reader = StreamingSegmenter(), LineReader(self.llm)
+        while not self.stop_event.is_set():
+            chunk = self.mic.read(timeout=0.2)
+            if chunk is None:
+                continue
+            for segment in segmenter.feed(chunk):
+                utterance = transcribe_segment(segment, transcriber)
+                if not utterance.text.strip():
+                    continue
+                a = reader.read(utterance.text)
+                length = max(utterance.end_s - utterance.start_s, 0.5) + UTTERANCE_HOLD_S
+                self.post(EventMessage(LiveEvent(None, length, a.weights, a.intensity, a.text)))
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    """What drives a live preview, as plain values.
+
+    Attributes:
+        source: SCRIPT, MIC or WEBCAM.
+        lines: Script lines (SCRIPT).
+        services: LLM and speech engine (SCRIPT, MIC).
+        camera: Camera index as text, or a video file path made absolute (WEBCAM).
+        face: EMOTION or MIRROR (WEBCAM).
+    """
+
+    source: LiveSource
+    lines: tuple[str, ...] = ()
+    services: ServiceSettings = field(default_factory=ServiceSettings)
+    camera: str = "0"
+    face: FaceMode = FaceMode.EMOTION
+
+
+def make_feeder(request: LiveRequest, key_names: Iterable[str]) -> Feeder:
+    """The feeder for a live request (not started).
+
+    Raises:
+        InputError: No script line, an empty camera setting.
+        RigError: Mirror on a rig that cannot take ARKit weights.
+    """
+    source = LiveSource(request.source)
+    if source == LiveSource.WEBCAM:
+        from .live_webcam import WebcamFeeder
+
+        return WebcamFeeder(request.camera, request.face, key_names)
+    if source == LiveSource.MIC:
+        return MicFeeder(request.services.stt_engine, request.services.llm)
+    return ScriptFeeder(request.lines, request.services.llm)
+
+
+def start_session(
+    request: LiveRequest,
+    key_names: Iterable[str],
+    *,
+    life: bool = True,
+    seed: int = 0,
+    record: bool = False,
+) -> LiveSession:
+    """Start a live preview: the state machine for the rig and its feeder, running.
+
+    Args:
+        request: What drives the preview.
+        key_names: The rig's shape keys.
+        life: Blinks (never in Mirror mode: the captured eyes blink, ours would fight them).
+        seed: Seed of the blink timing.
+        record: Keep every tick's values for :meth:`LiveSession.recorded_curves`.
+
+    Raises:
+        FacialAffectError: No script line, no camera or microphone, a missing model, a rig
+            the engine cannot drive.
+    """
+    from ..core.live import LivePreview
+
+    names = list(key_names)
+    mirror = request.source == LiveSource.WEBCAM and request.face == FaceMode.MIRROR
+    live = LivePreview(names, life=False if mirror else life, seed=seed)
+    feeder = make_feeder(request, names)
+    feeder.start()
+    return LiveSession(live, feeder, {}, record=record)
+
+
+class LiveSession:
+    """Plain-Python state of one preview: clock, pending events, recording, original values.
+
+    ``originals`` holds the rig's values before the preview, for the keys in
+    :attr:`touched_keys`; the front end fills it and puts them back when the preview stops.
+    """
+
+    def __init__(self, live, feeder: Feeder, originals: Mapping[str, float], *, record=False):
+        self.live = live
+        self.feeder = feeder
+        self.originals = dict(originals)
+        self.clock = 0.0
+        self.pending: list[LiveEvent] = []
+        self.end_s: float | None = None
+        self.error = ""
+        self.text = ""
+        self.record = record
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self.captured: dict[str, float] = {}  # newest captured key values (webcam Mirror)
+
+    @property
+    def touched_keys(self) -> tuple[str, ...]:
+        """Every rig key the preview may write (the state machine's and the feeder's)."""
+        return tuple(dict.fromkeys([*self.live.match.driven_keys, *self.feeder.keys]))
+
+    def drain(self) -> int:
+        """Move the feeder's queued messages into the session (main thread).
+
+        Returns:
+            How many events were scheduled.
+        """
+        n = 0
+        while True:
+            try:
+                message = self.feeder.events.get_nowait()
+            except queue.Empty:
+                return n
+            match message:
+                case EventMessage(event=event):
+                    if event.start_s is None:
+                        event = replace(event, start_s=self.clock)
+                    self.pending.append(event)
+                    self.pending.sort(key=lambda e: e.start_s)
+                    n += 1
+                case ValuesMessage(values=values):
+                    self.captured = dict(values)
+                case StatusMessage(text=text):
+                    self.text = text
+                case ErrorMessage(text=text):
+                    self.error = text
+                case DoneMessage(end_s=end_s):
+                    self.end_s = (self.clock if end_s is None else float(end_s)) + RELAX_S
+
+    def advance(self, dt: float) -> dict[str, float]:
+        """Start due events, step the state machine by ``dt``; returns the key values.
+
+        Captured values (webcam Mirror) replace the state machine's for the keys they drive.
+        """
+        self.clock += dt
+        while self.pending and self.pending[0].start_s <= self.clock:
+            event = self.pending.pop(0)
+            self.live.set_emotion(event.weights, event.intensity, duration=event.duration_s)
+            self.text = event.text
+        values = self.live.tick(dt)
+        if self.captured:
+            values = {**values, **self.captured}
+        if self.record:
+            self.samples.append((self.clock, values))
+        return values
+
+    @property
+    def finished(self) -> bool:
+        """True when a script or video file has played out (mic and camera run until stopped)."""
+        return self.end_s is not None and not self.pending and self.clock >= self.end_s
+
+    def recorded_curves(self, fps: float, frame_start: int) -> CurveSet | None:
+        """The recorded values resampled to one per frame, or None with fewer than 2 samples."""
+        if len(self.samples) < 2:
+            return None
+        times = np.array([0.0] + [t for t, _ in self.samples])
+        grid = frame_grid(times[-1], fps)
+        # Captured keys may join after calibration: before, the face showed their own values.
+        names = dict.fromkeys(name for _, v in self.samples for name in v)
+        channels = {}
+        for name in names:
+            held = self.originals.get(name, 0.0)
+            values = np.array([0.0] + [v.get(name, held) for _, v in self.samples])
+            channels[name] = sample_linear(times, values, grid)
+        return CurveSet(frame_start, fps, channels)

@@ -1,0 +1,219 @@
+"""The :class:`Performance`, what every input mode produces, and its JSON codec.
+
+A performance is a clip's emotional reading: clip-level weights, the timeline of emotion events
+the state machine will play, the per-segment readings behind it, warnings, the models that
+produced it and, for a video, the landmark capture. :func:`performance_to_json` writes the
+CLI's document; :func:`performance_from_json` reads it back (with the exact timeline, which the
+document carries under ``timeline_events`` when asked to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from ..core.capture import CaptureResult
+from ..core.emotions import EmotionWeights
+from ..core.errors import InputError
+from ..core.formats import capture_from_dict, capture_to_dict, timeline_from_dict, timeline_to_dict
+from ..core.timeline import EmotionEvent, Timeline, TransitionSettings
+
+JSON_SCHEMA_VERSION = 1
+TAIL_SECONDS = 1.0  # room after the last utterance for the face to relax
+
+
+class PerformanceKind(StrEnum):
+    """Which input mode produced a performance."""
+
+    EMOTION = "emotion"
+    TEXT = "text"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The emotion read from one stretch of input (an utterance, a typed line).
+
+    Attributes:
+        start_s: Start in seconds from the beginning of the performance.
+        end_s: End in seconds.
+        text: What was said or typed ("" for non-verbal input).
+        weights: Emotion mixture of the segment.
+        intensity: Overall intensity in [0, 1].
+        source: Which model read it (``"offline"``, ``"llm"``, ``"preset"``, ``"video"``).
+        reason: Short explanation, when the model gives one.
+    """
+
+    start_s: float
+    end_s: float
+    text: str
+    weights: EmotionWeights
+    intensity: float
+    source: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Performance:
+    """A clip's emotional performance, ready to turn into curves.
+
+    Attributes:
+        kind: The input mode that produced it.
+        weights: Clip-level mixture (duration- and intensity-weighted mean of the segments).
+        timeline: The emotion events the state machine will play.
+        duration_s: Length of the clip in seconds.
+        segments: Per-segment readings.
+        warnings: Notes for the user (fallbacks, truncation, engine changes...).
+        models: Which models produced the readings (for the UI and JSON).
+        capture: A video's landmark capture (ARKit weights per sampled frame), or None.
+    """
+
+    kind: PerformanceKind
+    weights: EmotionWeights
+    timeline: Timeline
+    duration_s: float
+    segments: tuple[Segment, ...]
+    warnings: tuple[str, ...] = ()
+    models: Mapping[str, str] = field(default_factory=dict)
+    capture: CaptureResult | None = field(default=None, compare=False)
+
+    @property
+    def speech_spans(self) -> tuple[tuple[float, float], ...]:
+        """``(start, end)`` of every spoken segment (those with text), for articulation."""
+        return tuple((s.start_s, s.end_s) for s in self.segments if s.text)
+
+    @property
+    def transcript(self) -> str:
+        """All segment texts joined."""
+        return " ".join(s.text for s in self.segments if s.text)
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON document (see :func:`performance_to_json`)."""
+        return performance_to_json(self)
+
+
+def clip_weights(segments: Sequence[Segment]) -> EmotionWeights:
+    """Clip-level mixture: the segments' weights averaged by duration × intensity.
+
+    A long, intense utterance counts more than a short, flat one; if every segment has zero
+    intensity the plain duration-weighted mean is used.
+
+    Raises:
+        InputError: No segments.
+    """
+    if not segments:
+        raise InputError("No segments to summarise.")
+    arrays = np.array([s.weights.as_array() for s in segments])
+    durations = np.array([max(s.end_s - s.start_s, 1e-3) for s in segments])
+    strength = durations * np.array([s.intensity for s in segments])
+    mix = strength if strength.sum() > 0 else durations
+    return EmotionWeights.from_array(mix @ arrays)
+
+
+def timeline_from_segments(segments: Sequence[Segment]) -> Timeline:
+    """One event per segment; very short segments are stretched to the rise time.
+
+    A stretched event never runs into the next one: it is cut at the next segment's start.
+    """
+    rise = TransitionSettings().rise
+    events = []
+    for i, s in enumerate(segments):
+        end = max(s.end_s, s.start_s + rise)
+        if i + 1 < len(segments):
+            end = min(end, segments[i + 1].start_s)
+        end = max(end, s.start_s + 1e-3)
+        events.append(EmotionEvent(s.start_s, end - s.start_s, s.weights, s.intensity, s.text))
+    return Timeline.from_events(events)
+
+
+def _rounded(weights: EmotionWeights) -> dict[str, float]:
+    return {k: round(v, 6) for k, v in weights.as_dict().items()}
+
+
+def performance_to_json(
+    performance: Performance, *, with_timeline: bool = False, with_capture: bool = True
+) -> dict[str, Any]:
+    """The performance as the CLI's JSON document (clip ``weights`` and ``timeline``).
+
+    Args:
+        performance: What to write.
+        with_timeline: Also store the exact state-machine events (``timeline_events``), so
+            :func:`performance_from_json` rebuilds the same curves.
+        with_capture: Include the landmark capture (``capture``) when there is one.
+    """
+    p = performance
+    doc: dict[str, Any] = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "kind": str(p.kind),
+        "weights": _rounded(p.weights),
+        "dominant": p.weights.dominant(),
+        "duration_s": round(p.duration_s, 4),
+        "transcript": p.transcript,
+        "timeline": [
+            {
+                "start_s": round(s.start_s, 4),
+                "end_s": round(s.end_s, 4),
+                "text": s.text,
+                "weights": _rounded(s.weights),
+                "intensity": round(s.intensity, 4),
+                "source": s.source,
+                "reason": s.reason,
+            }
+            for s in p.segments
+        ],
+        "models": dict(p.models),
+        "warnings": list(p.warnings),
+    }
+    if with_capture and p.capture is not None:
+        doc["capture"] = capture_to_dict(p.capture)
+    if with_timeline:
+        doc["timeline_events"] = timeline_to_dict(p.timeline)
+    return doc
+
+
+def performance_from_json(doc: Mapping[str, Any], capture: CaptureResult | None = None):
+    """Rebuild a performance written by :func:`performance_to_json` with ``with_timeline``.
+
+    Args:
+        doc: The parsed document.
+        capture: The capture, when it travels outside the document (see :mod:`.store`);
+            otherwise the document's ``capture`` block is read, if any.
+
+    Returns:
+        The :class:`Performance`.
+
+    Raises:
+        InputError: The document is not a valid stored performance.
+    """
+    try:
+        segments = tuple(
+            Segment(
+                float(s["start_s"]),
+                float(s["end_s"]),
+                str(s["text"]),
+                EmotionWeights.from_mapping(s["weights"]),
+                float(s["intensity"]),
+                str(s["source"]),
+                str(s.get("reason", "")),
+            )
+            for s in doc["timeline"]
+        )
+        if capture is None and doc.get("capture"):
+            capture = capture_from_dict(doc["capture"])
+        return Performance(
+            PerformanceKind(doc["kind"]),
+            EmotionWeights.from_mapping(doc["weights"]),
+            timeline_from_dict(doc["timeline_events"]),
+            float(doc["duration_s"]),
+            segments,
+            tuple(str(w) for w in doc.get("warnings", ())),
+            {str(k): str(v) for k, v in dict(doc.get("models", {})).items()},
+            capture,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"The stored analysis is unreadable ({exc}); analyse again.") from None
