@@ -35,8 +35,7 @@ state machine in real time and returns current key values per tick.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
-from enum import StrEnum
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +48,7 @@ from .facs import AU_CATALOGUE, AU_CHANNELS, CHANNEL_INDEX, blend_matrix
 from .life import BLINK_CHANNELS, LifeOptions, asymmetry_gains, blink_track
 from .micro import MicroBurst, MicroOptions, frame_aligned, generate_bursts, render_bursts
 from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile
+from .synthesis_options import SynthesisMode, SynthesisOptions, synthesis_options
 from .timeline import (
     EmotionEvent,
     Timeline,
@@ -57,70 +57,11 @@ from .timeline import (
     plan_keyframes,
 )
 
-
-class SynthesisMode(StrEnum):
-    """How emotion events become AU curves."""
-
-    DYNAMIC = "dynamic"
-    """Rise, hold and fall with semantic re-weighting (the papers' proposed system)."""
-    STATIC = "static"
-    """A constant template of the dominant emotion (paper 000's baseline)."""
-
-
 MODES: tuple[str, ...] = tuple(SynthesisMode)
 MAX_FRAMES = 2_000_000
 """Longest render (about 23 h at 24 fps); beyond it memory, not time, becomes the problem."""
 _TAIL_SECONDS = 0.5
 _USED = 1e-6
-
-
-@dataclass(frozen=True)
-class SynthesisOptions:
-    """How to synthesise a timeline: the one list of settings every synthesis call takes.
-
-    Attributes:
-        fps: Frame rate of the output.
-        frame_start: Scene frame of the first sample (timeline t = 0).
-        n_frames: Frames to produce; None covers the timeline plus the last release.
-        mode: :class:`SynthesisMode` (a plain ``"dynamic"``/``"static"`` string is accepted).
-        intensity: Global intensity in [0, 1], multiplied into every event.
-        micro: Random micro-expressions: True for defaults, or a :class:`MicroOptions`
-            (e.g. with explicit ``times``).
-        life: Blinks and L/R asymmetry: True for defaults, a :class:`LifeOptions`, or False.
-        seed: Seed of every random choice; the same inputs and seed give the same curves.
-        transitions: State-machine timing; defaults if None.
-        speech: ``(start, end)`` seconds of spoken segments: the jaw and lips articulate there
-            (:mod:`.articulation`; rhythm only, not phoneme lip-sync).
-    """
-
-    fps: float = 24.0
-    frame_start: int = 1
-    n_frames: int | None = None
-    mode: SynthesisMode | str = SynthesisMode.DYNAMIC
-    intensity: float = 1.0
-    micro: bool | MicroOptions = False
-    life: bool | LifeOptions = True
-    seed: int = 0
-    transitions: TransitionSettings | None = None
-    speech: Sequence[tuple[float, float]] = ()
-
-
-_OPTION_NAMES = frozenset(f.name for f in fields(SynthesisOptions))
-
-
-def synthesis_options(options: SynthesisOptions | None, overrides: dict) -> SynthesisOptions:
-    """``options`` (or the defaults) with keyword ``overrides`` applied.
-
-    Lets callers write ``synthesize(timeline, keys, fps=24, micro=True)`` or pass a ready
-    :class:`SynthesisOptions`; both spell the same settings.
-
-    Raises:
-        InputError: An override that is not a :class:`SynthesisOptions` field.
-    """
-    unknown = set(overrides) - _OPTION_NAMES
-    if unknown:
-        raise InputError(f"Unknown synthesis option(s): {', '.join(sorted(unknown))}.")
-    return replace(options or SynthesisOptions(), **overrides)
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..core.synthesis import SynthesisMode, SynthesisOptions
+from ..core.synthesis_options import SynthesisMode, SynthesisOptions
 
 __all__ = [
     "FaceMode",

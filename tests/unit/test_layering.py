@@ -207,3 +207,14 @@ def test_import_resolver_resolves_relative_imports(tmp_path, monkeypatch, where,
     path = PACKAGE / where
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source)
     assert package_imports(path) == expected
+
+
+def test_what_the_panel_imports_at_registration_is_light():
+    # props.py imports pipeline.options at registration; scipy & co. must wait for a job.
+    code = (
+        "import sys, facial_affect_addon.pipeline, facial_affect_addon.pipeline.options\n"
+        "print([m for m in ('scipy', 'cv2', 'onnxruntime', 'openai', 'torch') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
