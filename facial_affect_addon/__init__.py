@@ -6,24 +6,34 @@ openai, scipy): those load inside operators and jobs, when the user asks for the
 
 from __future__ import annotations
 
-_MODULE_NAMES = (
-    "prefs",
-    "props",
-    "jobs",
-    "ui_lists",
-    "operators",
-    "operators_analysis",
-    "operators_io",
-    "preview",
-    "render",
-    "panels",
-)
-
 
 def _modules():
-    import importlib
+    """The Blender modules in registration order (imported here: bpy is only there)."""
+    from .blender import (
+        jobs,
+        operators,
+        operators_analysis,
+        operators_io,
+        panels,
+        prefs,
+        preview,
+        props,
+        render,
+        ui_lists,
+    )
 
-    return [importlib.import_module(f".blender.{name}", __package__) for name in _MODULE_NAMES]
+    return [
+        prefs,
+        props,
+        jobs,
+        ui_lists,
+        operators,
+        operators_analysis,
+        operators_io,
+        preview,
+        render,
+        panels,
+    ]
 
 
 def register() -> None:

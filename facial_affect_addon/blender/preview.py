@@ -18,7 +18,6 @@ import time
 
 import bpy
 
-from ..core.errors import FacialAffectError
 from ..pipeline.options import FaceMode, LiveSource
 from . import bake, jobs
 from .operators import shape_key_problem
@@ -152,9 +151,11 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         self._cleanup(context)
         if not bake_take or key is None:
             return {"CANCELLED"}
-        return self._bake(context, obj)
+        return self._bake(context)
 
-    def _bake(self, context, obj):
+    @reports_errors
+    def _bake(self, context):
+        """Bake what the session recorded as a new take ("<take> live")."""
         from dataclasses import replace
 
         from .operators import bake_options
@@ -165,11 +166,7 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
             self.report({"WARNING"}, "Nothing was recorded; no take was made.")
             return {"CANCELLED"}
         options = replace(bake_options(settings), take_name=f"{settings.take_name} live")
-        try:
-            result = bake.bake_curves(obj, curves, options)
-        except FacialAffectError as exc:  # called from modal(), not execute(): report here
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+        result = bake.bake_curves(bpy.data.objects[self._object_name], curves, options)
         report_bake(self, result)
         return {"FINISHED"}
 
@@ -201,16 +198,17 @@ def _forget_previews() -> None:
 
 
 classes = (FACEAFF_OT_live_preview,)
-_register, _unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+_register, _unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
 
 
 def register() -> None:
     """Register the operator and stop previews on file load."""
-    _register()
+    _register()  # type: ignore[has-type]  # see register_classes_factory above
     jobs.add_file_load_callback(_forget_previews)
 
 
 def unregister() -> None:
     """Stop running previews and unregister."""
     _forget_previews()
-    _unregister()
+    _unregister()  # type: ignore[has-type]  # see register_classes_factory above
