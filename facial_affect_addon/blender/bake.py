@@ -15,6 +15,7 @@ All checks run before anything is created, so a failing bake leaves the file unc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import bpy
 import numpy as np
@@ -28,11 +29,16 @@ PREVIOUS_ACTION = "faceaff_previous_action"
 CHANNEL_GROUP = "Facial Affect"
 
 _INTERP = {
-    i.identifier: i.value for i in bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items
+    i.identifier: i.value
+    for i in cast(
+        "bpy.types.EnumProperty", bpy.types.Keyframe.bl_rna.properties["interpolation"]
+    ).enum_items
 }
 _HANDLE = {
     i.identifier: i.value
-    for i in bpy.types.Keyframe.bl_rna.properties["handle_left_type"].enum_items
+    for i in cast(
+        "bpy.types.EnumProperty", bpy.types.Keyframe.bl_rna.properties["handle_left_type"]
+    ).enum_items
 }
 
 
@@ -212,7 +218,7 @@ def _new_take_action(
 def _channelbag_for(action: bpy.types.Action, key: bpy.types.Key):
     slot = action.slots.new(id_type="KEY", name=key.name)
     layer = action.layers.new("Facial Affect")
-    strip = layer.strips.new(type="KEYFRAME")
+    strip = cast("bpy.types.ActionKeyframeStrip", layer.strips.new(type="KEYFRAME"))
     return strip.channelbag(slot, ensure=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import bpy
 import numpy as np
@@ -85,7 +86,7 @@ def bake_to_file(
     except RuntimeError as exc:
         raise InputError(f"Cannot open {head_path}: {exc}") from None
     obj = _find_object(object_name)
-    scene = bpy.context.scene
+    scene = cast("bpy.types.Scene", bpy.context.scene)  # never None with a file loaded
     fps = scene.render.fps / scene.render.fps_base
     curves = make_curves(bake.shape_key_names(obj), fps)
     result = bake.bake_curves(obj, curves, options or bake.BakeOptions())
@@ -107,10 +108,11 @@ def render_still(path: Path, *, resolution: int = 512, engine: str = "BLENDER_WO
     Raises:
         RigError: The scene has no camera.
     """
-    scene = bpy.context.scene
+    scene = cast("bpy.types.Scene", bpy.context.scene)  # never None with a file loaded
     if scene.camera is None:
         raise RigError("The scene has no camera to render from.")
-    scene.render.engine = engine
+    # fake-bpy-module lists only BLENDER_EEVEE: render engines are registered at run time.
+    scene.render.engine = engine  # type: ignore[assignment]
     scene.render.resolution_x = scene.render.resolution_y = resolution
     scene.render.resolution_percentage = 100
     scene.render.image_settings.file_format = "PNG"

@@ -12,6 +12,7 @@ failing operator leaves the file unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.props import StringProperty
@@ -21,6 +22,9 @@ from ..pipeline.options import PerformanceOptions
 from . import bake
 from .props import target_object
 from .reporting import poll_with_reason, report_bake, reports_errors
+
+if TYPE_CHECKING:
+    from ..pipeline.performance import Performance
 
 
 def shape_key_problem(obj) -> str | None:
@@ -54,7 +58,7 @@ class BakeRequest:
         length_from_input: Bake a performance over its whole length (else the Duration).
     """
 
-    performance: object | None
+    performance: Performance | None
     preset: str
     options: PerformanceOptions
     take: bake.BakeOptions
@@ -159,6 +163,9 @@ class FACEAFF_OT_bake(bpy.types.Operator):
 
 class _TakeOperator:
     """What the take operators share: they need a target with takes and a take to act on."""
+
+    if TYPE_CHECKING:
+        action: str  # each operator's StringProperty
 
     @classmethod
     def poll(cls, context):
@@ -277,4 +284,5 @@ classes = (
     FACEAFF_OT_activate_take,
     FACEAFF_OT_add_demo_head,
 )
-register, unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]

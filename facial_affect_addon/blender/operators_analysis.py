@@ -188,4 +188,5 @@ class FACEAFF_OT_clear_analysis(bpy.types.Operator):
 
 
 classes = (FACEAFF_OT_analyze, FACEAFF_OT_cancel_job, FACEAFF_OT_clear_analysis)
-register, unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]

@@ -58,7 +58,8 @@ def _fcurves(action):
                     yield from bag.fcurves
 
 
-class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):
+# fake-bpy-module 5.0 types ExportHelper.invoke() and check() as returning None, unlike Operator's.
+class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):  # type: ignore[misc]
     """Export the active take's shape-key curves (JSON or Live Link Face CSV)"""
 
     bl_idname = "faceaff.export_curves"
@@ -100,7 +101,8 @@ class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
-class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):
+# fake-bpy-module 5.0 types ImportHelper.invoke() and check() as returning None, unlike Operator's.
+class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):  # type: ignore[misc]
     """Import curves (JSON or Live Link Face CSV) as a new take on the target"""
 
     bl_idname = "faceaff.import_curves"
@@ -140,4 +142,5 @@ class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):
 
 
 classes = (FACEAFF_OT_export_curves, FACEAFF_OT_import_curves)
-register, unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import bpy
 
@@ -47,7 +48,13 @@ def wrap(layout, text: str, context=None, icon: str = "NONE") -> None:
         col.label(text=line, icon=icon if i == 0 else "NONE")
 
 
-class _AffectPanel:
+if TYPE_CHECKING:  # mypy checks the mix-in's settings against Panel's (Literal) types
+    _PanelBase = bpy.types.Panel
+else:
+    _PanelBase = object
+
+
+class _AffectPanel(_PanelBase):
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "Affect"
@@ -288,4 +295,5 @@ classes = (
     FACEAFF_PT_takes,
     FACEAFF_PT_preview,
 )
-register, unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]

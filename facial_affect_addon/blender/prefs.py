@@ -157,16 +157,17 @@ def apply_model_preferences(prefs) -> None:
 
 
 classes = (FACEAFF_AP_preferences,)
-_register, _unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+_register, _unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
 
 
 def register() -> None:
     """Register the preferences and apply the saved models folder."""
-    _register()
+    _register()  # type: ignore[has-type]  # see register_classes_factory above
     apply_model_preferences(get_preferences())
 
 
 def unregister() -> None:
     """Forget the models folder and unregister."""
     apply_model_preferences(None)
-    _unregister()
+    _unregister()  # type: ignore[has-type]  # see register_classes_factory above

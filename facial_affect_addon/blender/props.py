@@ -300,7 +300,7 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         """Forget the analysed performance (Bake then uses the preset emotion)."""
         self.analysis_data = ""
         self.analysis_token = ""
-        if LEGACY_ANALYSIS in self:
+        if LEGACY_ANALYSIS in self:  # type: ignore[operator]  # stub: bpy_struct lacks __contains__
             del self[LEGACY_ANALYSIS]
         self.transcript = ""
         self.analysis_models = ""
@@ -327,11 +327,13 @@ def register() -> None:
     """Register the settings groups and attach them to scenes."""
     for cls in classes:
         bpy.utils.register_class(cls)
-    bpy.types.Scene.faceaff = PointerProperty(type=FACEAFF_PG_settings)
+    # Registration adds RNA properties at run time: mypy cannot know Scene.faceaff; and
+    # fake-bpy-module 5.0 types PointerProperty() (like every bpy.props function) as returning None.
+    bpy.types.Scene.faceaff = PointerProperty(type=FACEAFF_PG_settings)  # type: ignore[attr-defined,func-returns-value]
 
 
 def unregister() -> None:
     """Remove the scene property and the settings groups."""
-    del bpy.types.Scene.faceaff
+    del bpy.types.Scene.faceaff  # type: ignore[attr-defined]  # added by register()
     for cls in reversed(classes):
         bpy.utils.unregister_class(cls)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import bpy
 from bpy.props import BoolProperty, IntProperty
@@ -24,7 +25,7 @@ ENGINE_ENV = "FACEAFF_RENDER_ENGINE"
 
 
 def _engine_ids() -> set[str]:
-    prop = bpy.types.RenderSettings.bl_rna.properties["engine"]
+    prop = cast("bpy.types.EnumProperty", bpy.types.RenderSettings.bl_rna.properties["engine"])
     return {item.identifier for item in prop.enum_items}
 
 
@@ -134,4 +135,5 @@ class FACEAFF_OT_render_preview(bpy.types.Operator):
 
 
 classes = (FACEAFF_OT_render_preview,)
-register, unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]

@@ -35,4 +35,5 @@ class FACEAFF_UL_takes(bpy.types.UIList):
 
 
 classes = (FACEAFF_UL_takes,)
-register, unregister = bpy.utils.register_classes_factory(classes)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
