@@ -71,8 +71,7 @@ class LineReader:
         if emotion is None:
             return analyze_text(line, llm_config=self.llm_config, context=self.context)
         clean, warnings = clean_text(text) if text else ("", ())
-        if clean:
-            self.context.add(clean)
+        self.context.add(clean)  # blank text is ignored
         reason = f"Directed in the script: {emotion}."
         weights = EmotionWeights.pure(emotion)
         return TextAnalysis(clean, weights, 1.0, reason, "directed", 1.0, warnings)
