@@ -68,7 +68,45 @@ def main(zip_path: str) -> dict:
     if enabled:
         report.update(time_register())
     report["reference_enable_s"] = time_reference_addon()
+    if enabled:  # last: the job loads scipy & co., which the checks above must not see
+        bpy.ops.preferences.addon_enable(module=MODULE)
+        report["analyze_and_bake"] = analyze_and_bake()
+        bpy.ops.preferences.addon_disable(module=MODULE)
     return report
+
+
+def analyze_and_bake() -> dict:
+    """Run the installed add-on's Analyze + Bake job on a scripted line (no model needed).
+
+    A ``[anger]`` tag directs the line, so the offline text model is not loaded; the job runs
+    the installed pipeline on a worker thread and stores the analysis compactly.
+    """
+    jobs = importlib.import_module(MODULE + ".blender.jobs")
+    mesh = bpy.data.meshes.new("Face")
+    mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    obj = bpy.data.objects.new("Face", mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    obj.shape_key_add(name="Basis")
+    for name in ("browDownLeft", "browDownRight", "jawOpen", "mouthSmileLeft"):
+        obj.shape_key_add(name=name)
+    settings = bpy.context.scene.faceaff
+    settings.target, settings.input_source = obj, "TEXT"
+    settings.text = "[anger] Get out of my house."
+    result = bpy.ops.faceaff.analyze(bake_after=True)
+    deadline = time.monotonic() + 60
+    while jobs.is_running() and time.monotonic() < deadline:
+        jobs.drain_jobs()  # timers never fire in background Blender
+        time.sleep(0.02)
+    jobs.drain_jobs()
+    anim = obj.data.shape_keys.animation_data
+    return {
+        "result": sorted(result),
+        "status": settings.job_status,
+        "error": settings.job_error,
+        "stored": settings.analysis_data[:22],
+        "action": anim.action.name if anim and anim.action else None,
+        "dominant": max(settings.weights, key=lambda w: w.value).name if settings.weights else "",
+    }
 
 
 def time_reference_addon(name: str = "node_wrangler") -> float:

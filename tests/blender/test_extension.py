@@ -42,6 +42,13 @@ def test_zip_installs_and_enables(probe):
     assert {"bake_emotion", "clear_take", "add_demo_head"} <= set(probe["operators"])
 
 
+def test_installed_pipeline_analyses_stores_and_bakes(probe):
+    done = probe["analyze_and_bake"]
+    assert done["result"] == ["FINISHED"] and not done["error"], done["status"]
+    assert "Baked take" in done["status"] and done["action"] == "Face Affect"
+    assert done["dominant"] == "anger" and done["stored"] == "faceaff-performance/2;"
+
+
 def test_enabling_imports_no_heavy_module(probe):
     assert probe["heavy_loaded"] == []
     assert probe["heavy_after_register"] == []
