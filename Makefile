@@ -15,7 +15,7 @@ PY50 := $(VENV50)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo test test-unit test-train train-env bench validate-capture extension lint typecheck format clean
+.PHONY: setup demo test test-unit test-train train-env bench validate-capture legibility extension lint typecheck format clean
 
 FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
@@ -94,6 +94,11 @@ bench: setup
 validate-capture: setup
 	@mkdir -p out
 	$(PY) tools/validate_capture.py --out out/capture_validation.json
+
+# Bake each emotion on the demo head, render front + 3/4, judge (emotion model, landmark readback).
+legibility: setup
+	@mkdir -p out docs
+	$(PY) tools/legibility.py --out out/legibility.json --grid docs/legibility_grid.png
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .

@@ -12,11 +12,15 @@ The inversion is a design choice, not from the papers: paper 004 maps landmarks 
 rig's blend shapes. Going through AUs lets the same capture drive MetaHuman-style or FACS rigs,
 at the cost of the AU tables' resolution (e.g. ARKit's separate upper/lower lid keys collapse
 into one AU).
+
+:func:`solve_aus` is that inversion on its own (ARKit weights → AU activations), for callers that
+want the AUs themselves, e.g. reading an expression back from a render (:mod:`.readback`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import lsq_linear
@@ -24,6 +28,63 @@ from scipy.optimize import lsq_linear
 from .errors import InputError, RigError
 from .facs import AU_CHANNELS
 from .rigs import BUILTIN_PROFILES, RigMatch, detect_profile, match_profile
+
+
+@lru_cache(maxsize=1)
+def _arkit_rows() -> dict[str, np.ndarray]:
+    """Every ARKit key's AU row (read-only; built once, it is asked for on every frame)."""
+    arkit = BUILTIN_PROFILES["arkit52"]
+    own = match_profile(arkit, arkit.keys)
+    rows = dict(zip(own.driven_keys, own.matrix(), strict=True))
+    for row in rows.values():
+        row.setflags(write=False)
+    return rows
+
+
+def arkit_au_matrix(names: Sequence[str]) -> np.ndarray:
+    """The ARKit table's AU rows for ``names``: (len(names), len(AU_CHANNELS)).
+
+    Row ``i`` says how much each AU channel drives ARKit key ``names[i]`` (the built-in
+    ``arkit52`` profile); a name the table does not know gets a zero row.
+    """
+    rows = _arkit_rows()
+    zero = np.zeros(len(AU_CHANNELS))
+    return np.array([rows.get(name, zero) for name in names]).reshape(len(names), -1)
+
+
+def solve_aus(
+    names: Sequence[str], weights: np.ndarray, matrix: np.ndarray | None = None
+) -> np.ndarray:
+    """AU activations in [0, 1] that best reproduce ARKit weights (bounded least squares).
+
+    Solves ``A x ≈ w`` with ``0 ≤ x ≤ 1`` per frame, ``A`` = :func:`arkit_au_matrix`. Only AU
+    channels some name drives are solved for; the others stay 0, and so does a frame whose
+    weights are all (near) zero. AUs that the names cannot tell apart (``jawOpen`` drives
+    AU25, AU26 and AU27) share the weight in whatever split the solver returns.
+
+    Args:
+        names: ARKit names, one per column of ``weights``.
+        weights: (k,) one frame or (n, k) frames.
+        matrix: ``arkit_au_matrix(names)`` when the caller already has it.
+
+    Returns:
+        (len(AU_CHANNELS),) or (n, len(AU_CHANNELS)) activations, like ``weights``' shape.
+
+    Raises:
+        InputError: ``names`` and ``weights`` disagree.
+    """
+    w = np.asarray(weights, dtype=float)
+    w2 = np.atleast_2d(w)
+    if w2.ndim != 2 or w2.shape[1] != len(names):
+        raise InputError(f"{len(names)} names but weights of shape {w.shape}.")
+    a = arkit_au_matrix(names) if matrix is None else np.asarray(matrix, dtype=float)
+    used = np.flatnonzero(a.any(axis=0))
+    out = np.zeros((len(w2), len(AU_CHANNELS)))
+    for row in range(len(w2)):
+        if used.size and np.any(w2[row] > 1e-4):
+            fit = lsq_linear(a[:, used], w2[row], bounds=(0.0, 1.0))
+            out[row, used] = fit.x
+    return out[0] if w.ndim == 1 else out
 
 
 class ArkitRetarget:
@@ -45,8 +106,6 @@ class ArkitRetarget:
         names = [str(n) for n in shape_key_names]
         self.arkit = BUILTIN_PROFILES["arkit52"]
         self.direct = match_profile(self.arkit, names).key_map  # ARKit key -> rig key
-        own = match_profile(self.arkit, self.arkit.keys)  # every ARKit key's AU row
-        self._au_rows = dict(zip(own.driven_keys, own.matrix(), strict=True))
         self.rig: RigMatch | None
         try:
             self.rig = detect_profile(names)
@@ -99,21 +158,9 @@ class ArkitRetarget:
         columns = {n: i for i, n in enumerate(names)}
         parts = [w2[:, [columns[n] for n in direct]]]
         if via_au:
-            au = self._solve_aus(names, w2)
+            au = solve_aus(names, w2)
             order = {k: i for i, k in enumerate(self.rig.driven_keys)}
             rows = self.rig.matrix()[[order[k] for k in via_au]]
             parts.append(np.clip(au @ rows.T, 0.0, 1.0))
         values = np.concatenate(parts, axis=1)
         return self.keys(names), values[0] if single else values
-
-    def _solve_aus(self, names: Sequence[str], w: np.ndarray) -> np.ndarray:
-        """(n, channels) AU activations in [0, 1] that best reproduce the captured weights."""
-        zero = np.zeros(len(AU_CHANNELS))
-        a = np.array([self._au_rows.get(name, zero) for name in names])
-        used = np.flatnonzero(a.any(axis=0))
-        out = np.zeros((len(w), len(AU_CHANNELS)))
-        for row in range(len(w)):
-            if np.any(w[row] > 1e-4):
-                fit = lsq_linear(a[:, used], w[row], bounds=(0.0, 1.0))
-                out[row, used] = fit.x
-        return out
