@@ -6,8 +6,11 @@ subject's left, -Y = the direction the face looks, +Z up), centred on the origin
 
 Vertex layout: rows ``0..467`` are MediaPipe face landmarks ``0..467`` (the canonical face with
 its eye and mouth openings cut out); every other part is appended after them, in the order of
-:data:`PART_NAMES`. The geometry is exactly mirror-symmetric in X and :attr:`HeadGeometry.mirror`
-maps each vertex to its mirror image.
+:data:`PART_NAMES`. The last part, ``face_detail``, is the face refined for folding: every
+interior edge of the canonical face gets a midpoint vertex (``FACE_REFINE_LEVELS`` times), so
+the skin between landmarks can crease while the landmarks keep their indices. The geometry is
+exactly mirror-symmetric in X and :attr:`HeadGeometry.mirror` maps each vertex to its mirror
+image.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+from _demo_head_refine import refine_triangles
 
 N_LANDMARKS = 468
 
@@ -34,9 +38,13 @@ BROW_RIGHT = (107, 66, 105, 63, 70, 55, 65, 52, 53, 46)
 # falloffs are measured; "attached" parts (sockets, mouth) follow their parent rim vertex.
 PART_NAMES = (
     "face", "skull", "eye_socket", "mouth_cavity", "eyeball_left", "eyeball_right",
-    "teeth_upper", "teeth_lower", "tongue", "ear_left", "ear_right", "neck",
+    "teeth_upper", "teeth_lower", "tongue", "ear_left", "ear_right", "neck", "face_detail",
 )  # fmt: skip
-SURFACE_PARTS = ("face", "skull")
+SURFACE_PARTS = ("face", "skull", "face_detail")
+FACE_PARTS = ("face", "face_detail")
+# Midpoint refinements of the face (each splits every interior face edge): the canonical
+# landmarks are 5-10 mm apart, too coarse for a brow furrow or a nasolabial fold.
+FACE_REFINE_LEVELS = 1
 ATTACHED_PARTS = ("eye_socket", "mouth_cavity")
 
 MATERIAL_NAMES = (
@@ -461,6 +469,24 @@ def _outer_parts(b: _Builder) -> None:
     _orient_part(b, first, np.array([0.0, -9.0, -4.2]), outward=True)
 
 
+def _refine_face(b: _Builder, n_faces: int) -> int:
+    """Split every interior edge of the first ``n_faces`` polygons (the face) at its midpoint.
+
+    The midpoints are appended as part ``face_detail`` (see ``tools/_demo_head_refine.py``);
+    sub-triangles keep their triangle's material and replace the first ``n_faces`` polygons.
+
+    Returns:
+        The number of face polygons after the split.
+    """
+    pts = np.vstack(b.verts)
+    mids, faces, mats, _first = refine_triangles(
+        pts, b.faces[:n_faces], b.mats[:n_faces], mirror_map(pts)
+    )
+    b.add_verts(mids, "face_detail")  # numbered from len(pts), as refine_triangles assumed
+    b.faces[:n_faces], b.mats[:n_faces] = faces, mats
+    return len(faces)
+
+
 def _to_blender(p: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Canonical cm (x left, y up, z out) to Blender metres (X left, -Y out, Z up)."""
     p = np.asarray(p, dtype=np.float64)
@@ -498,9 +524,12 @@ def build_head(canonical_vertices: np.ndarray, triangles: np.ndarray) -> HeadGeo
     b = _Builder()
     verts = np.asarray(canonical_vertices, dtype=np.float64)
     rim = _face_part(b, verts, triangles)
+    n_face = len(b.faces)
     _skull_part(b, rim, verts)
     centers = _inner_parts(b, verts)
     _outer_parts(b)
+    for _ in range(FACE_REFINE_LEVELS):
+        n_face = _refine_face(b, n_face)
     pts = np.vstack(b.verts)
     head = pts[np.isin(b.part, [PART_NAMES.index(p) for p in SURFACE_PARTS])]
     mid = (head.min(axis=0) + head.max(axis=0)) / 2

@@ -9,6 +9,7 @@ smooth falloff.
   (inverse-square-distance) blend of the target and pin displacements, times a smoothstep
   envelope of the (geodesic) distance to the nearest target. Pins are held still.
 * :class:`CloseLid` -- upper-lid contour vertices move onto the matching lower-lid vertices.
+* :class:`Crease` -- push the skin into the head along a path of landmarks (a furrow).
 * :class:`Hinge` / :class:`Slide` -- rotate about a pivot / translate a weighted region. A
   region's weight is the Shepard blend of 1 at its moving anchors and 0 at its fixed anchors,
   times an envelope; its rigid parts (teeth, tongue, eyeballs) get weight 1.
@@ -78,12 +79,15 @@ MIDLINE_POINTS: dict[str, int] = {
 # Groups of landmarks that move together (left side; mirrored for the right side).
 GROUPS_LEFT: dict[str, tuple[int, ...]] = {
     "upper_lid": (466, 388, 387, 386, 385, 384, 398),
+    "upper_lid_centre": (387, 386, 385),
+    "upper_lid_ends": (466, 388, 384, 398),
     "lower_lid": (249, 390, 373, 374, 380, 381, 382),
     "eye_corners": (263, 362),
     "brow_inner": (336, 285, 296, 295),
     "brow_mid": (334, 282),
     "brow_outer": (293, 283, 300, 276),
     "cheekbone": (347, 348, 330, 280),
+    "cheekbone_upper": (347, 348, 330),
     "cheek_puff": (425, 411, 427, 436),
     "nose_wing": (358, 279, 278, 294),
     "mouth_corner": (291, 308),
@@ -98,7 +102,15 @@ GROUPS_MIDLINE: dict[str, tuple[int, ...]] = {
     "lower_lip_mid": (17, 14),
     "chin": (152, 175, 199, 200, 18),
     "nose_center": (1, 4, 5, 195, 2, 94, 19),
+    "forehead_mid": (151, 9, 8, 168, 6),
 }
+
+# Crease paths (left side; see :class:`Crease`): landmarks or (a, b) midpoints.
+GLABELLA_FURROW = ((9, 336), (8, 285), (168, 417))  # vertical, ~6 mm off the midline
+FOREHEAD_LINE = ((9, 151), (336, 337), (296, 299), (334, 333))  # ~8 mm above the brows
+SNEER_LINES = ((351, 465), (419, 412, 343))  # across the side of the nasal bridge
+NASOLABIAL_FOLD = (423, 426, 436, 432)  # from the nose wing to beside the mouth corner
+MENTOLABIAL_SULCUS = ((17, 18), (405, 421), (321, 418))  # below the lower lip
 
 
 def _key_points() -> dict[str, int]:
@@ -133,6 +145,21 @@ class CloseLid:
     radius: float
     amount: float = 1.0
     overlap: Vec = (0.0, -0.8, -0.6)  # mm past the lower lid, so no slit of eye shows
+
+
+@dataclass(frozen=True)
+class Crease:
+    """Fold the skin into the head along a path of landmarks (a wrinkle or furrow).
+
+    ``path`` items are landmark indices or ``(a, b)`` pairs meaning their midpoint (left side;
+    a Right key mirrors it). The valley is ``depth`` mm deep at the path and fades out over
+    ``width`` mm to either side.
+    """
+
+    path: tuple
+    depth: float
+    width: float
+    both_sides: bool = False  # centre keys: also fold the mirror image of the path
 
 
 @dataclass(frozen=True)
@@ -201,15 +228,19 @@ KEY_TABLE: dict[str, tuple] = {
     ),
     "eyeLookInLeft": (Hinge("eyeball_left", "eye_center_left", Z, -30.0),),
     "eyeLookOutLeft": (Hinge("eyeball_left", "eye_center_left", Z, 30.0),),
-    "eyeSquintLeft": (
+    "eyeSquintLeft": (  # AU7: the lower lid tightens up over the iris
         Move(
-            (("lower_lid", (0, -0.3, 2.8)), ("cheekbone", (0, -0.8, 2.0))),
-            radius=11.0,
+            (("lower_lid", (0, -0.4, 3.4)), ("cheekbone_upper", (0, -1.0, 2.2))),
+            radius=10.0,
             pins=("upper_lid", "eye_corners"),
         ),
     ),
-    "eyeWideLeft": (
-        Move((("upper_lid", (0, 0.5, 3.0)),), radius=11.0, pins=("lower_lid", "eye_corners")),
+    "eyeWideLeft": (  # AU5: the lid margin rises over the eyeball, sclera shows above the iris
+        Move(
+            (("upper_lid_centre", (0, 2.2, 5.2)), ("upper_lid_ends", (0, 1.2, 3.2))),
+            radius=15.0,
+            pins=("lower_lid", "eye_corners", "brow_mid", "brow_inner", "brow_outer"),
+        ),
     ),
     # Jaw
     "jawForward": (Slide("jaw", (0, -7.0, 0)),),
@@ -267,17 +298,18 @@ KEY_TABLE: dict[str, tuple] = {
             both_sides=True,
         ),
     ),
-    "mouthShrugLower": (
+    "mouthShrugLower": (  # AU17: the chin boss pushes the lower lip up and out
         Move(
             (
-                ("lower_lip_outer", (0, -2.0, 4.0)),
-                ("lower_lip_mid", (0, -2.0, 4.0)),
-                ("chin", (0, -1.5, 3.0)),
+                ("lower_lip_outer", (0, -3.0, 4.5)),
+                ("lower_lip_mid", (0, -3.5, 5.0)),
+                ("chin", (0, -2.5, 4.5)),
             ),
-            radius=14.0,
-            pins=("upper_lip_inner", "upper_lip_mid"),
+            radius=20.0,
+            pins=("upper_lip_inner", "upper_lip_mid", "mouth_corner"),
             both_sides=True,
         ),
+        Crease(MENTOLABIAL_SULCUS, depth=1.2, width=3.5, both_sides=True),
     ),
     "mouthShrugUpper": (
         Move(
@@ -299,21 +331,22 @@ KEY_TABLE: dict[str, tuple] = {
             radius=20.0,
         ),
     ),
-    "mouthSmileLeft": (
+    "mouthSmileLeft": (  # AU12: corner pulled up and back along the zygomaticus
         Move(
             (
-                ("mouth_corner", (6.0, 3.0, 7.0)),
-                ("nasolabial_left", (2.5, -0.5, 4.0)),
-                ("cheek_left", (1.5, -1.5, 3.5)),
+                ("mouth_corner", (9.5, 4.0, 11.5)),
+                ("nasolabial_left", (4.0, -2.0, 7.0)),
+                ("cheek_left", (2.5, -3.0, 5.5)),
             ),
-            radius=20.0,
-            pins=LIP_CENTRES,
+            radius=24.0,
+            pins=(*LIP_CENTRES, "chin", "nose_center"),
         ),
+        Crease(NASOLABIAL_FOLD, depth=1.6, width=4.0),
     ),
-    "mouthFrownLeft": (
+    "mouthFrownLeft": (  # AU15: corner pulled down by the depressor anguli oris
         Move(
-            (("mouth_corner", (1.5, 0, -6.0)), ("dimple_left", (0.5, 0, -3.5))),
-            radius=16.0,
+            (("mouth_corner", (2.0, 0.5, -8.5)), ("dimple_left", (1.0, 0, -5.5))),
+            radius=22.0,
             pins=LIP_CENTRES,
         ),
     ),
@@ -324,10 +357,10 @@ KEY_TABLE: dict[str, tuple] = {
             pins=LIP_CENTRES,
         ),
     ),
-    "mouthStretchLeft": (
+    "mouthStretchLeft": (  # AU20: corner pulled straight out by the risorius
         Move(
-            (("mouth_corner", (7.0, 1.5, -3.0)), ("lower_lip_side_left", (3.0, 0, -3.0))),
-            radius=16.0,
+            (("mouth_corner", (9.5, 2.0, -2.5)), ("lower_lip_side_left", (4.5, 0.5, -3.5))),
+            radius=24.0,
             pins=LIP_CENTRES,
         ),
     ),
@@ -349,38 +382,45 @@ KEY_TABLE: dict[str, tuple] = {
             pins=("upper_lip_inner", "mouth_corner"),
         ),
     ),
-    "mouthUpperUpLeft": (
-        Move(
-            (("upper_lip_inner", (0, -0.5, 5.0)), ("upper_lip_outer", (0, -0.5, 5.0))),
-            radius=13.0,
-            pins=("lower_lip_inner", "mouth_corner"),
-        ),
-    ),
-    # Brows, cheeks, nose
-    "browDownLeft": (
+    "mouthUpperUpLeft": (  # AU10: upper lip lifted off the teeth, the fold deepens
         Move(
             (
-                ("brow_inner", (-2.5, -1.0, -6.0)),
-                ("brow_mid", (-1.0, 0, -4.5)),
-                ("brow_outer", (0, 0, -2.5)),
+                ("upper_lip_inner", (0, -1.0, 6.5)),
+                ("upper_lip_outer", (0, -1.0, 6.0)),
+                ("nasolabial_left", (0.5, -1.0, 3.0)),
             ),
-            radius=15.0,
-            pins=("upper_lid",),
+            radius=16.0,
+            pins=("lower_lip_inner", "mouth_corner"),
         ),
+        Crease(NASOLABIAL_FOLD[:3], depth=1.0, width=3.5),
     ),
-    "browInnerUp": (
+    # Brows, cheeks, nose
+    "browDownLeft": (  # AU4: corrugator pulls the brow down and in, a furrow forms
         Move(
-            (("brow_inner", (0, 0, 8.0)), ("brow_mid", (0, 0, 3.0))),
+            (
+                ("brow_inner", (-5.0, -2.0, -9.0)),
+                ("brow_mid", (-3.0, -1.5, -6.5)),
+                ("brow_outer", (-0.5, 0, -3.5)),
+            ),
             radius=18.0,
-            pins=("upper_lid",),
+            pins=("upper_lid", "eye_corners", "forehead_mid", "brow_inner_right"),
+        ),
+        Crease(GLABELLA_FURROW, depth=1.6, width=2.6),
+    ),
+    "browInnerUp": (  # AU1: frontalis pars medialis raises the inner brow
+        Move(
+            (("brow_inner", (-0.5, 0, 12.0)), ("brow_mid", (0, 0, 6.0))),
+            radius=20.0,
+            pins=("upper_lid", "eye_corners"),
             both_sides=True,
         ),
+        Crease(FOREHEAD_LINE[:3], depth=0.9, width=2.5, both_sides=True),
     ),
-    "browOuterUpLeft": (
+    "browOuterUpLeft": (  # AU2: frontalis pars lateralis raises the outer brow
         Move(
-            (("brow_outer", (0, 0, 7.0)), ("brow_mid", (0, 0, 3.5))),
-            radius=16.0,
-            pins=("upper_lid",),
+            (("brow_outer", (0, 0, 11.0)), ("brow_mid", (0, 0, 6.5))),
+            radius=18.0,
+            pins=("upper_lid", "eye_corners", "forehead_mid"),
         ),
     ),
     "cheekPuff": (
@@ -391,19 +431,27 @@ KEY_TABLE: dict[str, tuple] = {
             both_sides=True,
         ),
     ),
-    "cheekSquintLeft": (
+    "cheekSquintLeft": (  # AU6: orbicularis oculi lifts the cheek and bunches the lower lid
         Move(
-            (("cheekbone", (0, -1.0, 4.0)), ("lower_lid", (0, 0, 1.2))),
-            radius=14.0,
-            pins=("upper_lid",),
+            (("cheekbone_upper", (0.5, -2.5, 6.0)), ("lower_lid", (0, -0.3, 2.2))),
+            radius=12.0,
+            pins=("upper_lid", "cheek_puff"),
         ),
+        # The apple of the cheek rises too, within the tight falloff that keeps it above the nose.
+        Move((("cheek_apple_left", (0, -1.0, 3.0)),), radius=4.0),
     ),
-    "noseSneerLeft": (
+    "noseSneerLeft": (  # AU9: nose wing and upper lip lifted, the bridge wrinkles
         Move(
-            (("nose_wing", (1.0, -1.0, 5.0)), ("nose_side_left", (0.5, -1.0, 4.0))),
-            radius=14.0,
-            pins=("nose_center", "upper_lip_mid"),
+            (
+                ("nose_wing", (1.0, -1.5, 6.5)),
+                ("nose_side_left", (0.5, -1.5, 5.5)),
+            ),
+            radius=16.0,
+            pins=("nose_center", "upper_lip_mid", "forehead_mid"),
         ),
+        Crease(SNEER_LINES[0], depth=1.0, width=1.8),
+        Crease(SNEER_LINES[1], depth=1.0, width=1.8),
+        Crease(NASOLABIAL_FOLD[:3], depth=1.2, width=3.5),
     ),
     "tongueOut": (Slide("tongue", (0, -26.0, 6.0)), Hinge("jaw", "jaw_pivot", X, 8.0)),
 }

