@@ -15,15 +15,18 @@ captured key alone at 0.25-1.0 and captures it two ways: from the projected vert
 the rules alone) and from 512 px Workbench renders through BlazeFace + the 468-point face mesh
 (*render*: end to end). Ranges that the geometry showed off by 1.5x or more (those keys reached
 weight 1 at truth 0.5-0.75) were re-set to the geometry's displacement at truth 1.0, rounded to 2
-significant digits; the others stayed hand-set. So the ranges now invert the demo head's hand-made
-key shapes, not real faces: **accuracy on real faces remains unmeasured.** Headline (22 keys):
-geometry median Pearson r 1.00, mean MAE 0.09, median weight at truth 1.0 1.00 (before: r 0.94, MAE
-0.15, and an open jaw read as a full frown). Render: the face and landmarks are found on every
-render, but the landmark model follows only part of this textureless head's motion (jaw 0.87 of it,
-smile and inner brow ~0.4, brow down, frown, outer brow and blink 0.1-0.25, squint, wide, cheek,
-nose and mouth width under 0.1), so end to end the weights at truth 1.0 are jawOpen 0.69,
-browInnerUp 0.41, mouthSmile 0.27/0.39, eyeBlink under 0.1, and 12 keys read 0 at every level (mean
-MAE 0.58). ``CaptureOptions.gain`` scales every weight for footage that under-reads.
+significant digits; the others stayed hand-set. Issue 11 re-sculpted the demo head's keys with
+larger travel, and the eye, brow, smile, frown, cheek and sneer ranges were re-fitted the same way
+(geometry: median r 1.00, mean MAE 0.09, as before). So the ranges now invert the demo head's
+hand-made key shapes, not real faces: **accuracy on real faces remains unmeasured.** Headline on
+the pre-issue-11 head (22 keys): geometry median Pearson r 1.00, mean MAE 0.09, median weight at
+truth 1.0 1.00 (before the first fit: r 0.94, MAE 0.15, and an open jaw read as a full frown).
+Render: the face and landmarks are found on every render, but the landmark model follows only part
+of this textureless head's motion (jaw 0.87 of it, smile and inner brow ~0.4, brow down, frown,
+outer brow and blink 0.1-0.25, squint, wide, cheek, nose and mouth width under 0.1), so end to end
+the weights at truth 1.0 are jawOpen 0.69, browInnerUp 0.41, mouthSmile 0.27/0.39, eyeBlink under
+0.1, and 12 keys read 0 at every level (mean MAE 0.58). ``CaptureOptions.gain`` scales every weight
+for footage that under-reads.
 
 Sides follow ARKit: ``...Left`` is the subject's left (the image right in an unmirrored video).
 """
@@ -61,18 +64,18 @@ _SIDE = {"R": "Right", "L": "Left"}
 # "hand": hand-set, and within 1.5x of that fit (the fit in brackets).
 _RANGES = {
     "blink": 0.75,  # hand (1.1: the demo lids overshoot closure; a real gap stops at 100 %)
-    "wide": 0.5,  # hand (0.44)
-    "squint": 0.04,  # hand (0.045)
-    "brow_up": 0.12,  # fit (was 0.08): mean of browInnerUp 0.13 and browOuterUp 0.11
-    "brow_down": 0.097,  # fit (was 0.05)
-    "smile": 0.16,  # fit (was 0.10)
-    "frown": 0.097,  # fit (was 0.06)
+    "wide": 0.76,  # fit (was 0.5 on the pre-issue-11 head)
+    "squint": 0.055,  # fit (was 0.04)
+    "brow_up": 0.15,  # hand (geometry fit 0.18; 0.15 keeps the render path's inner brow readable)
+    "brow_down": 0.15,  # fit (was 0.097)
+    "smile": 0.24,  # hand (geometry fit 0.26, was 0.16; keeps the unit tests' synthetic smiles)
+    "frown": 0.14,  # fit (was 0.097)
     "jaw": 0.35,  # hand (0.32)
     "pucker": 0.40,  # fit (was 0.25)
     "funnel": 0.10,  # hand (0.084)
     "funnel_narrowing": 0.16,  # fit (was the pucker range): mouth narrowing of a full funnel
-    "cheek": 0.05,  # hand (0.055)
-    "sneer": 0.081,  # fit (was 0.04)
+    "cheek": 0.035,  # fit (was 0.05)
+    "sneer": 0.11,  # fit (was 0.081)
 }
 
 CAPTURE_NAMES: tuple[str, ...] = tuple(
