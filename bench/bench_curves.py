@@ -7,8 +7,9 @@ and the life layer (blinks, asymmetry), through
 
 The baseline is a plain per-frame loop in the same run: it plans the same performance (same
 seed, same code) and then, frame by frame, finds the keyframe segment, evaluates the flat-tangent
-cubic, layers blinks and micro-expression envelopes, and sums each shape key from its AUs. The
-benchmark asserts that both give the same values within 1e-9 before reporting.
+cubic, layers blinks and micro-expression envelopes, lets a closing lid release a raised one,
+sums each shape key from its AUs and resolves the antagonist key pairs. The benchmark asserts
+that both give the same values within 1e-9 before reporting.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 
 import numpy as np
 
+from facial_affect_addon.core.antagonists import ANTAGONIST_LIMIT
 from facial_affect_addon.core.emotions import EmotionWeights
 from facial_affect_addon.core.facs import AU_CHANNELS, CHANNEL_INDEX
 from facial_affect_addon.core.life import BLINK_CHANNELS
@@ -78,6 +80,25 @@ def _burst_at(start: float, duration: float, t: float) -> float:
     return _ease(x / onset) * (1.0 - _ease((x - onset - hold) / offset))
 
 
+_LIDS = [(CHANNEL_INDEX[f"AU5_{s}"], CHANNEL_INDEX[f"AU43_{s}"], CHANNEL_INDEX[f"AU45_{s}"])
+         for s in "LR"]  # fmt: skip
+
+
+def _close_lids(au: list[float]) -> None:
+    for raised, closed, blink in _LIDS:
+        au[raised] *= 1.0 - _ease(max(au[closed], au[blink]) / ANTAGONIST_LIMIT)
+
+
+def _resolve(out: list[list[float]], pairs: list[tuple[int, int, bool]], f: int) -> None:
+    for a, b, overrides in pairs:
+        if overrides:
+            out[b][f] *= 1.0 - _ease(out[a][f] / ANTAGONIST_LIMIT)
+        else:
+            excess = max(min(out[a][f], out[b][f]) - ANTAGONIST_LIMIT, 0.0)
+            out[a][f] -= excess
+            out[b][f] -= excess
+
+
 def _loop(timeline: Timeline) -> dict[str, np.ndarray]:
     """The same curves, one frame at a time in plain Python."""
     match = resolve_rig(ARKIT_52)
@@ -87,6 +108,8 @@ def _loop(timeline: Timeline) -> dict[str, np.ndarray]:
     blink_cols = [CHANNEL_INDEX[c] for c in BLINK_CHANNELS]
     bursts = [(b.start, b.duration, list(b.vector())) for b in plan.bursts]
     rows = [[(int(c), float(w)) for c, w in enumerate(row) if w] for row in match.matrix()]
+    index = {name: i for i, name in enumerate(match.driven_keys)}
+    pairs = [(index[p.first], index[p.second], p.first_overrides) for p in match.antagonists]
     out = [[0.0] * N_FRAMES for _ in rows]
     n_ch = len(AU_CHANNELS)
     for f in range(N_FRAMES):
@@ -100,11 +123,13 @@ def _loop(timeline: Timeline) -> dict[str, np.ndarray]:
                 e = _burst_at(start, duration, t)
                 for c in range(n_ch):
                     au[c] = 1.0 - (1.0 - au[c]) * (1.0 - e * apex[c])
+        _close_lids(au)
         for r, row in enumerate(rows):
             acc = 0.0
             for c, w in row:
                 acc += au[c] * w
             out[r][f] = min(max(acc, 0.0), 1.0)
+        _resolve(out, pairs, f)
     result = {name: np.array(vals) for name, vals in zip(match.driven_keys, out, strict=True)}
     for key in match.profile.keys:
         result.setdefault(match.key_map[key], np.zeros(N_FRAMES))

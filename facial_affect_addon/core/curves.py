@@ -19,8 +19,13 @@ three readings, all evaluated as :class:`scipy.interpolate.BSpline` on whole arr
 
 **Modulation.** Paper 002: ``c'(t) = c(t) * m_e * i_v`` with ``m_e`` an emotion-specific
 amplitude ("high-amplitude for joy, low-amplitude for fear") and ``i_v`` in [0, 1] an intensity
-variation. The paper gives no numbers; :data:`EMOTION_AMPLITUDE` holds ours. Because the curve
-is linear in its key values, modulating keys and modulating the finished curve are the same.
+variation. The paper gives no numbers; :data:`EMOTION_AMPLITUDE` holds ours, and they are all
+1.0: intensity 1.0 must be the full, unmistakable prototype of *every* emotion (its primary keys
+near 1.0), and a fear that peaks at 0.8 by design reads as a weak fear, not as a different
+emotion. How strongly each emotion shows on a particular rig is the rig profile's
+``emotion_gains`` (:mod:`.rigs`), and how strongly a line is felt is its intensity. Because the
+curve is linear in its key values, modulating keys and modulating the finished curve are the
+same.
 
 Every function returns values clipped to [0, 1].
 """
@@ -44,12 +49,14 @@ EMOTION_AMPLITUDE: dict[str, float] = {
     "neutral": 0.0,
     "happiness": 1.0,
     "surprise": 1.0,
-    "anger": 0.95,
-    "disgust": 0.9,
-    "sadness": 0.85,
-    "fear": 0.8,
+    "anger": 1.0,
+    "disgust": 1.0,
+    "sadness": 1.0,
+    "fear": 1.0,
 }
-"""Our per-emotion amplitudes ``m_e`` (paper 002 names the idea, not the values)."""
+"""Our per-emotion amplitudes ``m_e`` (paper 002 names the idea, not the values; see above why
+they are equal: until issue 11 they ran from 1.0 for happiness down to 0.8 for fear, and fear
+peaked at 0.64)."""
 
 
 def amplitude_array() -> np.ndarray:

@@ -15,8 +15,12 @@ verbatim in :data:`PROTOTYPE_SOURCE` and parsed, so the code cannot drift from t
 
 Intensities: the table gives letters only for ``5B`` and ``R12A+R14A``. FACS letters map
 linearly to A=0.2, B=0.4, C=0.6, D=0.8, E=1.0 (the 1-5 scale of OpenFace divided by 5).
-An AU listed without a letter gets :data:`DEFAULT_INTENSITY_LETTER` ("D", 0.8): the table
-describes full-blown prototypes, and D leaves head-room for the intensity controls. ``R``/``L``
+An AU listed without a letter gets :data:`DEFAULT_INTENSITY_LETTER` ("E", 1.0). The table
+describes full-blown prototypes, and intensity 1.0 is meant to *be* that full-blown face, its
+primary shape keys near 1.0; head-room for weaker faces is what the intensity controls are for
+(an earlier default of "D" left every face at 80 % of what the rig can show and the faces read
+weak). Where the table does give a letter it is kept: surprise's upper lid is raised only
+slightly (``5B``), which is what tells it from fear's wide stare. ``R``/``L``
 prefixes (contempt's ``R12A``) act on one side only. Neutral has no AUs. Contempt is kept
 because the table has it (and it feeds the co-occurrence counts of :mod:`.micro`), but it is not
 one of the seven :data:`~.emotions.EMOTION_NAMES`, so :func:`blend_matrix` never uses it.
@@ -24,8 +28,9 @@ one of the seven :data:`~.emotions.EMOTION_NAMES`, so :func:`blend_matrix` never
 **Compound blending.** A compound emotion is a weight mixture, so its AU vector is the weighted
 sum of prototypes (each scaled by an optional per-emotion amplitude, see :mod:`.curves`). Plain
 sums of *antagonistic* actions make rigs fight themselves (AU12 pulls the lip corners up while
-AU15 pulls them down). :data:`ANTAGONISTS` lists such pairs of AU groups. The rule ("net force")
-is documented on :func:`blend_matrix`.
+AU15 pulls them down). :data:`ANTAGONISTS` lists such pairs of AU groups, the group that wins a
+tie first. The rule (net force with a priority side) is documented on :func:`blend_matrix`;
+antagonism between *shape keys* of a rig (and blinks against a wide eye) is :mod:`.antagonists`.
 """
 
 from __future__ import annotations
@@ -170,7 +175,7 @@ PROTOTYPE_SOURCE: dict[str, str] = {
 System", section "Emotions"."""
 
 INTENSITY_LETTERS: dict[str, float] = {"A": 0.2, "B": 0.4, "C": 0.6, "D": 0.8, "E": 1.0}
-DEFAULT_INTENSITY_LETTER = "D"
+DEFAULT_INTENSITY_LETTER = "E"
 _CODE_PATTERN = re.compile(r"^([LR])?(\d+)([A-E])?$")
 
 
@@ -216,12 +221,18 @@ def prototype_matrix() -> np.ndarray:
 
 _PROTOTYPE_MATRIX = prototype_matrix()
 
-# Pairs of AU groups that move the same tissue in opposite directions.
+# Pairs of AU groups that move the same tissue in opposite directions. The first group of each
+# pair has priority: it wins a tie (see blend_matrix). The priorities follow the compound
+# expressions of Du, Tao & Martinez (PNAS 111(15), 2014, Table 1): "happily disgusted" keeps AU12
+# and drops disgust's AU15 (a smile survives mixing), "angrily surprised" keeps AU4 and drops
+# surprise's AU1+2, and their open-mouthed compounds keep AU25/26 (no compound presses the lips).
 ANTAGONISTS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((12,), (15,)),  # lip corners up vs down (both insert at the modiolus)
-    ((1, 2), (4,)),  # brows raised vs lowered
+    ((4,), (1, 2)),  # brows lowered vs raised
     ((25, 26, 27), (24,)),  # lips parted / jaw dropped vs lips pressed together
 )
+PRIORITY = 2.0
+"""How many times its strength the priority side of an antagonist pair counts (``rho``)."""
 
 
 def _side_groups(group: tuple[int, ...], side: str) -> list[int]:
@@ -234,32 +245,33 @@ def _side_groups(group: tuple[int, ...], side: str) -> list[int]:
 
 def _antagonist_channel_pairs() -> list[tuple[list[int], list[int]]]:
     pairs = []
-    for plus, minus in ANTAGONISTS:
-        sides = ("L", "R") if any(AU_CATALOGUE[f"AU{n}"].sided for n in plus + minus) else ("",)
-        pairs.extend((_side_groups(plus, s), _side_groups(minus, s)) for s in sides)
+    for first, second in ANTAGONISTS:
+        sides = ("L", "R") if any(AU_CATALOGUE[f"AU{n}"].sided for n in first + second) else ("",)
+        pairs.extend((_side_groups(first, s), _side_groups(second, s)) for s in sides)
     return pairs
 
 
 _ANTAGONIST_PAIRS = _antagonist_channel_pairs()
 
 
-def _inhibit(contrib: np.ndarray, plus: list[int], minus: list[int]) -> None:
-    """Apply the net-force rule for one antagonist pair in place (see :func:`blend_matrix`)."""
-    has_plus = _PROTOTYPE_MATRIX[:, plus].max(axis=1) > 0
-    has_minus = _PROTOTYPE_MATRIX[:, minus].max(axis=1) > 0
-    plus_only = has_plus & ~has_minus
-    minus_only = has_minus & ~has_plus
-    if not plus_only.any() or not minus_only.any():
+def _inhibit(contrib: np.ndarray, first: list[int], second: list[int]) -> None:
+    """Apply the antagonist rule for one pair in place (see :func:`blend_matrix`)."""
+    has_first = _PROTOTYPE_MATRIX[:, first].max(axis=1) > 0
+    has_second = _PROTOTYPE_MATRIX[:, second].max(axis=1) > 0
+    first_only = has_first & ~has_second
+    second_only = has_second & ~has_first
+    if not first_only.any() or not second_only.any():
         return
-    s_plus = contrib[:, plus_only][:, :, plus].max(axis=2).sum(axis=1)
-    s_minus = contrib[:, minus_only][:, :, minus].max(axis=2).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f_plus = np.where(s_plus > 0, np.maximum(s_plus - s_minus, 0.0) / s_plus, 1.0)
-        f_minus = np.where(s_minus > 0, np.maximum(s_minus - s_plus, 0.0) / s_minus, 1.0)
-    sel = np.ix_(np.arange(len(contrib)), np.flatnonzero(plus_only), plus)
-    contrib[sel] *= f_plus[:, None, None]
-    sel = np.ix_(np.arange(len(contrib)), np.flatnonzero(minus_only), minus)
-    contrib[sel] *= f_minus[:, None, None]
+    s_p = contrib[:, first_only][:, :, first].max(axis=2).sum(axis=1)
+    s_o = contrib[:, second_only][:, :, second].max(axis=2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        keep_p = (PRIORITY * s_p - s_o) / ((PRIORITY - 1.0) * s_p)
+        keep_o = (s_o - PRIORITY * s_p) / s_o
+    f_p = np.where(s_p > 0, np.clip(keep_p, 0.0, 1.0), 1.0)
+    f_o = np.where(s_o > 0, np.clip(keep_o, 0.0, 1.0), 1.0)
+    rows = np.arange(len(contrib))
+    contrib[np.ix_(rows, np.flatnonzero(first_only), first)] *= f_p[:, None, None]
+    contrib[np.ix_(rows, np.flatnonzero(second_only), second)] *= f_o[:, None, None]
 
 
 def blend_matrix(
@@ -270,14 +282,25 @@ def blend_matrix(
     """Blend prototypes for many weight vectors at once.
 
     Each emotion ``e`` contributes ``w_e * m_e * P_e`` (its weight, amplitude and prototype).
-    **Net-force rule for antagonists:** for each pair of opposing AU groups (per side), emotions
-    whose prototype contains both groups (fear's ``1+2+4``, sadness's ``1+4``) are left alone:
-    the table itself licenses that co-activation. Among the others, the group strengths
-    ``s+`` and ``s-`` (sum over emotions of their strongest AU in the group) oppose each other like
-    forces on the same tissue: the stronger side keeps ``(s_strong - s_weak) / s_strong`` of its
-    contribution, the weaker side is cancelled. So happiness 0.6 + sadness 0.4 keeps a third of
-    the smile and no frown, and an exact tie leaves the contested feature at rest. The rule is
-    continuous in the weights, so blends never jump.
+    **Antagonists: net force with a priority side.** For each pair of opposing AU groups of
+    :data:`ANTAGONISTS` (per side), emotions whose prototype contains both groups (fear's
+    ``1+2+4``, sadness's ``1+4``) are left alone: the table itself licenses that co-activation.
+    Among the others, the group strengths ``s_p`` (the priority group: the smile, the lowered
+    brow) and ``s_o`` (sum over emotions of their strongest AU in the group) oppose each other
+    like forces on the same tissue, the priority side counting :data:`PRIORITY` (``rho = 2``)
+    times:
+
+    * while ``s_p >= s_o`` the priority side keeps all of its contribution and the other side is
+      cancelled, so a tie keeps a full (if, by its weight, reduced) feature instead of leaving it
+      at rest: bittersweet (happiness 0.5 + sadness 0.5) smiles at 0.5 with sadness's raised
+      inner brows and no frown;
+    * as ``s_o`` grows from ``s_p`` to ``rho * s_p`` the priority side fades linearly to 0;
+    * beyond that the other side shows its net force ``(s_o - rho * s_p) / s_o`` of its share
+      (happiness 0.2 + sadness 0.8 frowns at 0.4 and does not smile).
+
+    The opposing features are therefore never both driven, and the rule is continuous in the
+    weights (both sides are 0 where the winner changes), so blends never jump. The choice of a
+    priority side is ours (the source table has no compounds); see :data:`ANTAGONISTS`.
 
     Args:
         weights: (E, 7) weight rows in :data:`EMOTION_NAMES` order (already validated).

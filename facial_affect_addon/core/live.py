@@ -3,8 +3,10 @@
 The offline path (:func:`.synthesis.synthesize`) renders whole frame ranges; a viewport preview
 instead needs the current key values every timer tick, with the emotion changing as the user
 speaks. :class:`LivePreview` wraps :class:`~.timeline.AffectStateMachine` (same transitions and
-easing as the offline planner), adds blinks, and maps AUs to the rig's keys: a few hundred
-floating-point operations per tick, no allocation of frame ranges.
+easing as the offline planner), adds blinks, and maps AUs to the rig's keys with the same rules
+as the offline path (the rig profile's emotion and key gains, a blink over a wide eye, the
+antagonist key pairs): a few hundred floating-point operations per tick, no allocation of
+frame ranges.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .antagonists import close_lids, resolve_antagonists
 from .curves import amplitude_array, envelope
 from .emotions import EmotionWeights
 from .facs import CHANNEL_INDEX
@@ -52,7 +55,8 @@ class LivePreview:
         seed: int = 0,
     ) -> None:
         self.match = resolve_rig(shape_key_names, profile)
-        self.machine = AffectStateMachine(transitions, amplitude_array())
+        gains = self.match.profile.emotion_gain_array()
+        self.machine = AffectStateMachine(transitions, amplitude_array() * gains)
         _, self.life = resolve_options(False, life)
         self._rng = np.random.default_rng(seed)
         self._matrix = self.match.matrix()
@@ -92,5 +96,7 @@ class LivePreview:
                 opt.blink_open,
             )[0]
             au[self._blink_cols] = 1.0 - (1.0 - au[self._blink_cols]) * (1.0 - b)
-        values = np.clip(self._matrix @ au, 0.0, 1.0)
-        return {k: float(v) for k, v in zip(self.match.driven_keys, values, strict=True)}
+        values = np.clip(self._matrix @ close_lids(au), 0.0, 1.0)
+        out = {k: float(v) for k, v in zip(self.match.driven_keys, values, strict=True)}
+        resolve_antagonists(out, self.match.antagonists)  # type: ignore[arg-type]  # floats
+        return {k: float(v) for k, v in out.items()}

@@ -2,8 +2,8 @@
 
 A :class:`RigProfile` lists shape-key targets, each driven by a weighted sum of AU channels
 (one AU may drive several keys, one key may mix several AUs). The shape-key value is
-``clip(sum_i weight_i * AU_i, 0, 1)``: a linear map, so a whole performance is mapped with one
-matrix product (:meth:`RigMatch.matrix`).
+``clip(gain * sum_i weight_i * AU_i, 0, 1)``: a linear map, so a whole performance is mapped with
+one matrix product (:meth:`RigMatch.matrix`), and then antagonist key pairs are resolved.
 
 Built-in profiles (tables in :mod:`.rig_tables`):
 
@@ -19,154 +19,76 @@ Built-in profiles (tables in :mod:`.rig_tables`):
 separator style (``mouthSmileLeft``, ``MouthSmile_L`` and ``mouth_smile_left`` are one key; a
 prefix shared by all keys such as ``CTRL_expressions_`` is ignored) and returns a
 :class:`RigMatch` with the mapping to the rig's actual names and a :class:`Coverage` report.
-User profiles are JSON files (:func:`load_profile`, :func:`save_profile`).
+User profiles are JSON files (:func:`load_profile`, :func:`save_profile`). The profile itself,
+with its antagonist key pairs and per-key / per-emotion gains, is :mod:`.rig_profile`; a match
+applies the key gains in :meth:`RigMatch.matrix` and names the antagonist pairs in the rig's own
+key names (:attr:`RigMatch.antagonists`), which :func:`.synthesis.map_to_rig` resolves.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
+from .antagonists import KeyAntagonist
 from .errors import InputError, RigError
-from .facs import AU_CATALOGUE, AU_CHANNELS, CHANNEL_INDEX, expand_au
+from .facs import AU_CATALOGUE, AU_CHANNELS, CHANNEL_INDEX
 from .names import normalize_name
-from .rig_tables import ARKIT_TABLE, FACS_FALLBACKS, FACS_TABLE, METAHUMAN_TABLE
+from .rig_profile import (
+    PROFILE_SCHEMA_VERSION,
+    KeyTarget,
+    RigProfile,
+    load_profile,
+    profile_from_dict,
+    save_profile,
+)
+from .rig_tables import (
+    ARKIT_ANTAGONISTS,
+    ARKIT_TABLE,
+    FACS_ANTAGONISTS,
+    FACS_FALLBACKS,
+    FACS_TABLE,
+    METAHUMAN_ANTAGONISTS,
+    METAHUMAN_TABLE,
+)
 
-PROFILE_SCHEMA_VERSION = 1
-
-
-@dataclass(frozen=True)
-class KeyTarget:
-    """One shape key of a profile and the AU channels that drive it.
-
-    Attributes:
-        key: The key's canonical name in the profile (any style matches it).
-        drivers: ``(channel, weight)`` pairs; empty for keys no AU drives.
-        only_if_missing: Profile keys that, when present in the rig, disable this target.
-    """
-
-    key: str
-    drivers: tuple[tuple[str, float], ...] = ()
-    only_if_missing: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RigProfile:
-    """A named set of shape-key targets.
-
-    Raises:
-        InputError: (on construction) if the profile has no targets, no target is driven by an
-            AU, a key appears twice, or a driver names an unknown channel or a bad weight.
-    """
-
-    name: str
-    targets: tuple[KeyTarget, ...]
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.targets:
-            raise InputError(f"Rig profile {self.name!r} is empty; give it at least one key.")
-        if not any(t.drivers for t in self.targets):
-            raise InputError(
-                f"Rig profile {self.name!r} maps no Action Unit to any key; "
-                "give at least one key a driver such as {'AU12_L': 1.0}."
-            )
-        seen: dict[str, str] = {}
-        for t in self.targets:
-            norm = normalize_name(t.key)
-            if norm in seen:
-                raise InputError(
-                    f"Rig profile {self.name!r} lists {t.key!r} and {seen[norm]!r}, "
-                    "which are the same key; keep one."
-                )
-            seen[norm] = t.key
-            for channel, weight in t.drivers:
-                if channel not in CHANNEL_INDEX:
-                    raise InputError(f"Key {t.key!r} is driven by unknown channel {channel!r}.")
-                if not np.isfinite(weight) or weight < 0:
-                    raise InputError(
-                        f"Key {t.key!r}: weight of {channel} must be a non-negative number, "
-                        f"got {weight}."
-                    )
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """All key names of the profile, in order."""
-        return tuple(t.key for t in self.targets)
-
-    @classmethod
-    def from_mapping(
-        cls,
-        name: str,
-        keys: Mapping[str, Mapping[str, float]],
-        *,
-        description: str = "",
-        fallbacks: Mapping[str, Sequence[str]] | None = None,
-    ) -> RigProfile:
-        """Build a profile from ``{key: {AU name: weight}}`` (AU names in any spelling).
-
-        Raises:
-            InputError: On unknown AU names, non-numeric weights, or an empty mapping.
-        """
-        if not isinstance(keys, Mapping):
-            raise InputError(f"Rig profile {name!r}: 'keys' must be a mapping of key -> AUs.")
-        targets = []
-        for key, aus in keys.items():
-            if not isinstance(aus, Mapping):
-                raise InputError(f"Key {key!r}: expected a mapping of AU -> weight, got {aus!r}.")
-            drivers: dict[str, float] = {}
-            for au_name, weight in aus.items():
-                w = _number(weight, f"weight of {au_name!r} for key {key!r}")
-                for channel, part in expand_au(au_name, w):
-                    drivers[channel] = drivers.get(channel, 0.0) + part
-            only = tuple((fallbacks or {}).get(key, ()))
-            targets.append(KeyTarget(str(key), tuple(drivers.items()), only))
-        return cls(str(name), tuple(targets), description)
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (see :func:`profile_from_dict` for the schema)."""
-        return {
-            "schema_version": PROFILE_SCHEMA_VERSION,
-            "kind": "rig_profile",
-            "name": self.name,
-            "description": self.description,
-            "keys": {t.key: dict(t.drivers) for t in self.targets},
-            "fallbacks": {
-                t.key: list(t.only_if_missing) for t in self.targets if t.only_if_missing
-            },
-        }
-
-
-def _number(value: object, what: str) -> float:
-    if isinstance(value, bool):
-        raise InputError(f"The {what} must be a number, got {value!r}.")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"The {what} must be a number, got {value!r}.") from None
-    if not np.isfinite(number) or number < 0:
-        raise InputError(f"The {what} must be a finite non-negative number, got {value!r}.")
-    return number
-
+__all__ = [
+    "BUILTIN_PROFILES",
+    "PROFILE_SCHEMA_VERSION",
+    "Coverage",
+    "KeyTarget",
+    "RigMatch",
+    "RigProfile",
+    "detect_profile",
+    "load_profile",
+    "match_profile",
+    "profile_from_dict",
+    "save_profile",
+]
 
 BUILTIN_PROFILES: dict[str, RigProfile] = {
     "arkit52": RigProfile.from_mapping(
-        "arkit52", ARKIT_TABLE, description="Apple ARKit 52 blendshapes (Live Link Face)."
+        "arkit52",
+        ARKIT_TABLE,
+        description="Apple ARKit 52 blendshapes (Live Link Face).",
+        antagonists=ARKIT_ANTAGONISTS,
     ),
     "metahuman": RigProfile.from_mapping(
-        "metahuman", METAHUMAN_TABLE, description="MetaHuman-style face controls (paper 000)."
+        "metahuman",
+        METAHUMAN_TABLE,
+        description="MetaHuman-style face controls (paper 000).",
+        antagonists=METAHUMAN_ANTAGONISTS,
     ),
     "facs": RigProfile.from_mapping(
         "facs",
         FACS_TABLE,
         description="FACS-coded keys (AU01, AU12_L...).",
         fallbacks=FACS_FALLBACKS,
+        antagonists=FACS_ANTAGONISTS,
     ),
 }
 
@@ -234,12 +156,13 @@ class RigMatch:
     @cached_property
     def _driven(self) -> tuple[tuple[str, ...], np.ndarray]:
         rows, names = [], []
+        gains = dict(self.profile.key_gains)
         for t in self.profile.targets:
             if t.key in self.key_map and t.drivers:
                 row = np.zeros(len(AU_CHANNELS))
                 for channel, weight in t.drivers:
                     row[CHANNEL_INDEX[channel]] += weight
-                rows.append(row)
+                rows.append(row * gains.get(t.key, 1.0))
                 names.append(self.key_map[t.key])
         return tuple(names), np.array(rows).reshape(len(rows), len(AU_CHANNELS))
 
@@ -249,8 +172,19 @@ class RigMatch:
         return self._driven[0]
 
     def matrix(self) -> np.ndarray:
-        """The (len(driven_keys), len(AU_CHANNELS)) AU -> key weight matrix."""
+        """The (len(driven_keys), len(AU_CHANNELS)) AU -> key weight matrix (key gains applied)."""
         return self._driven[1]
+
+    @cached_property
+    def antagonists(self) -> tuple[KeyAntagonist, ...]:
+        """The profile's antagonist pairs whose two keys the rig drives, in the rig's names."""
+        driven = set(self.driven_keys)
+        out = []
+        for pair in self.profile.antagonists:
+            a, b = self.key_map.get(pair.first), self.key_map.get(pair.second)
+            if a in driven and b in driven:
+                out.append(KeyAntagonist(a, b, pair.first_overrides))
+        return tuple(out)
 
 
 def _strip_common_prefix(names: Sequence[str]) -> dict[str, str]:
@@ -363,58 +297,3 @@ def detect_profile(
             "FACS naming; rename the keys (e.g. 'mouthSmileLeft') or load a JSON rig profile."
         )
     return matches[best]
-
-
-def profile_from_dict(data: Mapping) -> RigProfile:
-    """Build a profile from its JSON form.
-
-    Schema: ``{"schema_version": 1, "kind": "rig_profile", "name": str, "description": str,
-    "keys": {key: {AU name: weight}}, "fallbacks": {key: [keys]}}``; ``description`` and
-    ``fallbacks`` are optional.
-
-    Raises:
-        InputError: On a wrong kind or version, missing fields, or invalid content.
-    """
-    if not isinstance(data, Mapping):
-        raise InputError("A rig profile must be a JSON object.")
-    version = data.get("schema_version")
-    if version != PROFILE_SCHEMA_VERSION:
-        raise InputError(
-            f"Unsupported rig profile schema_version {version!r}; "
-            f"this version reads {PROFILE_SCHEMA_VERSION}."
-        )
-    if data.get("kind", "rig_profile") != "rig_profile":
-        raise InputError(f"Expected a rig_profile, got kind {data.get('kind')!r}.")
-    if not isinstance(data.get("name"), str) or not data["name"].strip():
-        raise InputError("A rig profile needs a non-empty 'name'.")
-    fallbacks = data.get("fallbacks") or {}
-    if not isinstance(fallbacks, Mapping):
-        raise InputError("'fallbacks' must map key names to lists of key names.")
-    return RigProfile.from_mapping(
-        data["name"],
-        data.get("keys") or {},
-        description=str(data.get("description", "")),
-        fallbacks={k: [str(x) for x in v] for k, v in fallbacks.items()},
-    )
-
-
-def load_profile(path: str | os.PathLike) -> RigProfile:
-    """Read and validate a JSON rig profile.
-
-    Raises:
-        InputError: If the file is missing, not JSON, or not a valid profile.
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"Cannot read rig profile {str(path)!r}: {exc.strerror}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"Rig profile {str(path)!r} is not valid JSON: {exc}.") from None
-    return profile_from_dict(data)
-
-
-def save_profile(profile: RigProfile, path: str | os.PathLike) -> None:
-    """Write a profile as JSON (UTF-8, indented)."""
-    Path(path).write_text(json.dumps(profile.to_dict(), indent=2) + "\n", encoding="utf-8")

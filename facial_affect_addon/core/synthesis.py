@@ -15,15 +15,18 @@ The pipeline, step by step:
    unless one is given; its :class:`~.rigs.RigMatch` maps AU channels to the rig's actual keys.
 2. **Targets.** Each event's AU vector: prototypes blended by the event's weights
    (:func:`.facs.blend_matrix`, antagonists resolved), times ``m_e`` and ``i_v`` (paper 002).
-   *Dynamic* mode uses per-emotion amplitudes and a seeded +-10 % intensity variation;
-   *static* mode (paper 000's baseline) shows the dominant emotion's fixed template at the
-   global intensity, no modulation.
+   *Dynamic* mode uses per-emotion amplitudes and a seeded intensity variation of +-10 % of
+   the head-room (:func:`vary_intensity`: intensity 1.0 stays the full prototype); *static*
+   mode (paper 000's baseline) shows the dominant emotion's fixed template at the global
+   intensity, no modulation. Both apply the rig profile's ``emotion_gains``.
 3. **State machine.** :func:`.timeline.plan_keyframes` turns events into AU keyframes
    (rise-hold-fall, holds and cross-fades in dynamic mode; linear 10-frame ramps in static).
 4. **Layers.** Optional life (blinks, L/R asymmetry, :mod:`.life`) and micro-expressions
    (:mod:`.micro`), combined with the base as ``1 - (1 - a)(1 - b)``.
-5. **Render.** The keyframe B-splines are evaluated on all frame times at once, then one
-   matrix product maps the 40 AU channels to the rig's keys; everything is clipped to [0, 1].
+5. **Render.** The keyframe B-splines are evaluated on all frame times at once; a closing lid
+   overrides a raised one (:func:`.antagonists.close_lids`); one matrix product maps the 40 AU
+   channels to the rig's keys (with the profile's key gains), clipped to [0, 1]; and the
+   profile's antagonist key pairs are resolved (:func:`.antagonists.resolve_antagonists`).
 
 Steps 2-4 are deterministic for a given ``seed``; random streams are independent, so turning
 micro-expressions on does not move the blinks. :func:`plan_performance` and
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .antagonists import close_lids, resolve_antagonists
 from .articulation import ARTICULATION_CHANNELS, ArticulationOptions, articulation_track
 from .curves import KeyframeTrack, amplitude_array, frame_times
 from .curveset import CurveSet
@@ -148,6 +152,28 @@ def resolve_options(
     return micro_opt, life_opt
 
 
+def vary_intensity(intensity: np.ndarray, variation: float, rng: np.random.Generator) -> np.ndarray:
+    """Paper 002's intensity variation ``i_v``: a seeded jitter that never clips.
+
+    Each intensity moves by up to ``variation`` times its head-room ``min(i, 1 - i)``, up or
+    down with equal chance: +-10 % (the default) around 0.5, less towards 0 and 1, none at
+    1.0. A full-blown expression therefore stays full-blown (clipping a symmetric jitter at 1.0
+    made intensity 1.0 peak anywhere between 0.9 and 1.0, 0.95 on average) and the mean stays
+    the intensity asked for.
+
+    Args:
+        intensity: (E,) intensities in [0, 1].
+        variation: The relative variation (``TransitionSettings.intensity_variation``).
+        rng: The seeded generator (one draw per event).
+
+    Returns:
+        (E,) varied intensities in [0, 1].
+    """
+    i = np.asarray(intensity, dtype=float)
+    jitter = rng.uniform(-1.0, 1.0, size=i.shape) * variation
+    return np.clip(i + jitter * np.minimum(i, 1.0 - i), 0.0, 1.0)
+
+
 def _targets(
     timeline: Timeline,
     mode: str,
@@ -155,34 +181,43 @@ def _targets(
     settings: TransitionSettings,
     life: LifeOptions | None,
     rngs: Sequence[np.random.Generator],
+    gains: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each event's AU vector (step 2), (E, C)."""
+    """Each event's AU vector (step 2), (E, C); ``gains`` are the rig's emotion gains."""
     events = timeline.events
     n = len(events)
     if n == 0:
         return np.zeros((0, len(AU_CHANNELS)))
+    g = np.ones(len(EMOTION_NAMES)) if gains is None else np.asarray(gains, dtype=float)
     if mode == "static":
         dominant = np.zeros((n, len(EMOTION_NAMES)))
         for i, e in enumerate(events):
             dominant[i, EMOTION_NAMES.index(e.weights.dominant())] = 1.0
-        targets = blend_matrix(dominant, None, np.full(n, intensity))
+        targets = blend_matrix(dominant, g, np.full(n, intensity))
     else:
-        jitter = rngs[0].uniform(-1.0, 1.0, size=n) * settings.intensity_variation
-        i_v = np.clip(np.array([e.intensity for e in events]) * intensity * (1 + jitter), 0, 1)
-        targets = event_targets(events, amplitude_array(), i_v)
+        wanted = np.array([e.intensity for e in events]) * intensity
+        i_v = vary_intensity(wanted, settings.intensity_variation, rngs[0])
+        targets = event_targets(events, amplitude_array() * g, i_v)
     if life is not None and life.asymmetry > 0:
         targets = np.clip(targets * asymmetry_gains(n, life.asymmetry, rngs[1]), 0.0, 1.0)
     return targets
 
 
 def plan_performance(
-    timeline: Timeline, options: SynthesisOptions | None = None, /, **overrides
+    timeline: Timeline,
+    options: SynthesisOptions | None = None,
+    /,
+    *,
+    emotion_gains: np.ndarray | None = None,
+    **overrides,
 ) -> PerformancePlan:
     """Plan a performance: targets, keyframes, blinks and bursts (no rendering yet).
 
     Args:
         timeline: The emotion events (and any explicit micro-expressions).
         options: The settings (default :class:`SynthesisOptions`); ``frame_start`` is unused.
+        emotion_gains: (7,) per-emotion gains of the rig profile
+            (:meth:`~.rig_profile.RigProfile.emotion_gain_array`); ones if None.
         **overrides: Any :class:`SynthesisOptions` field, applied over ``options``.
 
     Returns:
@@ -208,7 +243,7 @@ def plan_performance(
     t_end = (n_frames - 1) / fps
     # Child streams depend only on their index, so adding one never moves the others.
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(int(o.seed)).spawn(5)]
-    targets = _targets(timeline, mode, o.intensity, settings, life_opt, rngs)
+    targets = _targets(timeline, mode, o.intensity, settings, life_opt, rngs, emotion_gains)
     keys = plan_keyframes(timeline.events, targets, settings, mode=mode, fps=fps, t_end=t_end)
     blinks = blink_track(t_end, life_opt, rngs[2]) if life_opt is not None else None
     bursts = list(timeline.micro)
@@ -242,11 +277,16 @@ def render_plan(plan: PerformancePlan, times: np.ndarray | None = None) -> np.nd
         au[:, cols] = 1.0 - (1.0 - au[:, cols]) * (1.0 - talk)
     if plan.bursts:
         render_bursts(plan.bursts, t, out=au)
-    return np.clip(au, 0.0, 1.0, out=au)
+    return close_lids(np.clip(au, 0.0, 1.0, out=au))
 
 
 def synthesize_au(
-    timeline: Timeline, options: SynthesisOptions | None = None, /, **overrides
+    timeline: Timeline,
+    options: SynthesisOptions | None = None,
+    /,
+    *,
+    emotion_gains: np.ndarray | None = None,
+    **overrides,
 ) -> AUCurves:
     """AU channel curves for a timeline, before any rig mapping (for metrics and previews).
 
@@ -256,7 +296,7 @@ def synthesize_au(
         InputError: On invalid arguments.
     """
     o = synthesis_options(options, overrides)
-    plan = plan_performance(timeline, o)
+    plan = plan_performance(timeline, o, emotion_gains=emotion_gains)
     return AUCurves(plan.fps, int(o.frame_start), render_plan(plan), plan.warnings)
 
 
@@ -303,7 +343,8 @@ def map_to_rig(au: np.ndarray, match: RigMatch) -> dict[str, np.ndarray]:
 
     The mapping matrix is very sparse (one to three AUs per key), so each key is summed from
     its few AU columns instead of a dense BLAS product: same result, and no dependence on
-    BLAS threading, which on a busy machine made the dense product ten times slower.
+    BLAS threading, which on a busy machine made the dense product ten times slower. The
+    profile's antagonist key pairs are then resolved (:func:`.antagonists.resolve_antagonists`).
     """
     au_t = np.ascontiguousarray(np.asarray(au, dtype=float).T)
     matrix = match.matrix()
@@ -317,6 +358,7 @@ def map_to_rig(au: np.ndarray, match: RigMatch) -> dict[str, np.ndarray]:
         for c in cols[1:]:
             acc += au_t[c] * row[c]
         out[name] = np.clip(acc, 0.0, 1.0, out=acc)
+    resolve_antagonists(out, match.antagonists)
     return out
 
 
@@ -352,7 +394,7 @@ def synthesize(
     """
     match = resolve_rig(shape_key_names, profile)
     o = synthesis_options(options, overrides)
-    au = synthesize_au(timeline, o)
+    au = synthesize_au(timeline, o, emotion_gains=match.profile.emotion_gain_array())
     channels = map_to_rig(au.values, match)
     if include_undriven:
         for key in match.profile.keys:
@@ -409,4 +451,5 @@ __all__ = [
     "synthesis_options",
     "synthesize",
     "synthesize_au",
+    "vary_intensity",
 ]

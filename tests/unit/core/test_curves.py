@@ -95,7 +95,9 @@ def test_modulation_formula():
     c = np.array([0.0, 0.5, 1.0])
     assert curves.modulate(c, 0.8, 0.5) == pytest.approx([0.0, 0.2, 0.4])
     assert curves.modulate(c, 3.0, 1.0).max() == 1.0  # clipped
-    assert curves.emotion_amplitude("happy") > curves.emotion_amplitude("fear")
+    # Every emotion's full prototype reaches the rig at intensity 1.0 (issue 11): equal m_e.
+    assert curves.emotion_amplitude("happy") == curves.emotion_amplitude("fear") == 1.0
+    assert curves.emotion_amplitude("neutral") == 0.0
     with pytest.raises(InputError):
         curves.modulate(c, 1.0, 1.5)
     with pytest.raises(InputError):

@@ -55,10 +55,11 @@ def test_parsed_prototypes_match_the_table(emotion):
 
 
 def test_prototype_intensities_follow_the_letters():
+    # Unlettered AUs are full-blown (E = 1.0); surprise's lettered 5B stays slight.
     surprise = facs.PROTOTYPES["surprise"]
     assert surprise == {
-        "AU1_L": 0.8, "AU1_R": 0.8, "AU2_L": 0.8, "AU2_R": 0.8,
-        "AU5_L": 0.4, "AU5_R": 0.4, "AU26": 0.8,
+        "AU1_L": 1.0, "AU1_R": 1.0, "AU2_L": 1.0, "AU2_R": 1.0,
+        "AU5_L": 0.4, "AU5_R": 0.4, "AU26": 1.0,
     }  # fmt: skip
     # Contempt is unilateral (R) and at trace intensity (A).
     assert facs.PROTOTYPES["contempt"] == {"AU12_R": 0.2, "AU14_R": 0.2}
@@ -83,25 +84,56 @@ def test_pure_emotion_blend_is_its_prototype():
         assert got == pytest.approx(facs.PROTOTYPES[emotion])
 
 
-def test_antagonist_net_force_rule_hand_computed():
-    # happiness 0.6 + sadness 0.4: smile 0.6*0.8 = 0.48 against frown 0.4*0.8 = 0.32.
-    got = facs.blend_prototypes(EmotionWeights.from_mapping({"happiness": 0.6, "sadness": 0.4}))
-    assert got["AU12_L"] == pytest.approx(0.48 * (0.48 - 0.32) / 0.48)
-    assert "AU15_L" not in got
+def _blend(**weights) -> dict[str, float]:
+    return facs.blend_prototypes(EmotionWeights.from_mapping(weights))
+
+
+def test_a_leading_smile_keeps_its_whole_share_and_cancels_the_frown():
+    got = _blend(happiness=0.6, sadness=0.4)
+    assert got["AU12_L"] == pytest.approx(0.6) and "AU15_L" not in got
     # Sadness licenses 1+4 itself, so its brows are untouched; happiness adds AU6.
-    assert got["AU1_L"] == pytest.approx(0.32) and got["AU4_L"] == pytest.approx(0.32)
-    assert got["AU6_L"] == pytest.approx(0.48)
+    assert got["AU1_L"] == pytest.approx(0.4) and got["AU4_L"] == pytest.approx(0.4)
+    assert got["AU6_L"] == pytest.approx(0.6)
+
+
+def test_bittersweet_tie_smiles_with_raised_inner_brows():
+    got = facs.blend_prototypes(EmotionWeights.compound("bittersweet"))
+    assert got["AU12_L"] == got["AU12_R"] == pytest.approx(0.5)  # the smile wins the tie
+    assert "AU15_L" not in got and "AU15_R" not in got  # ... and no frown on the same corner
+    assert got["AU1_L"] == got["AU1_R"] == pytest.approx(0.5)  # sadness's inner brows stay
+    assert got["AU4_L"] == pytest.approx(0.5)
+
+
+def test_the_smile_fades_while_the_frown_is_up_to_twice_as_strong_then_the_frown_shows():
+    # s_o / s_p = 1.5: the smile keeps (2 - 1.5) of its share, the frown stays cancelled.
+    got = _blend(happiness=0.4, sadness=0.6)
+    assert got["AU12_L"] == pytest.approx(0.4 * 0.5) and "AU15_L" not in got
+    # s_o / s_p = 4: no smile; the frown keeps its net force (0.8 - 2 * 0.2) / 0.8.
+    got = _blend(happiness=0.2, sadness=0.8)
+    assert "AU12_L" not in got and got["AU15_L"] == pytest.approx(0.8 * 0.5)
 
 
 def test_brow_antagonism_between_surprise_and_anger():
-    got = facs.blend_prototypes(EmotionWeights.from_mapping({"anger": 0.6, "surprise": 0.4}))
-    assert got["AU4_L"] == pytest.approx(0.48 - 0.32)  # lowered brows win by the difference
+    got = _blend(anger=0.6, surprise=0.4)
+    assert got["AU4_L"] == pytest.approx(0.6)  # lowered brows have priority (Du et al. 4+25+26)
     assert "AU1_L" not in got and "AU2_L" not in got
+    got = _blend(anger=0.2, surprise=0.8)
+    assert "AU4_L" not in got and got["AU1_L"] == pytest.approx(0.8 * (0.8 - 0.4) / 0.8)
+    assert got["AU26"] == pytest.approx(0.8)  # the jaw is not contested
 
 
 def test_fear_keeps_its_own_brow_coactivation():
     got = facs.blend_prototypes(EmotionWeights.pure("fear"))
-    assert got["AU1_L"] == got["AU2_L"] == got["AU4_L"] == pytest.approx(0.8)
+    assert got["AU1_L"] == got["AU2_L"] == got["AU4_L"] == pytest.approx(1.0)
+
+
+def test_contested_features_are_never_both_driven():
+    rng = np.random.default_rng(3)
+    rows = rng.dirichlet(np.ones(7), size=2000)
+    out = facs.blend_matrix(rows)
+    for left, right in (("AU12_L", "AU15_L"), ("AU12_R", "AU15_R")):
+        both = np.minimum(out[:, facs.CHANNEL_INDEX[left]], out[:, facs.CHANNEL_INDEX[right]])
+        assert both.max() == 0.0
 
 
 def test_blend_is_continuous_in_the_weights():
@@ -117,6 +149,6 @@ def test_amplitude_and_intensity_scale_the_blend():
     got = facs.blend_prototypes(
         EmotionWeights.pure("fear"), amplitudes={"fear": 0.5}, intensity=0.5
     )
-    assert got["AU20_L"] == pytest.approx(0.8 * 0.5 * 0.5)
+    assert got["AU20_L"] == pytest.approx(1.0 * 0.5 * 0.5)
     with pytest.raises(InputError):
         facs.blend_prototypes(EmotionWeights.pure("fear"), intensity=1.5)

@@ -69,7 +69,7 @@ def test_isolated_event_rises_holds_and_falls():
     assert track.interpolation == "smooth"
     assert track.times.tolist() == pytest.approx([0.0, 1.0, 1.4, 3.0, 3.7, 20.0])
     smile = track.values[:, CHANNEL_INDEX["AU12_L"]]
-    assert smile == pytest.approx([0, 0, 0.8, 0.8 * 0.85, 0, 0])
+    assert smile == pytest.approx([0, 0, 1.0, 0.85, 0, 0])
 
 
 def test_short_gap_is_held_and_crossfaded():
@@ -79,8 +79,8 @@ def test_short_gap_is_held_and_crossfaded():
     assert track.times.tolist() == pytest.approx([0.0, 0.4, 2.0, 2.5, 2.8, 4.5, 5.2, 20.0])
     smile = track.values[:, CHANNEL_INDEX["AU12_L"]]
     frown = track.values[:, CHANNEL_INDEX["AU15_L"]]
-    assert smile[3] == pytest.approx(0.68) and smile[4] == 0.0
-    assert frown[4] == pytest.approx(0.8)
+    assert smile[3] == pytest.approx(0.85) and smile[4] == 0.0
+    assert frown[4] == pytest.approx(1.0)
 
 
 def test_long_gap_returns_to_rest():
@@ -131,7 +131,7 @@ def test_live_state_machine_cycle():
     assert sm.state == "rest"
     sm.set_target(HAPPY, 1.0, duration=1.0)
     values = [sm.tick(0.1)[CHANNEL_INDEX["AU12_L"]] for _ in range(4)]
-    assert sm.state == "sustain" and values[-1] == pytest.approx(0.8)
+    assert sm.state == "sustain" and values[-1] == pytest.approx(1.0)
     assert np.all(np.diff(values) >= 0)
     for _ in range(7):
         sm.tick(0.1)
@@ -150,6 +150,6 @@ def test_live_state_machine_crossfades_from_current_values():
     first = sm.tick(0.0)
     assert first[CHANNEL_INDEX["AU12_L"]] == pytest.approx(mid)  # no jump
     sm.tick(0.3)
-    assert sm.values[CHANNEL_INDEX["AU15_L"]] == pytest.approx(0.8)
+    assert sm.values[CHANNEL_INDEX["AU15_L"]] == pytest.approx(1.0)
     with pytest.raises(InputError):
         sm.set_target(SAD, 2.0)

@@ -1,0 +1,321 @@
+"""The rig profile data model and its JSON form (:mod:`.rigs` matches profiles against rigs).
+
+A :class:`RigProfile` lists shape-key targets, each driven by a weighted sum of AU channels,
+plus what a particular rig needs on top of that:
+
+* ``antagonists``: pairs of keys that undo each other (:mod:`.antagonists`), never both driven
+  above :data:`~.antagonists.ANTAGONIST_LIMIT` in one frame;
+* ``key_gains``: a gain per key on its whole output, ``value = clip(gain * sum_i w_i AU_i)``
+  (a rig whose ``mouthSmileLeft`` was sculpted too strong gets 0.8);
+* ``emotion_gains``: a gain per emotion on its amplitude ``m_e`` before blending (a rig on which
+  fear reads weak gets ``{"fear": 1.2}``); the AU values are still clipped to [0, 1].
+
+Gains lie in ``[0, MAX_GAIN]``; missing keys and emotions have gain 1.
+
+**JSON** (``schema_version`` 1; every field after ``keys`` is optional, so a file written before
+the gains existed still loads, and this version writes them all)::
+
+    {"schema_version": 1, "kind": "rig_profile", "name": "myrig", "description": "...",
+     "keys": {"smile_L": {"AU12_L": 1.0}, "frown_L": {"AU15_L": 1.0}, "blink_L": {"AU45_L": 1},
+              "wide_L": {"AU5_L": 1}},
+     "fallbacks": {},
+     "antagonists": [["smile_L", "frown_L"]],
+     "overrides": [["blink_L", "wide_L"]],
+     "key_gains": {"smile_L": 0.8},
+     "emotion_gains": {"fear": 1.2}}
+
+``antagonists`` are symmetric pairs; ``overrides`` pairs list the key that wins first. Key names
+in these fields may use any naming style of a key in ``keys``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .antagonists import KeyAntagonist
+from .emotions import EMOTION_NAMES, canonical_emotion_name
+from .errors import InputError
+from .facs import CHANNEL_INDEX, expand_au
+from .names import normalize_name
+
+PROFILE_SCHEMA_VERSION = 1
+MAX_GAIN = 10.0
+
+
+@dataclass(frozen=True)
+class KeyTarget:
+    """One shape key of a profile and the AU channels that drive it.
+
+    Attributes:
+        key: The key's canonical name in the profile (any style matches it).
+        drivers: ``(channel, weight)`` pairs; empty for keys no AU drives.
+        only_if_missing: Profile keys that, when present in the rig, disable this target.
+    """
+
+    key: str
+    drivers: tuple[tuple[str, float], ...] = ()
+    only_if_missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RigProfile:
+    """A named set of shape-key targets, with the rig's antagonist pairs and gains.
+
+    Attributes:
+        name: The profile's name.
+        targets: The keys and their AU drivers.
+        description: One line for users.
+        antagonists: Key pairs that undo each other (names as in ``targets``).
+        key_gains: ``(key, gain)`` pairs: a gain on a key's whole output (default 1).
+        emotion_gains: ``(emotion, gain)`` pairs: a gain on an emotion's amplitude (default 1).
+
+    Raises:
+        InputError: (on construction) if the profile has no targets, no target is driven by an
+            AU, a key appears twice, a driver names an unknown channel or a bad weight, an
+            antagonist or gain names a key the profile lacks, or a gain is out of range.
+    """
+
+    name: str
+    targets: tuple[KeyTarget, ...]
+    description: str = ""
+    antagonists: tuple[KeyAntagonist, ...] = ()
+    key_gains: tuple[tuple[str, float], ...] = ()
+    emotion_gains: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.targets:
+            raise InputError(f"Rig profile {self.name!r} is empty; give it at least one key.")
+        if not any(t.drivers for t in self.targets):
+            raise InputError(
+                f"Rig profile {self.name!r} maps no Action Unit to any key; "
+                "give at least one key a driver such as {'AU12_L': 1.0}."
+            )
+        seen: dict[str, str] = {}
+        for t in self.targets:
+            norm = normalize_name(t.key)
+            if norm in seen:
+                raise InputError(
+                    f"Rig profile {self.name!r} lists {t.key!r} and {seen[norm]!r}, "
+                    "which are the same key; keep one."
+                )
+            seen[norm] = t.key
+            _check_drivers(t)
+        _check_extras(self)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """All key names of the profile, in order."""
+        return tuple(t.key for t in self.targets)
+
+    def key_gain(self, key: str) -> float:
+        """The gain on ``key``'s output (1 unless ``key_gains`` says otherwise)."""
+        return dict(self.key_gains).get(key, 1.0)
+
+    def emotion_gain_array(self) -> np.ndarray:
+        """``emotion_gains`` as a (7,) array in :data:`EMOTION_NAMES` order (ones by default)."""
+        out = np.ones(len(EMOTION_NAMES))
+        for name, gain in self.emotion_gains:
+            out[EMOTION_NAMES.index(name)] = gain
+        return out
+
+    @classmethod
+    def from_mapping(
+        cls,
+        name: str,
+        keys: Mapping[str, Mapping[str, float]],
+        *,
+        description: str = "",
+        fallbacks: Mapping[str, Sequence[str]] | None = None,
+        antagonists: Iterable[KeyAntagonist] = (),
+        key_gains: Mapping[str, float] | None = None,
+        emotion_gains: Mapping[str, float] | None = None,
+    ) -> RigProfile:
+        """Build a profile from ``{key: {AU name: weight}}`` (AU names in any spelling).
+
+        Key names in ``antagonists`` and ``key_gains`` may use any naming style of a key in
+        ``keys``; emotion names may be aliases (``"happy"``). Override pairs are kept before
+        symmetric ones (the order they are resolved in), each kind in the order given.
+
+        Raises:
+            InputError: On unknown AU, key or emotion names, non-numeric or out-of-range
+                weights and gains, or an empty mapping.
+        """
+        if not isinstance(keys, Mapping):
+            raise InputError(f"Rig profile {name!r}: 'keys' must be a mapping of key -> AUs.")
+        targets = []
+        for key, aus in keys.items():
+            if not isinstance(aus, Mapping):
+                raise InputError(f"Key {key!r}: expected a mapping of AU -> weight, got {aus!r}.")
+            drivers: dict[str, float] = {}
+            for au_name, weight in aus.items():
+                w = _number(weight, f"weight of {au_name!r} for key {key!r}")
+                for channel, part in expand_au(au_name, w):
+                    drivers[channel] = drivers.get(channel, 0.0) + part
+            only = tuple((fallbacks or {}).get(key, ()))
+            targets.append(KeyTarget(str(key), tuple(drivers.items()), only))
+        own = {normalize_name(k): str(k) for k in keys}
+        pairs = tuple(
+            KeyAntagonist(_own(own, p.first), _own(own, p.second), p.first_overrides)
+            for p in sorted(antagonists, key=lambda p: not p.first_overrides)  # overrides first
+        )
+        kg = tuple(
+            (_own(own, k), _gain(g, f"key gain of {k!r}")) for k, g in (key_gains or {}).items()
+        )
+        eg = tuple(
+            (canonical_emotion_name(e), _gain(g, f"emotion gain of {e!r}"))
+            for e, g in (emotion_gains or {}).items()
+        )
+        return cls(str(name), tuple(targets), description, pairs, kg, eg)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (see the module docstring for the schema)."""
+        return {
+            "schema_version": PROFILE_SCHEMA_VERSION,
+            "kind": "rig_profile",
+            "name": self.name,
+            "description": self.description,
+            "keys": {t.key: dict(t.drivers) for t in self.targets},
+            "fallbacks": {
+                t.key: list(t.only_if_missing) for t in self.targets if t.only_if_missing
+            },
+            "antagonists": [[p.first, p.second] for p in self.antagonists if not p.first_overrides],
+            "overrides": [[p.first, p.second] for p in self.antagonists if p.first_overrides],
+            "key_gains": dict(self.key_gains),
+            "emotion_gains": dict(self.emotion_gains),
+        }
+
+
+def _check_drivers(target: KeyTarget) -> None:
+    for channel, weight in target.drivers:
+        if channel not in CHANNEL_INDEX:
+            raise InputError(f"Key {target.key!r} is driven by unknown channel {channel!r}.")
+        if not np.isfinite(weight) or weight < 0:
+            raise InputError(
+                f"Key {target.key!r}: weight of {channel} must be a non-negative number, "
+                f"got {weight}."
+            )
+
+
+def _check_extras(profile: RigProfile) -> None:
+    """Antagonists and gains must name the profile's own keys (and known emotions)."""
+    keys = set(profile.keys)
+    for pair in profile.antagonists:
+        for key in (pair.first, pair.second):
+            if key not in keys:
+                raise InputError(
+                    f"Rig profile {profile.name!r}: antagonist pair names {key!r}, "
+                    "which is not one of its keys."
+                )
+        if pair.first == pair.second:
+            raise InputError(f"Rig profile {profile.name!r}: {pair.first!r} cannot oppose itself.")
+    for key, gain in profile.key_gains:
+        if key not in keys:
+            raise InputError(f"Rig profile {profile.name!r} has a gain for unknown key {key!r}.")
+        _gain(gain, f"key gain of {key!r}")
+    for name, gain in profile.emotion_gains:
+        if name not in EMOTION_NAMES:
+            raise InputError(f"Rig profile {profile.name!r}: no emotion is called {name!r}.")
+        _gain(gain, f"emotion gain of {name!r}")
+
+
+def _own(own: Mapping[str, str], key: object) -> str:
+    """The profile's spelling of ``key`` (any naming style), or an error naming it."""
+    found = own.get(normalize_name(str(key)))
+    if found is None:
+        raise InputError(f"{key!r} is not one of the rig profile's keys.")
+    return found
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool):
+        raise InputError(f"The {what} must be a number, got {value!r}.")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"The {what} must be a number, got {value!r}.") from None
+    if not np.isfinite(number) or number < 0:
+        raise InputError(f"The {what} must be a finite non-negative number, got {value!r}.")
+    return number
+
+
+def _gain(value: object, what: str) -> float:
+    number = _number(value, what)
+    if number > MAX_GAIN:
+        raise InputError(f"The {what} must be at most {MAX_GAIN:g}, got {value!r}.")
+    return number
+
+
+def _pairs(data: Mapping, field: str, overrides: bool) -> list[KeyAntagonist]:
+    items = data.get(field) or []
+    if not isinstance(items, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(k, str) for k in p) for p in items
+    ):
+        raise InputError(f"{field!r} must be a list of [key, key] pairs.")
+    return [KeyAntagonist(a, b, overrides) for a, b in items]
+
+
+def _gain_map(data: Mapping, field: str) -> dict[str, float]:
+    gains = data.get(field) or {}
+    if not isinstance(gains, Mapping):
+        raise InputError(f"{field!r} must map names to gains.")
+    return dict(gains)
+
+
+def profile_from_dict(data: Mapping) -> RigProfile:
+    """Build a profile from its JSON form (schema in the module docstring).
+
+    Raises:
+        InputError: On a wrong kind or version, missing fields, or invalid content.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError("A rig profile must be a JSON object.")
+    version = data.get("schema_version")
+    if version != PROFILE_SCHEMA_VERSION:
+        raise InputError(
+            f"Unsupported rig profile schema_version {version!r}; "
+            f"this version reads {PROFILE_SCHEMA_VERSION}."
+        )
+    if data.get("kind", "rig_profile") != "rig_profile":
+        raise InputError(f"Expected a rig_profile, got kind {data.get('kind')!r}.")
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
+        raise InputError("A rig profile needs a non-empty 'name'.")
+    fallbacks = data.get("fallbacks") or {}
+    if not isinstance(fallbacks, Mapping):
+        raise InputError("'fallbacks' must map key names to lists of key names.")
+    return RigProfile.from_mapping(
+        data["name"],
+        data.get("keys") or {},
+        description=str(data.get("description", "")),
+        fallbacks={k: [str(x) for x in v] for k, v in fallbacks.items()},
+        antagonists=_pairs(data, "antagonists", False) + _pairs(data, "overrides", True),
+        key_gains=_gain_map(data, "key_gains"),
+        emotion_gains=_gain_map(data, "emotion_gains"),
+    )
+
+
+def load_profile(path: str | os.PathLike) -> RigProfile:
+    """Read and validate a JSON rig profile.
+
+    Raises:
+        InputError: If the file is missing, not JSON, or not a valid profile.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot read rig profile {str(path)!r}: {exc.strerror}.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"Rig profile {str(path)!r} is not valid JSON: {exc}.") from None
+    return profile_from_dict(data)
+
+
+def save_profile(profile: RigProfile, path: str | os.PathLike) -> None:
+    """Write a profile as JSON (UTF-8, indented)."""
+    Path(path).write_text(json.dumps(profile.to_dict(), indent=2) + "\n", encoding="utf-8")
