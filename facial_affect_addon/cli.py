@@ -20,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
 from .core.errors import FacialAffectError
 from .pipeline.options import FaceMode, PerformanceOptions, SynthesisMode, SynthesisOptions
 
@@ -79,8 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="time of a frame with a neutral face, the capture's reference (default: auto)",
     )
     _add_common(p)
-    p = sub.add_parser("emotion", help="an emotion mixture, e.g. happiness=0.6,surprise=0.4")
-    p.add_argument("weights")
+    p = sub.add_parser(
+        "emotion",
+        help="an emotion mixture or compound preset, e.g. happiness=0.6,surprise=0.4 or "
+        "bittersweet or happily_surprised=0.5,anger=0.5",
+    )
+    p.add_argument(
+        "weights",
+        help="name[=weight],... with emotions (" + ", ".join(EMOTION_NAMES[1:]) + ", neutral) "
+        "and compound presets (" + ", ".join(COMPOUND_PRESETS) + "); a weight defaults to 1",
+    )
     p.add_argument("--duration", type=float, default=3.0)
     _add_common(p)
     p = sub.add_parser("demo", help="the text path on the demo head → out/demo.blend, .png")
@@ -90,15 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_weights(spec: str) -> dict[str, float]:
-    """Parse ``"happiness=0.6,surprise=0.4"`` (or a bare name) into a mapping."""
-    result: dict[str, float] = {}
+    """Parse a mixture such as ``"happiness=0.6,surprise=0.4"`` into emotion weights.
+
+    Names may be emotions or compound presets, alone or mixed (``"bittersweet"``,
+    ``"happily_surprised=0.5,anger=0.5"``); a bare name weighs 1 and a preset's weight is
+    shared out by its mixture (:func:`~.core.emotions.expand_mixture`). Not normalised.
+
+    Raises:
+        FacialAffectError: A weight that is not a number, or an unknown name.
+    """
+    parts: list[tuple[str, float]] = []
     for part in filter(None, (s.strip() for s in spec.split(","))):
         name, _, value = part.partition("=")
         try:
-            result[name.strip()] = float(value) if value else 1.0
+            parts.append((name.strip(), float(value) if value else 1.0))
         except ValueError:
             raise FacialAffectError(f"Weight for {name!r} is not a number: {value!r}.") from None
-    return result
+    return expand_mixture(parts)
 
 
 def _llm_config(args):

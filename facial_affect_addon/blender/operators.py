@@ -18,7 +18,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ..core.errors import InputError
-from ..pipeline.options import PerformanceOptions
+from ..pipeline.options import EmotionChoice, PerformanceOptions
 from . import bake
 from .props import target_object
 from .reporting import poll_with_reason, report_bake, reports_errors
@@ -51,15 +51,16 @@ class BakeRequest:
 
     Attributes:
         performance: The analysed performance (a ``pipeline.performance.Performance``), or
-            None to bake the preset emotion.
-        preset: The emotion baked without a performance.
+            None to bake the chosen emotion.
+        preset: The emotion baked without a performance: one emotion, a compound preset or the
+            panel's mix.
         options: Synthesis settings.
         take: Take name, sparse keys, replace.
         length_from_input: Bake a performance over its whole length (else the Duration).
     """
 
     performance: Performance | None
-    preset: str
+    preset: EmotionChoice
     options: PerformanceOptions
     take: bake.BakeOptions
     length_from_input: bool = True
@@ -87,18 +88,23 @@ def stored_performance(settings):
     return store.restore(*settings.stored_analysis())
 
 
-def bake_request(scene, performance=None, *, preset: str | None = None) -> BakeRequest:
-    """The scene's bake settings as a :class:`BakeRequest` (``performance``: stored if None).
+def bake_request(scene, performance=None, *, emotion_only: bool = False) -> BakeRequest:
+    """The scene's bake settings as a :class:`BakeRequest`.
+
+    Args:
+        scene: The scene whose ``faceaff`` settings to read.
+        performance: The performance to bake; None bakes the stored analysis if there is one.
+        emotion_only: Ignore any analysis: bake the panel's chosen emotion (Bake Emotion).
 
     Raises:
         InputError: The stored analysis is unreadable.
     """
     settings = scene.faceaff
-    if performance is None and preset is None:
+    if performance is None and not emotion_only:
         performance = stored_performance(settings)
     return BakeRequest(
         performance,
-        preset or settings.emotion,
+        settings.emotion_choice(),
         settings.performance_options(scene),
         bake_options(settings),
         settings.length_from_input,
@@ -124,7 +130,7 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
 
 
 class FACEAFF_OT_bake_emotion(bpy.types.Operator):
-    """Bake the chosen emotion as a new take on the target's shape keys"""
+    """Bake the chosen emotion (one emotion, a compound preset or the mix) as a new take"""
 
     bl_idname = "faceaff.bake_emotion"
     bl_label = "Bake Emotion"
@@ -136,7 +142,7 @@ class FACEAFF_OT_bake_emotion(bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        request = bake_request(context.scene, preset=context.scene.faceaff.emotion)
+        request = bake_request(context.scene, emotion_only=True)
         report_bake(self, bake_performance(target_object(context), request))
         return {"FINISHED"}
 

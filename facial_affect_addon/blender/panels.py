@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import bpy
 
-from ..pipeline.options import FaceMode, InputSource, LiveSource
+from ..core.emotions import EMOTION_NAMES
+from ..pipeline.options import EmotionSource, FaceMode, InputSource, LiveSource
 from . import bake, preview
 from .props import scene_fps, target_object
 
@@ -224,7 +225,7 @@ class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
         else:
             col.label(text=f"Whole performance at {fps:g} fps (scene)")
         if not settings.has_analysis:
-            layout.prop(settings, "emotion")
+            draw_emotion_choice(layout, settings)
         layout.prop(settings, "mode", expand=True)
         col = layout.column(align=True)
         col.prop(settings, "intensity", slider=True)
@@ -236,6 +237,22 @@ class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
         row.prop(settings, "replace_take", text="", icon="FILE_REFRESH")
         text = "Bake Analysis" if settings.has_analysis else "Bake Emotion"
         layout.operator("faceaff.bake", text=text, icon="KEYINGSET")
+
+
+def draw_emotion_choice(layout, settings) -> None:
+    """Emotion / Preset / Mix: what Bake Emotion performs, and its one or seven controls."""
+    layout.prop(settings, "emotion_source", expand=True)
+    if settings.emotion_source == EmotionSource.PRESET:
+        layout.prop(settings, "compound", text="")
+    elif settings.emotion_source == EmotionSource.MIX:
+        col = layout.column(align=True)
+        for name in EMOTION_NAMES:
+            col.prop(settings.mix, name, slider=True)
+        total = sum(settings.mix.as_dict().values())
+        if total <= 0:
+            col.label(text="Raise at least one slider.", icon="ERROR")
+    else:
+        layout.prop(settings, "emotion", text="")
 
 
 class FACEAFF_PT_takes(_AffectPanel, bpy.types.Panel):

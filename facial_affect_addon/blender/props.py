@@ -23,8 +23,10 @@ from bpy.props import (
     StringProperty,
 )
 
-from ..core.emotions import EMOTION_NAMES
+from ..core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, CompoundEmotion, Emotion
 from ..pipeline.options import (
+    EmotionChoice,
+    EmotionSource,
     FaceMode,
     InputSource,
     LiveSource,
@@ -34,6 +36,21 @@ from ..pipeline.options import (
 )
 
 _EMOTION_ITEMS = [(name, name.capitalize(), f"Pure {name}") for name in EMOTION_NAMES]
+# Item numbers are stored in .blend files: keep the order, append new presets at the end.
+_COMPOUND_ITEMS = [
+    (
+        str(preset),
+        preset.label,
+        " + ".join(f"{e} {w:.0%}" for e, w in COMPOUND_PRESETS[preset].items()),
+        i,
+    )
+    for i, preset in enumerate(CompoundEmotion)
+]
+_EMOTION_SOURCE_ITEMS = [
+    (EmotionSource.EMOTION, "Emotion", "One of the seven emotions"),
+    (EmotionSource.PRESET, "Preset", "A named compound emotion (bittersweet, happily surprised…)"),
+    (EmotionSource.MIX, "Mix", "Your own mixture: one weight per emotion (normalised to sum 1)"),
+]
 
 INPUT_SOURCES = (
     (InputSource.TEXT, "Text", "A line of dialogue typed in the panel (or a Text datablock)"),
@@ -89,6 +106,22 @@ class FACEAFF_PG_segment(bpy.types.PropertyGroup):
     dominant: StringProperty(name="Emotion")
     intensity: FloatProperty(name="Intensity", min=0.0, max=1.0, subtype="FACTOR")
     source: StringProperty(name="Source")
+
+
+class FACEAFF_PG_mix(bpy.types.PropertyGroup):
+    """The Mix mode's seven emotion weights (normalised to sum 1 when baked)."""
+
+    neutral: FloatProperty(name="Neutral", min=0.0, max=1.0, subtype="FACTOR")
+    happiness: FloatProperty(name="Happiness", min=0.0, max=1.0, default=0.5, subtype="FACTOR")
+    sadness: FloatProperty(name="Sadness", min=0.0, max=1.0, default=0.5, subtype="FACTOR")
+    anger: FloatProperty(name="Anger", min=0.0, max=1.0, subtype="FACTOR")
+    surprise: FloatProperty(name="Surprise", min=0.0, max=1.0, subtype="FACTOR")
+    fear: FloatProperty(name="Fear", min=0.0, max=1.0, subtype="FACTOR")
+    disgust: FloatProperty(name="Disgust", min=0.0, max=1.0, subtype="FACTOR")
+
+    def as_dict(self) -> dict[str, float]:
+        """``{emotion name: weight}`` for the seven emotions."""
+        return {name: float(getattr(self, name)) for name in EMOTION_NAMES}
 
 
 class FACEAFF_PG_settings(bpy.types.PropertyGroup):
@@ -165,12 +198,25 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     job_running: BoolProperty(name="Running", options={"SKIP_SAVE"})
     job_error: BoolProperty(name="Failed", description="The last job ended with an error")
     # --- bake --------------------------------------------------------------------------
+    emotion_source: EnumProperty(
+        name="Perform",
+        description="What Bake Emotion performs when nothing is analysed",
+        items=[(str(ident), name, text) for ident, name, text in _EMOTION_SOURCE_ITEMS],
+        default=str(EmotionSource.EMOTION),
+    )
     emotion: EnumProperty(
         name="Emotion",
         description="Built-in emotion to perform when no other input is analysed",
         items=_EMOTION_ITEMS,
         default="happiness",
     )
+    compound: EnumProperty(
+        name="Preset",
+        description="Compound emotion to perform (a preset mixture of the seven)",
+        items=_COMPOUND_ITEMS,
+        default=str(CompoundEmotion.BITTERSWEET),
+    )
+    mix: PointerProperty(type=FACEAFF_PG_mix, name="Mix")
     intensity: FloatProperty(
         name="Intensity", description="Overall strength", default=1.0, min=0.0, max=1.0
     )
@@ -276,6 +322,15 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         )
         return PerformanceOptions(synthesis, face=self.face_mode())
 
+    def emotion_choice(self) -> EmotionChoice:
+        """The emotion Bake Emotion performs (one emotion, a preset or the mix), typed."""
+        return EmotionChoice(
+            EmotionSource(self.emotion_source),
+            Emotion(self.emotion),
+            CompoundEmotion(self.compound),
+            self.mix.as_dict(),
+        )
+
     def face_mode(self) -> FaceMode:
         """MIRROR when a video is mirrored, else EMOTION."""
         mirror = self.input_source == InputSource.VIDEO and self.video_drive == FaceMode.MIRROR
@@ -320,7 +375,7 @@ def target_object(context) -> bpy.types.Object | None:
     return settings.target or context.active_object
 
 
-classes = (FACEAFF_PG_weight, FACEAFF_PG_segment, FACEAFF_PG_settings)
+classes = (FACEAFF_PG_weight, FACEAFF_PG_segment, FACEAFF_PG_mix, FACEAFF_PG_settings)
 
 
 def register() -> None:

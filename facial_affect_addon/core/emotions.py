@@ -2,7 +2,9 @@
 
 The names are the project's contract (CLI JSON, models, UI): ``neutral happiness sadness anger
 surprise fear disgust``. A compound emotion is simply a mixture ("happily surprised" =
-happiness 0.6 + surprise 0.4).
+happiness 0.6 + surprise 0.4); the named ones are :class:`CompoundEmotion` /
+:data:`COMPOUND_PRESETS`, and :func:`expand_mixture` reads a mixture written with both kinds of
+name (``bittersweet``, ``happily_surprised=0.5,anger=0.5``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 import numpy as np
 
@@ -46,6 +48,11 @@ _ALIASES: dict[str, str] = {
 }
 
 
+def _text(name: object) -> str:
+    """A name as text: an :class:`Emotion` is its value (``str()`` of it is ``Emotion.FEAR``)."""
+    return name.value if isinstance(name, Enum) else str(name)
+
+
 def canonical_emotion_name(name: str) -> str:
     """Return the canonical emotion name for ``name`` (case-insensitive, common aliases allowed).
 
@@ -58,7 +65,7 @@ def canonical_emotion_name(name: str) -> str:
     Raises:
         InputError: If the name is not a known emotion.
     """
-    key = str(name).strip().lower()
+    key = _text(name).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in EMOTION_NAMES:
         raise InputError(f"Unknown emotion {name!r}; use one of: {', '.join(EMOTION_NAMES)}.")
@@ -152,38 +159,113 @@ class EmotionWeights:
         return cls.from_mapping(COMPOUND_PRESETS[canonical_compound_name(name)])
 
 
+class CompoundEmotion(StrEnum):
+    """A named compound emotion (a preset mixture of :data:`COMPOUND_PRESETS`)."""
+
+    HAPPILY_SURPRISED = "happily_surprised"
+    HAPPILY_DISGUSTED = "happily_disgusted"
+    SADLY_FEARFUL = "sadly_fearful"
+    SADLY_ANGRY = "sadly_angry"
+    SADLY_SURPRISED = "sadly_surprised"
+    SADLY_DISGUSTED = "sadly_disgusted"
+    FEARFULLY_ANGRY = "fearfully_angry"
+    FEARFULLY_SURPRISED = "fearfully_surprised"
+    FEARFULLY_DISGUSTED = "fearfully_disgusted"
+    ANGRILY_SURPRISED = "angrily_surprised"
+    ANGRILY_DISGUSTED = "angrily_disgusted"
+    DISGUSTEDLY_SURPRISED = "disgustedly_surprised"
+    BITTERSWEET = "bittersweet"
+    AWED = "awed"
+    HATRED = "hatred"
+
+    @property
+    def label(self) -> str:
+        """``"Happily surprised"``."""
+        return self.value.replace("_", " ").capitalize()
+
+
 # Compound emotions as mixtures. Names follow the compound categories of Du, Tao & Martinez,
 # "Compound facial expressions of emotion", PNAS 111(15), 2014; the weights are ours: the adverb's
 # emotion gets 0.6 and the adjective's 0.4 ("happily surprised" = happiness 0.6 + surprise 0.4),
-# and the last three are even or near-even mixtures.
-COMPOUND_PRESETS: dict[str, dict[str, float]] = {
-    "happily_surprised": {"happiness": 0.6, "surprise": 0.4},
-    "happily_disgusted": {"happiness": 0.6, "disgust": 0.4},
-    "sadly_fearful": {"sadness": 0.6, "fear": 0.4},
-    "sadly_angry": {"sadness": 0.6, "anger": 0.4},
-    "sadly_surprised": {"sadness": 0.6, "surprise": 0.4},
-    "sadly_disgusted": {"sadness": 0.6, "disgust": 0.4},
-    "fearfully_angry": {"fear": 0.6, "anger": 0.4},
-    "fearfully_surprised": {"fear": 0.6, "surprise": 0.4},
-    "fearfully_disgusted": {"fear": 0.6, "disgust": 0.4},
-    "angrily_surprised": {"anger": 0.6, "surprise": 0.4},
-    "angrily_disgusted": {"anger": 0.6, "disgust": 0.4},
-    "disgustedly_surprised": {"disgust": 0.6, "surprise": 0.4},
-    "bittersweet": {"happiness": 0.5, "sadness": 0.5},
-    "awed": {"surprise": 0.5, "fear": 0.3, "happiness": 0.2},
-    "hatred": {"anger": 0.5, "disgust": 0.5},
+# and the last three are even or near-even mixtures. Bittersweet (happiness 0.5 + sadness 0.5) is
+# not one of Du et al.'s; it is the mixture the net-force rule of facs.blend_matrix once erased.
+COMPOUND_PRESETS: dict[CompoundEmotion, dict[str, float]] = {
+    CompoundEmotion.HAPPILY_SURPRISED: {"happiness": 0.6, "surprise": 0.4},
+    CompoundEmotion.HAPPILY_DISGUSTED: {"happiness": 0.6, "disgust": 0.4},
+    CompoundEmotion.SADLY_FEARFUL: {"sadness": 0.6, "fear": 0.4},
+    CompoundEmotion.SADLY_ANGRY: {"sadness": 0.6, "anger": 0.4},
+    CompoundEmotion.SADLY_SURPRISED: {"sadness": 0.6, "surprise": 0.4},
+    CompoundEmotion.SADLY_DISGUSTED: {"sadness": 0.6, "disgust": 0.4},
+    CompoundEmotion.FEARFULLY_ANGRY: {"fear": 0.6, "anger": 0.4},
+    CompoundEmotion.FEARFULLY_SURPRISED: {"fear": 0.6, "surprise": 0.4},
+    CompoundEmotion.FEARFULLY_DISGUSTED: {"fear": 0.6, "disgust": 0.4},
+    CompoundEmotion.ANGRILY_SURPRISED: {"anger": 0.6, "surprise": 0.4},
+    CompoundEmotion.ANGRILY_DISGUSTED: {"anger": 0.6, "disgust": 0.4},
+    CompoundEmotion.DISGUSTEDLY_SURPRISED: {"disgust": 0.6, "surprise": 0.4},
+    CompoundEmotion.BITTERSWEET: {"happiness": 0.5, "sadness": 0.5},
+    CompoundEmotion.AWED: {"surprise": 0.5, "fear": 0.3, "happiness": 0.2},
+    CompoundEmotion.HATRED: {"anger": 0.5, "disgust": 0.5},
 }
 
 
-def canonical_compound_name(name: str) -> str:
-    """The :data:`COMPOUND_PRESETS` key for ``name`` (case, spaces and hyphens ignored).
+def _compound_key(name: str) -> str:
+    return "_".join(_text(name).strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+def canonical_compound_name(name: str) -> CompoundEmotion:
+    """The :class:`CompoundEmotion` named ``name`` (case, spaces and hyphens ignored).
 
     Raises:
         InputError: If no preset has that name.
     """
-    key = "_".join(str(name).strip().lower().replace("-", " ").replace("_", " ").split())
+    key = _compound_key(name)
     if key not in COMPOUND_PRESETS:
         raise InputError(
             f"Unknown compound emotion {name!r}; use one of: {', '.join(COMPOUND_PRESETS)}."
         )
-    return key
+    return CompoundEmotion(key)
+
+
+def expand_mixture(parts: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Emotion weights from ``(name, weight)`` pairs naming emotions or compound presets.
+
+    A preset's weight is shared out by its mixture (``("bittersweet", 1.0)`` is happiness 0.5 +
+    sadness 0.5; ``("happily_surprised", 0.5), ("anger", 0.5)`` is happiness 0.3, surprise 0.2,
+    anger 0.5); names that repeat add up. The result is not normalised
+    (:meth:`EmotionWeights.from_mapping` does that).
+
+    Args:
+        parts: ``(name, weight)`` pairs; names as :func:`canonical_emotion_name` or
+            :func:`canonical_compound_name` accept them.
+
+    Returns:
+        ``{emotion name: weight}``.
+
+    Raises:
+        InputError: On a name that is neither, or a weight that is not a finite number >= 0.
+    """
+    out: dict[str, float] = {}
+    for name, weight in parts:
+        value = _weight(name, weight)
+        if _text(name).strip().lower() in EMOTION_NAMES or _text(name).strip().lower() in _ALIASES:
+            share = {canonical_emotion_name(name): 1.0}
+        elif _compound_key(name) in COMPOUND_PRESETS:
+            share = COMPOUND_PRESETS[CompoundEmotion(_compound_key(name))]
+        else:
+            raise InputError(
+                f"Unknown emotion or preset {name!r}; emotions: {', '.join(EMOTION_NAMES)}; "
+                f"presets: {', '.join(COMPOUND_PRESETS)}."
+            )
+        for emotion, part in share.items():
+            out[emotion] = out.get(emotion, 0.0) + value * part
+    return out
+
+
+def _weight(name: str, weight: object) -> float:
+    try:
+        value = float(weight)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"Weight for {name!r} is not a number: {weight!r}.") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"Weight for {name!r} must be a finite number >= 0, got {weight!r}.")
+    return value

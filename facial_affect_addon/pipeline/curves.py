@@ -2,8 +2,9 @@
 
 :func:`performance_curves` synthesises the emotion timeline (:attr:`FaceMode.EMOTION`) or
 replays a video's landmark capture retargeted to the rig (:attr:`FaceMode.MIRROR`).
-:func:`bake_curves_for` is what the panel's Bake button and the CLI's ``--bake`` both call:
-the analysed performance when there is one, else a preset emotion.
+:func:`bake_curves_for` is what the panel's Bake buttons call: the analysed performance when
+there is one, else the chosen emotion (one of the seven, a compound preset or a mix, an
+:class:`~.options.EmotionChoice`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..core.errors import InputError
 from ..core.sampling import sample_linear
 from ..core.synthesis import synthesize
 from . import text
-from .options import FaceMode, PerformanceOptions
+from .options import EmotionChoice, FaceMode, PerformanceOptions
 from .performance import Performance
 
 PRESET_SECONDS = 3.0
@@ -96,17 +97,18 @@ def emotion_curves(
 
 def bake_curves_for(
     performance: Performance | None,
-    preset: str,
+    preset: EmotionChoice | EmotionWeights,
     shape_key_names: Iterable[str],
     options: PerformanceOptions,
     *,
     length_from_input: bool = True,
 ) -> CurveSet:
-    """The curves a Bake writes: the analysed performance, or the preset emotion without one.
+    """The curves a Bake writes: the analysed performance, or the chosen emotion without one.
 
     Args:
         performance: The analysed performance, or None.
-        preset: Emotion name baked when there is no performance.
+        preset: The emotion baked when there is no performance (only then is a choice turned
+            into weights, so an all-zero mix does not stop a performance from baking).
         shape_key_names: The rig's keys.
         options: Synthesis settings (``n_frames`` from the panel's Duration).
         length_from_input: Bake a performance over its whole length (ignore ``n_frames``).
@@ -116,7 +118,8 @@ def bake_curves_for(
     """
     names = list(shape_key_names)
     if performance is None:
-        return emotion_curves({preset: 1.0}, names, options)
+        weights = preset.weights() if isinstance(preset, EmotionChoice) else preset
+        return emotion_curves(weights, names, options)
     if length_from_input:
         options = replace(options, synthesis=replace(options.synthesis, n_frames=None))
     return performance_curves(performance, names, options)

@@ -8,12 +8,19 @@ property without a lookup table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..core.emotions import EMOTION_NAMES, CompoundEmotion, Emotion, EmotionWeights
+from ..core.errors import InputError
 from ..core.synthesis_options import SynthesisMode, SynthesisOptions
 
 __all__ = [
+    "CompoundEmotion",
+    "Emotion",
+    "EmotionChoice",
+    "EmotionSource",
     "FaceMode",
     "InputSource",
     "LiveSource",
@@ -65,3 +72,45 @@ class PerformanceOptions:
     synthesis: SynthesisOptions = field(default_factory=SynthesisOptions)
     articulate: bool = True
     face: FaceMode = FaceMode.EMOTION
+
+
+class EmotionSource(StrEnum):
+    """What Bake Emotion performs when nothing is analysed."""
+
+    EMOTION = "EMOTION"
+    """One of the seven emotions."""
+    PRESET = "PRESET"
+    """A named compound emotion (:class:`~..core.emotions.CompoundEmotion`)."""
+    MIX = "MIX"
+    """A mixture of the seven emotions, one weight each."""
+
+
+@dataclass(frozen=True)
+class EmotionChoice:
+    """The emotion a preset bake performs, as a front end picked it.
+
+    Attributes:
+        source: Which of the three fields below is used.
+        emotion: The single emotion (:attr:`EmotionSource.EMOTION`).
+        preset: The compound preset (:attr:`EmotionSource.PRESET`).
+        mix: ``{emotion name: weight}`` (:attr:`EmotionSource.MIX`); normalised when used.
+    """
+
+    source: EmotionSource = EmotionSource.EMOTION
+    emotion: Emotion = Emotion.HAPPINESS
+    preset: CompoundEmotion = CompoundEmotion.BITTERSWEET
+    mix: Mapping[str, float] = field(default_factory=dict)
+
+    def weights(self) -> EmotionWeights:
+        """The chosen emotion as normalised weights.
+
+        Raises:
+            InputError: A mix whose weights are all zero (or invalid).
+        """
+        if self.source == EmotionSource.PRESET:
+            return EmotionWeights.compound(self.preset)
+        if self.source == EmotionSource.MIX:
+            if not any(float(self.mix.get(name, 0.0)) > 0 for name in EMOTION_NAMES):
+                raise InputError("Every Mix weight is zero; raise at least one emotion's slider.")
+            return EmotionWeights.from_mapping(self.mix)
+        return EmotionWeights.pure(self.emotion)

@@ -148,3 +148,29 @@ def test_video_capture_bakes_the_captured_keys(tmp_path, clean_scene):
     frames = np.arange(1, 60)
     expected = np.interp((frames - 1) / 24.0, times, jaw)
     np.testing.assert_allclose(evaluate(fcurve_for(take, "jawOpen"), frames), expected, atol=1e-3)
+
+
+def test_emotion_preset_names_bake_both_faces_of_bittersweet(tmp_path, clean_scene):
+    out, blend = tmp_path / "b.json", tmp_path / "b.blend"
+    done = cli("emotion", "bittersweet", "--json", str(out), "--bake", str(blend), "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text())
+    assert doc["weights"]["happiness"] == pytest.approx(0.5)
+    assert doc["weights"]["sadness"] == pytest.approx(0.5)
+    _, take = load_take(blend)
+    frames = range(1, 73)
+    peak = {k: evaluate(fcurve_for(take, k), frames).max() for k in
+            ("mouthSmileLeft", "mouthSmileRight", "browInnerUp", "mouthFrownLeft")}  # fmt: skip
+    assert min(peak["mouthSmileLeft"], peak["mouthSmileRight"]) > 0.4  # a smile ...
+    assert peak["browInnerUp"] > 0.4  # ... with sad, raised inner brows
+    assert peak["mouthFrownLeft"] < 1e-3  # and no frown fighting the smile
+
+
+def test_emotion_mixes_a_preset_with_an_emotion(tmp_path):
+    out = tmp_path / "m.json"
+    done = cli("emotion", "happily_surprised=0.5,anger=0.5", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    weights = json.loads(out.read_text())["weights"]
+    assert weights["anger"] == pytest.approx(0.5) and weights["happiness"] == pytest.approx(0.3)
+    done = cli("emotion", "grumpily_hungry")
+    assert done.returncode == 2 and "Unknown emotion or preset" in done.stderr

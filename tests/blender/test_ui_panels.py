@@ -141,6 +141,12 @@ def _setup(case: str) -> None:
         settings.input_source, settings.video_drive = "VIDEO", "MIRROR"
         settings.video_neutral_auto = False
         settings.live_source, settings.live_face_mode = "WEBCAM", "MIRROR"
+    elif case in ("preset", "mix"):
+        make_face("Face", ("mouthSmileLeft", "mouthFrownLeft", "browInnerUp"))
+        scene.faceaff.emotion_source = case.upper()
+        if case == "mix":
+            for name in ("neutral", "happiness", "sadness"):
+                setattr(scene.faceaff.mix, name, 0.0)  # all zero: the panel says so
     elif case == "demo_head":
         path = REPO / "models" / "demo_head.blend"
         bpy.ops.wm.open_mainfile(filepath=str(path))
@@ -154,6 +160,8 @@ CASES = [
     "unknown_names",
     "arkit_analysed",
     "video_mirror",
+    "preset",
+    "mix",
     "demo_head",
 ]
 
@@ -217,6 +225,13 @@ def test_draw_content_matches_the_target(drawn):
     assert {"live_source", "live_camera", "live_face_mode"} <= mirror
     assert "video_sample_fps" not in mirror  # Mirror reads every frame
     assert "live_camera" not in set(drawn["arkit_analysed"]["props"])
+    emotions = {"neutral", "happiness", "sadness", "anger", "surprise", "fear", "disgust"}
+    assert "emotion_source" in drawn["no_target"]["props"]  # Emotion / Preset / Mix
+    assert "emotion" in drawn["no_target"]["props"]
+    assert "compound" in drawn["preset"]["props"] and "emotion" not in drawn["preset"]["props"]
+    assert emotions <= set(drawn["mix"]["props"])  # the seven mix sliders
+    assert "Raise at least one slider." in texts["mix"]
+    assert "compound" not in drawn["arkit_analysed"]["props"]  # an analysis is baked instead
     if "demo_head" in texts:
         assert "Rig profile: arkit52" in texts["demo_head"]
 
