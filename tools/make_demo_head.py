@@ -74,7 +74,10 @@ DEFAULT_OUT = REPO / "models" / "demo_head.blend"
 CACHE_DIR = REPO / ".cache" / "demo_head"
 RESOLUTION = 512
 RIM_CREASE = 0.8
-STUDIO_LIGHT = "basic.sl"  # Blender's bundled studio light with its key above the camera
+# Blender's bundled rim light: a key from above-front plus rim lights that separate the face's
+# planes. Measured with the face emotion model on the key prototypes posed by hand (front,
+# full travel): basic.sl reads 2 of 7, studio.sl 4, rim.sl 5 (tools/legibility.py measures bakes).
+STUDIO_LIGHT = "rim.sl"
 SHADOW_LIGHT_DIRECTION = (0.0, 0.6, 0.8)  # view space: from above the camera, toward the face
 SHADOW_INTENSITY = 0.55
 
@@ -101,14 +104,14 @@ PREVIEW_POSES: dict[str, dict[str, float]] = {
 # Linear RGBA viewport colours (what Workbench shows) and Principled roughness (EEVEE, Cycles).
 MATERIAL_COLORS = {
     "Skin": ((0.80, 0.56, 0.45, 1.0), 0.5),
-    "Lips": ((0.62, 0.28, 0.26, 1.0), 0.4),
+    "Lips": ((0.45, 0.14, 0.13, 1.0), 0.4),  # darker than skin in grey, as real lips are
     "Brows": ((0.16, 0.09, 0.05, 1.0), 0.8),
     "Hair": ((0.12, 0.07, 0.04, 1.0), 0.7),
     "EyeWhite": ((0.92, 0.90, 0.86, 1.0), 0.1),
     "Iris": ((0.10, 0.22, 0.33, 1.0), 0.1),
     "Pupil": ((0.01, 0.01, 0.01, 1.0), 0.1),
     "EyeSocket": ((0.72, 0.42, 0.40, 1.0), 0.3),
-    "MouthInside": ((0.25, 0.05, 0.05, 1.0), 0.6),
+    "MouthInside": ((0.01, 0.003, 0.003, 1.0), 0.6),  # an open mouth reads as a dark hole
     "Teeth": ((0.90, 0.88, 0.80, 1.0), 0.3),
     "Tongue": ((0.65, 0.25, 0.27, 1.0), 0.5),
 }
