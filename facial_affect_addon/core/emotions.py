@@ -246,7 +246,7 @@ def expand_mixture(parts: Iterable[tuple[str, float]]) -> dict[str, float]:
     """
     out: dict[str, float] = {}
     for name, weight in parts:
-        value = _weight(name, weight)
+        value = non_negative_number(weight, f"weight for {name!r}")
         if _text(name).strip().lower() in EMOTION_NAMES or _text(name).strip().lower() in _ALIASES:
             share = {canonical_emotion_name(name): 1.0}
         elif _compound_key(name) in COMPOUND_PRESETS:
@@ -261,11 +261,18 @@ def expand_mixture(parts: Iterable[tuple[str, float]]) -> dict[str, float]:
     return out
 
 
-def _weight(name: str, weight: object) -> float:
+def non_negative_number(value: object, what: str) -> float:
+    """``value`` as a finite number >= 0 (weights, gains), or a one-line error naming ``what``.
+
+    Raises:
+        InputError: Not a number (booleans included), not finite, or negative.
+    """
+    if isinstance(value, bool):
+        raise InputError(f"The {what} must be a number, got {value!r}.")
     try:
-        value = float(weight)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"Weight for {name!r} is not a number: {weight!r}.") from None
-    if not math.isfinite(value) or value < 0:
-        raise InputError(f"Weight for {name!r} must be a finite number >= 0, got {weight!r}.")
-    return value
+        raise InputError(f"The {what} must be a number, got {value!r}.") from None
+    if not math.isfinite(number) or number < 0:
+        raise InputError(f"The {what} must be a finite number, non-negative (>= 0), got {value!r}.")
+    return number

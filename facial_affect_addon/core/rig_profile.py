@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from .antagonists import KeyAntagonist
-from .emotions import EMOTION_NAMES, canonical_emotion_name
+from .emotions import EMOTION_NAMES, canonical_emotion_name, non_negative_number
 from .errors import InputError
 from .facs import CHANNEL_INDEX, expand_au
 from .names import normalize_name
@@ -154,7 +154,7 @@ class RigProfile:
                 raise InputError(f"Key {key!r}: expected a mapping of AU -> weight, got {aus!r}.")
             drivers: dict[str, float] = {}
             for au_name, weight in aus.items():
-                w = _number(weight, f"weight of {au_name!r} for key {key!r}")
+                w = non_negative_number(weight, f"weight of {au_name!r} for key {key!r}")
                 for channel, part in expand_au(au_name, w):
                     drivers[channel] = drivers.get(channel, 0.0) + part
             only = tuple((fallbacks or {}).get(key, ()))
@@ -232,20 +232,8 @@ def _own(own: Mapping[str, str], key: object) -> str:
     return found
 
 
-def _number(value: object, what: str) -> float:
-    if isinstance(value, bool):
-        raise InputError(f"The {what} must be a number, got {value!r}.")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"The {what} must be a number, got {value!r}.") from None
-    if not np.isfinite(number) or number < 0:
-        raise InputError(f"The {what} must be a finite non-negative number, got {value!r}.")
-    return number
-
-
 def _gain(value: object, what: str) -> float:
-    number = _number(value, what)
+    number = non_negative_number(value, what)
     if number > MAX_GAIN:
         raise InputError(f"The {what} must be at most {MAX_GAIN:g}, got {value!r}.")
     return number
