@@ -334,18 +334,18 @@ KEY_TABLE: dict[str, tuple] = {
     "mouthSmileLeft": (  # AU12: corner pulled up and back along the zygomaticus
         Move(
             (
-                ("mouth_corner", (9.5, 4.0, 11.5)),
-                ("nasolabial_left", (4.0, -2.0, 7.0)),
-                ("cheek_left", (2.5, -3.0, 5.5)),
+                ("mouth_corner", (12.0, 5.0, 15.0)),
+                ("nasolabial_left", (5.0, -2.5, 9.0)),
+                ("cheek_left", (3.2, -3.8, 7.0)),
             ),
             radius=24.0,
             pins=(*LIP_CENTRES, "chin", "nose_center"),
         ),
-        Crease(NASOLABIAL_FOLD, depth=1.6, width=4.0),
+        Crease(NASOLABIAL_FOLD, depth=2.0, width=4.0),
     ),
     "mouthFrownLeft": (  # AU15: corner pulled down by the depressor anguli oris
         Move(
-            (("mouth_corner", (2.0, 0.5, -8.5)), ("dimple_left", (1.0, 0, -5.5))),
+            (("mouth_corner", (2.6, 0.6, -11.0)), ("dimple_left", (1.3, 0, -7.2))),
             radius=22.0,
             pins=LIP_CENTRES,
         ),
@@ -409,7 +409,7 @@ KEY_TABLE: dict[str, tuple] = {
     ),
     "browInnerUp": (  # AU1: frontalis pars medialis raises the inner brow
         Move(
-            (("brow_inner", (-0.5, 0, 12.0)), ("brow_mid", (0, 0, 6.0))),
+            (("brow_inner", (-0.6, 0, 14.4)), ("brow_mid", (0, 0, 7.2))),
             radius=20.0,
             pins=("upper_lid", "eye_corners"),
             both_sides=True,
@@ -433,7 +433,7 @@ KEY_TABLE: dict[str, tuple] = {
     ),
     "cheekSquintLeft": (  # AU6: orbicularis oculi lifts the cheek and bunches the lower lid
         Move(
-            (("cheekbone_upper", (0.5, -2.5, 6.0)), ("lower_lid", (0, -0.3, 2.2))),
+            (("cheekbone_upper", (0.6, -3.0, 7.2)), ("lower_lid", (0, -0.3, 2.6))),
             radius=12.0,
             pins=("upper_lid", "cheek_puff"),
         ),

@@ -205,8 +205,55 @@ def parse_prototype(formula: str) -> dict[str, float]:
     return out
 
 
+EXPRESSION_SOURCE: dict[str, str] = {
+    "neutral": "",
+    "happiness": "6+10B+12+25",
+    "sadness": "1+4B+15+17D",
+    "surprise": "1+2+5+22B+26+27A",
+    "fear": "1+4B+5+20+25+26B",
+    "anger": "4+5C+7C+10D+16B+20B+25+26B",
+    "disgust": "4C+7C+9+10A+15C+17C",
+    "contempt": "R12A+R14A",
+}
+"""The faces the engine animates and the legibility readback compares against.
+
+:data:`PROTOTYPE_SOURCE` (the cited EMFACS-7 table) codes *which* AUs an emotion involves,
+mostly without intensities, and rendered as written its faces did not read: to an emotion model
+trained on people the demo head showed anger, surprise and fear as neutral, and disgust bared
+its lower teeth (legibility harness, issue 11). Each row here keeps the table's AUs except where
+noted, adds intensity letters from Ekman & Friesen's descriptions (*Unmasking the Face*, 1975)
+and, where that book or Du, Tao & Martinez (PNAS 111(15), 2014, Table 1: the AUs coded in people
+posing each emotion) name them, the AUs the table leaves out. What we chose, and why:
+
+* happiness ``6+10B+12+25``: Du et al. code lips parted (AU25) in most happy faces, and a broad
+  smile lifts the upper lip off the teeth (10B); the closed smile read as neutral from the front.
+* sadness ``1+4B+15+17D``: the brows are "drawn together" only slightly (4B): a full AU4 pulled
+  the inner corners back down and undid AU1. The chin raiser (AU17) is in Du et al.'s sad set.
+* surprise ``1+2+5+22B+26+27A``: *Unmasking*: "the white of the eye shows above the iris" and
+  "the jaw drops open ... there is no tension or stretching of the mouth". The table's ``5B``
+  showed no sclera (issue 11), so AU5 is full; 26 with a little 27 drops the jaw further than
+  26 alone (0.8 of ``jawOpen`` instead of 0.6), and a slight funnel (22B, not in the table)
+  rounds the relaxed mouth into the oval that tells it from fear's stretched one.
+* fear ``1+4B+5+20+25+26B``: Du et al.'s fear set (1, 4, 20, 25 with 5, 26); AU2 is dropped
+  (*Unmasking*: the fearful brows are raised *and drawn together*, so the inner corners lead)
+  and AU7 too: a full lid tightener closed the wide eye it co-occurs with.
+* anger ``4+5C+7C+10D+16B+20B+25+26B``: *Unmasking*'s open, squarish mouth of anger (upper lip
+  raised, lower lip lowered, lips parted: EMFACS's ``4+5+7+10+22+23+25,26`` family) instead of
+  the table's pressed lips (``23``), which read as a neutral face; the glare keeps a moderate
+  5 and 7 so the stare is hard but the eye stays open. AU22/23 are left out: the lip tightener
+  fights the open mouth on an ARKit rig (it maps to ``mouthPress``).
+* disgust ``4C+7C+9+10A+15C+17C``: Du et al.'s disgust set (9, 10, 17 with 4; AU9 already lifts
+  the upper lip 0.8 on an ARKit rig, so a trace of 10 (A) takes it to 1.0); AU16, the table's
+  lower-lip depressor, bared the lower teeth at full strength and read as anger, so the lower
+  lip is pushed *up* instead (17), the other variant *Unmasking* describes.
+
+Contempt is the table's. :data:`PROTOTYPE_SOURCE` stays as cited and still feeds the AU
+co-occurrence counts of :mod:`.micro` (paper 002 builds its graph from coded data, not from the
+faces we choose to animate).
+"""
+
 PROTOTYPES: dict[str, dict[str, float]] = {
-    name: parse_prototype(formula) for name, formula in PROTOTYPE_SOURCE.items()
+    name: parse_prototype(formula) for name, formula in EXPRESSION_SOURCE.items()
 }
 
 

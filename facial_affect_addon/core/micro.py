@@ -11,7 +11,7 @@ Seven prototypes give a coarse graph, but every co-activation it proposes is one
 report, which is the property that matters here.
 
 **A burst.** A burst leaks one emotion: a seed AU is drawn from that emotion's prototype
-(proportionally to its intensity), and each other AU ``i`` joins with probability
+(proportionally to its intensity in the cited table), and each other AU ``i`` joins with probability
 ``A[i, seed]``, at an amplitude scaled by the same probability. Its envelope is onset
 (:data:`ONSET_FRACTION`), apex (:data:`APEX_FRACTION`), offset (the rest), all smoothstep
 ramps. A frame-sampled curve cannot show 40 ms at 24 fps, so :func:`frame_aligned` stretches
@@ -35,7 +35,6 @@ from .facs import (
     AU_CHANNELS,
     CHANNEL_INDEX,
     PROTOTYPE_SOURCE,
-    PROTOTYPES,
     parse_au,
     parse_prototype,
 )
@@ -174,6 +173,9 @@ def prototype_counts(source: Mapping[str, str] = PROTOTYPE_SOURCE) -> Cooccurren
 
 
 DEFAULT_GRAPH = prototype_counts()
+# Bursts seed from the same cited table the graph counts (not from the animated faces of
+# :data:`~.facs.EXPRESSION_SOURCE`), so every seed AU has a row in the graph.
+_CITED_PROTOTYPES = {name: parse_prototype(f) for name, f in PROTOTYPE_SOURCE.items()}
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def make_burst(
     graph: CooccurrenceGraph = DEFAULT_GRAPH,
 ) -> MicroBurst:
     """One burst of ``emotion`` at ``start`` (seed AU, co-activated AUs, amplitudes, sides)."""
-    proto = {ch.split("_")[0]: v for ch, v in PROTOTYPES[emotion].items()}
+    proto = {ch.split("_")[0]: v for ch, v in _CITED_PROTOTYPES[emotion].items()}
     codes = list(proto)
     p = np.array([proto[c] for c in codes])
     seed = codes[int(rng.choice(len(codes), p=p / p.sum()))]

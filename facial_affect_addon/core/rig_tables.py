@@ -209,14 +209,20 @@ FACS_ANTAGONISTS = _facs_antagonists()
 ARKIT_PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "happiness": ("mouthSmileLeft", "mouthSmileRight", "cheekSquintLeft", "cheekSquintRight"),
     "sadness": ("browInnerUp", "mouthFrownLeft", "mouthFrownRight"),
-    "anger": ("browDownLeft", "browDownRight", "eyeSquintLeft", "eyeSquintRight"),
-    "surprise": ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"),
+    "anger": ("browDownLeft", "browDownRight"),
+    "surprise": (
+        "browInnerUp",
+        "browOuterUpLeft",
+        "browOuterUpRight",
+        "eyeWideLeft",
+        "eyeWideRight",
+    ),
     "fear": ("browInnerUp", "eyeWideLeft", "eyeWideRight", "mouthStretchLeft", "mouthStretchRight"),
-    "disgust": ("noseSneerLeft", "noseSneerRight", "mouthLowerDownLeft", "mouthLowerDownRight"),
+    "disgust": ("noseSneerLeft", "noseSneerRight", "mouthUpperUpLeft", "mouthUpperUpRight"),
 }
-"""The ARKit keys that carry each emotion's prototype: what makes the face read (AU12+6 for
-happiness; AU1 and AU15 for sadness; AU4 and AU7 for anger; AU1+2 for surprise; AU1, AU5 and
-AU20 for fear; AU9 and AU16 for disgust). At intensity 1.0 each peaks near 1.0, at 0.5 near half
-of that. Strong secondary keys (surprise's ``jawOpen`` 0.6 and slight ``eyeWide`` from ``5B``;
-disgust's ``mouthUpperUp`` 0.8; anger's ``mouthPress`` 0.8) are left out on purpose, and so are
-fear's outer brow keys, which :mod:`.antagonists` settles at its limit."""
+"""The ARKit keys that carry each emotion's face (:data:`.facs.EXPRESSION_SOURCE`): what makes it
+read (AU12+6 for happiness; AU1 and AU15 for sadness; AU4 for anger; AU1+2+5 for surprise; AU1, AU5
+and AU20 for fear; AU9+10 for disgust). At intensity 1.0 each peaks near 1.0, at 0.5 near half of
+that. Keys set below full on purpose are left out: anger's moderate glare (5C+7C) and its open
+mouth (``mouthUpperUp`` 0.8, ``mouthLowerDown`` 0.65, ``jawOpen`` 0.39), surprise's ``jawOpen``
+0.8, sadness's slight ``browDown`` (4B)."""

@@ -4,10 +4,11 @@ One run (13 bakes, 26 Workbench renders, both judges) is shared by every test he
 
 The ``test_plumbing_*`` tests check that the harness produces what it promises: every cell, a
 well-formed report, a grid, the three-quarter camera really turned. The ``test_floor_*`` tests
-hold what the head and the emotion → AU → key mapping reach today, so it cannot regress.
-Issue 11's targets are NOT met yet and are not asserted: external judge (the shipped FER2013
-model) ≥ 6 of 7 from the front at 1.0, ≥ 5 of 7 at 0.6 and from the three-quarter view;
-geometric readback 7 of 7. The rest pose reads as neutral (asserted).
+hold what the head and the emotion → AU → key mapping reach today, so it cannot regress; the
+``test_target_*`` tests assert issue 11's targets that are met: the external judge (the shipped
+FER2013 model) reads ≥ 6 of 7 from the front and ≥ 5 of 7 from the three-quarter view at 1.0,
+and the rest pose as neutral from both. Not met yet, held as floors: ≥ 5 of 7 at 0.6, geometric
+readback 7 of 7.
 """
 
 from __future__ import annotations
@@ -150,18 +151,34 @@ def test_plumbing_turned_camera_keeps_its_distance(harness):
     reset_scene()
 
 
-# --- floors: what the head and mapping of this commit reach (issue 11's targets are higher) ---
-# Measured on this commit (bpy 5.2.3 and 5.0.1, Workbench, rim.sl): external judge 3/7 front at
-# 1.0 (neutral, happiness, sadness); geometric readback 4/7 front at 1.0. Issue 11 asks for
-# 6/7, 5/7 at 0.6 and from 3/4, and 7/7: not met yet (see the issue's note). These floors keep
-# what was reached from silently regressing; raise them as the head and mapping improve.
-EXTERNAL_FRONT_FLOOR = 3
+# --- targets met, and floors for the ones not met yet -----------------------------------------
+# Measured on this commit (bpy 5.2.3 and 5.0.1, Workbench, outdoor.sl with a top shadow), correct
+# of 7, external / geometric: front 1.0 6 / 4, front 0.6 2 / 5, 3/4 1.0 6 / 4, 3/4 0.6 4 / 5.
+# Issue 11's targets met and asserted: >= 6/7 external from the front at 1.0, >= 5/7 from the
+# three-quarter view at 1.0, the rest pose neutral from both views. Not met (floors hold what is
+# reached so it cannot silently regress; raise them as the head and mapping improve): >= 5/7 at
+# 0.6 (the judge reads most 0.6 faces from the front as neutral) and geometric 7/7 (the landmark
+# model follows little of this textureless head's lid, nose and mouth-corner motion).
+EXTERNAL_FRONT_TARGET = 6
+EXTERNAL_THREE_QUARTER_TARGET = 5
+EXTERNAL_FLOORS_AT_0_6 = {"front": 2, "three_quarter": 4}
 GEOMETRIC_FRONT_FLOOR = 4
 
 
-def test_floor_external_judge_front_full_intensity(run):
+def test_target_external_judge_front_full_intensity(run):
     correct, misread = _counts(run[0], "external", "front", "1.0")
-    assert correct >= EXTERNAL_FRONT_FLOOR, f"{correct}/7; misread: {misread}"
+    assert correct >= EXTERNAL_FRONT_TARGET, f"{correct}/7; misread: {misread}"
+
+
+def test_target_external_judge_three_quarter_full_intensity(run):
+    correct, misread = _counts(run[0], "external", "three_quarter", "1.0")
+    assert correct >= EXTERNAL_THREE_QUARTER_TARGET, f"{correct}/7; misread: {misread}"
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_floor_external_judge_at_0_6(run, view):
+    correct, misread = _counts(run[0], "external", view, "0.6")
+    assert correct >= EXTERNAL_FLOORS_AT_0_6[view], f"{correct}/7; misread: {misread}"
 
 
 def test_floor_geometric_readback_front_full_intensity(run):
@@ -169,16 +186,17 @@ def test_floor_geometric_readback_front_full_intensity(run):
     assert correct >= GEOMETRIC_FRONT_FLOOR, f"{correct}/7; misread: {misread}"
 
 
-def test_floor_happiness_and_sadness_read_from_the_front(run):
-    for emotion in ("happiness", "sadness"):
-        cell = next(
-            c
-            for c in run[0]["cells"]
-            if c["emotion"] == emotion and c["view"] == "front" and c["intensity"] == 1.0
-        )
-        assert cell["external"]["predicted"] == emotion, cell["external"]["probabilities"]
+@pytest.mark.parametrize("emotion", ["happiness", "sadness", "anger", "surprise", "fear"])
+def test_target_each_of_five_emotions_reads_from_the_front(run, emotion):
+    cell = next(
+        c
+        for c in run[0]["cells"]
+        if c["emotion"] == emotion and c["view"] == "front" and c["intensity"] == 1.0
+    )
+    assert cell["external"]["predicted"] == emotion, cell["external"]["probabilities"]
 
 
-def test_target_rest_pose_reads_as_neutral_to_the_external_judge(run):
-    cell = next(c for c in run[0]["cells"] if c["emotion"] == "neutral" and c["view"] == "front")
+@pytest.mark.parametrize("view", VIEWS)
+def test_target_rest_pose_reads_as_neutral_to_the_external_judge(run, view):
+    cell = next(c for c in run[0]["cells"] if c["emotion"] == "neutral" and c["view"] == view)
     assert cell["external"]["predicted"] == "neutral", cell["external"]["probabilities"]

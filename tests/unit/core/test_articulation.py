@@ -55,7 +55,7 @@ def test_bad_options_are_rejected():
 
 
 def test_synthesize_moves_the_jaw_only_while_speaking():
-    timeline = single_event_timeline(EmotionWeights.pure("happiness"), 3.0)
+    timeline = single_event_timeline(EmotionWeights.pure("sadness"), 3.0)  # no jaw AUs
     kwargs = {"fps": 24.0, "n_frames": 96, "life": False}
     silent = synthesize(timeline, ARKIT_52, **kwargs)
     talking = synthesize(timeline, ARKIT_52, speech=[(0.5, 2.5)], **kwargs)
@@ -64,7 +64,7 @@ def test_synthesize_moves_the_jaw_only_while_speaking():
     assert np.ptp(silent.channels["jawOpen"]) < 1e-9
     assert jaw[(t > 0.5) & (t < 2.5)].max() > 0.1
     assert np.all(jaw[(t < 0.45) | (t > 2.55)] < 1e-6)
-    # the emotion is untouched by talking: the smile is the same curve
+    # the emotion is untouched by talking: the frown is the same curve
     np.testing.assert_allclose(
-        talking.channels["mouthSmileLeft"], silent.channels["mouthSmileLeft"], atol=1e-12
+        talking.channels["mouthFrownLeft"], silent.channels["mouthFrownLeft"], atol=1e-12
     )
