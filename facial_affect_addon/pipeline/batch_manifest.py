@@ -1,0 +1,287 @@
+"""A batch manifest → typed :class:`BatchItem` values (``cli batch MANIFEST``).
+
+A manifest is one of:
+
+* a **CSV** file with a header row, one item per row;
+* a **JSON** file holding a list of objects (or ``{"items": [...]}``), one item each;
+* a **folder**: every audio, video and ``.txt`` file in it (not recursive) is an item; a ``.txt``
+  file's non-empty lines are spoken one after another, as ``cli text`` would perform them.
+
+Each item names exactly one input, ``text`` (a line of dialogue), ``audio`` or ``video`` (a file;
+relative paths are relative to the manifest's folder), and may add ``take`` (the take name, also
+the output file name; default: the file's stem, or ``item-NNN``), ``head`` and ``object`` (like
+``--head FILE --object NAME``) and the CLI's options: ``mode``, ``intensity``, ``micro``,
+``life``, ``seed``, ``sparse``, ``duration``, ``stt``, ``sample_fps``, ``capture``, ``neutral_at``.
+The rig profile is detected from the head's shape keys, as in every other command.
+
+Everything about the manifest's *shape* is checked before anything runs (:class:`~..core.errors.
+InputError`, one line): a missing input file is the item's own failure, reported at run time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError
+from ..core.synthesis_options import SynthesisMode
+from .options import InputSource
+
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"})
+INPUT_KEYS = {"text": InputSource.TEXT, "audio": InputSource.AUDIO, "video": InputSource.VIDEO}
+STT_ENGINES = ("whisper", "pocketsphinx", "openai")
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+@dataclass(frozen=True)
+class ItemOptions:
+    """An item's analysis and bake settings, the ``cli text/audio/video`` options.
+
+    Attributes:
+        mode: ``dynamic`` or ``static`` synthesis.
+        intensity: Global intensity in [0, 1].
+        micro: Add micro-expression bursts.
+        life: Blinks and asymmetry (``--no-life`` is ``life = false``).
+        seed: Seed of every random choice.
+        sparse: Write sparse editable Bezier keys.
+        duration_s: Text: the line's length in seconds (None: from the word count).
+        stt: Audio: the speech-to-text engine.
+        sample_fps: Video: frames analysed per second (None: 2, or every frame with capture).
+        capture: Video: bake the face's own expression (landmark capture).
+        neutral_at_s: Video: time of the capture's neutral frame (None: automatic).
+    """
+
+    mode: SynthesisMode = SynthesisMode.DYNAMIC
+    intensity: float = 1.0
+    micro: bool = False
+    life: bool = True
+    seed: int = 0
+    sparse: bool = False
+    duration_s: float | None = None
+    stt: str = "whisper"
+    sample_fps: float | None = None
+    capture: bool = False
+    neutral_at_s: float | None = None
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One line of a manifest: what to analyse, where to bake it, how.
+
+    Attributes:
+        index: Position in the manifest (0-based); the summary keeps this order.
+        take: Take name; also the stem of the item's output files (made file-name safe).
+        source: TEXT, AUDIO or VIDEO.
+        lines: TEXT: the dialogue lines.
+        path: AUDIO or VIDEO: the media file, absolute.
+        head: The head .blend (None: the demo head).
+        object_name: The head object (None: the first mesh with shape keys).
+        options: Analysis and bake settings.
+    """
+
+    index: int
+    take: str
+    source: InputSource
+    lines: tuple[str, ...] = ()
+    path: str = ""
+    head: str | None = None
+    object_name: str | None = None
+    options: ItemOptions = field(default_factory=ItemOptions)
+
+    @property
+    def stem(self) -> str:
+        """The output files' name without suffix."""
+        return _UNSAFE.sub("_", self.take).strip("._") or f"item-{self.index + 1:03d}"
+
+    @property
+    def label(self) -> str:
+        """A short description of the input, for progress lines and the summary."""
+        if self.source == InputSource.TEXT:
+            line = " ".join(self.lines)
+            return line if len(line) <= 60 else line[:57] + "..."
+        return self.path
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y", "on"):
+        return True
+    if text in ("", "0", "false", "no", "n", "off"):
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None or str(value).strip() == "" else float(value)
+
+
+def _mode(value: Any) -> SynthesisMode:
+    return SynthesisMode(str(value).strip().lower())
+
+
+def _stt(value: Any) -> str:
+    if str(value) not in STT_ENGINES:
+        raise ValueError(f"not one of {', '.join(STT_ENGINES)}")
+    return str(value)
+
+
+# manifest key -> (ItemOptions field, parser)
+_OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "mode": ("mode", _mode),
+    "intensity": ("intensity", float),
+    "micro": ("micro", _flag),
+    "life": ("life", _flag),
+    "seed": ("seed", int),
+    "sparse": ("sparse", _flag),
+    "duration": ("duration_s", _optional_float),
+    "stt": ("stt", _stt),
+    "sample_fps": ("sample_fps", _optional_float),
+    "capture": ("capture", _flag),
+    "neutral_at": ("neutral_at_s", _optional_float),
+}
+KNOWN_KEYS = frozenset({*INPUT_KEYS, "take", "head", "object", *_OPTIONS})
+
+
+def _options(row: Mapping[str, Any], where: str) -> ItemOptions:
+    values: dict[str, Any] = {}
+    for key, (name, parse) in _OPTIONS.items():
+        raw = row.get(key)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            values[name] = parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{where}: bad {key} {raw!r} ({exc}).") from None
+    options = ItemOptions(**values)
+    if not 0.0 <= options.intensity <= 1.0:
+        raise InputError(f"{where}: intensity must be between 0 and 1, not {options.intensity}.")
+    return options
+
+
+def _resolve(value: str, base: Path) -> str:
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
+def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
+    """One manifest row (CSV row or JSON object) as a :class:`BatchItem`.
+
+    Args:
+        row: Key → value; empty CSV cells count as absent.
+        index: The row's position (0-based).
+        base: Folder that relative paths are relative to.
+
+    Raises:
+        InputError: Unknown keys, not exactly one input, or a bad option value.
+    """
+    where = f"manifest item {index + 1}"
+    if not isinstance(row, Mapping):
+        raise InputError(f"{where} is not an object with keys such as text, audio, take.")
+    present = {k: v for k, v in row.items() if v is not None and str(v).strip() != ""}
+    unknown = sorted(set(present) - KNOWN_KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}.")
+    inputs = [k for k in INPUT_KEYS if k in present]
+    if len(inputs) != 1:
+        raise InputError(f"{where} needs exactly one of text, audio, video (has {len(inputs)}).")
+    kind, value = inputs[0], str(present[inputs[0]])
+    source = INPUT_KEYS[kind]
+    default_take = f"item-{index + 1:03d}" if kind == "text" else Path(value).stem
+    head = present.get("head")
+    return BatchItem(
+        index=index,
+        take=str(present.get("take", default_take)).strip(),
+        source=source,
+        lines=(value.strip(),) if kind == "text" else (),
+        path="" if kind == "text" else _resolve(value, base),
+        head=_resolve(str(head), base) if head else None,
+        object_name=str(present["object"]) if "object" in present else None,
+        options=_options(present, where),
+    )
+
+
+def _folder_items(folder: Path) -> list[BatchItem]:
+    items = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        suffix = path.suffix.lower()
+        if suffix == ".txt":
+            lines = tuple(s.strip() for s in path.read_text(encoding="utf-8").splitlines())
+            lines = tuple(s for s in lines if s)
+            if lines:
+                items.append(BatchItem(len(items), path.stem, InputSource.TEXT, lines=lines))
+        elif suffix in AUDIO_SUFFIXES or suffix in VIDEO_SUFFIXES:
+            source = InputSource.AUDIO if suffix in AUDIO_SUFFIXES else InputSource.VIDEO
+            items.append(BatchItem(len(items), path.stem, source, path=str(path.resolve())))
+    return items
+
+
+def _rows(path: Path) -> list[Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the manifest {path}: {exc}") from None
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = list(reader)
+        if not reader.fieldnames:
+            raise InputError(f"The manifest {path} has no header row.")
+        return rows
+    if path.suffix.lower() != ".json":
+        raise InputError(f"A manifest is a .csv or .json file or a folder, not {path.name}.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"The manifest {path} is not valid JSON: {exc}") from None
+    if isinstance(data, Mapping):
+        data = data.get("items")
+    if not isinstance(data, list):
+        raise InputError(f"The manifest {path} must hold a list of items (or {{'items': [...]}}).")
+    return data
+
+
+def load_manifest(path: str | Path) -> tuple[BatchItem, ...]:
+    """Read a manifest (CSV, JSON or a folder) into items, checking all of it first.
+
+    Args:
+        path: The manifest file or folder.
+
+    Returns:
+        The items, in manifest order.
+
+    Raises:
+        InputError: A missing or unreadable manifest, a bad item, no items, or two items whose
+            outputs would have the same file name.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        items = _folder_items(path)
+    elif path.is_file():
+        rows = _rows(path)
+        for i, row in enumerate(rows):
+            if isinstance(row, Mapping) and None in row:
+                raise InputError(f"manifest item {i + 1} has more cells than the header.")
+        items = [item_from_row(row, i, path.resolve().parent) for i, row in enumerate(rows)]
+    else:
+        raise InputError(f"Manifest not found: {path}")
+    if not items:
+        raise InputError(f"The manifest {path} has no items.")
+    seen: dict[str, int] = {}
+    for item in items:
+        if item.source == InputSource.TEXT and not any(item.lines):
+            raise InputError(f"manifest item {item.index + 1} has empty text.")
+        other = seen.setdefault(item.stem.lower(), item.index)
+        if other != item.index:
+            raise InputError(
+                f"manifest items {other + 1} and {item.index + 1} would both write "
+                f"{item.stem}.blend; give them different takes."
+            )
+    return tuple(items)
