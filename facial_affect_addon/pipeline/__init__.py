@@ -14,7 +14,9 @@ reach ``adapters/`` or ``ml/`` themselves:
   :mod:`.store` — its compact form inside a .blend;
 * :mod:`.options` — the options dataclasses and enumerations every front end fills in;
 * :mod:`.services` and :mod:`.models` — online services, model settings and model labels;
-* :mod:`.worker` — the worker-thread side of a background job.
+* :mod:`.worker` — the worker-thread side of a background job;
+* :mod:`.batch` (with :mod:`.batch_manifest` and :mod:`.batch_dask`) — ``cli batch``: many
+  manifest items, each analysed and baked, here or as Dask tasks, resumable, with a summary.
 
 This package never imports bpy. Importing it (or :mod:`.options`) loads no model, no scipy and
 no network client: each module imports what it needs when it is called.
