@@ -21,9 +21,12 @@ REPO = Path(__file__).resolve().parents[1]
 def run() -> list[dict]:
     """Probe the extension and return the ``addon_enable`` entry."""
     version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    zip_path = REPO / "dist" / f"facial_affect-{version}.zip"
+    zip_path = REPO / "dist" / f"facial_affect-{version}-linux_x64.zip"
     if not zip_path.exists():
-        subprocess.run([sys.executable, str(REPO / "tools" / "build_extension.py")], check=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "tools" / "build_extension.py"), "--platform", "linux-x64"],
+            check=True,
+        )
     probe = REPO / "tests" / "blender" / "addon_probe.py"
     done = subprocess.run(
         [sys.executable, str(probe), str(zip_path)], capture_output=True, text=True, check=True

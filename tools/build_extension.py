@@ -1,11 +1,15 @@
-"""Build and validate the Blender extension zip: ``dist/facial_affect-<version>.zip``.
+"""Build and validate one Blender extension zip per desktop platform.
 
-Stages the package (the manifest and the package's ``__init__.py`` at the zip root), the shipped
-models, and the runtime wheels listed in ``requirements/extension.txt`` for Blender 5.0
-(CPython 3.11) and Blender 4.4+/5.1+ (CPython 3.13) on linux-x64, then runs the ``blender_ext.py``
-``build`` and ``validate`` commands that ship inside the ``bpy`` wheel (no Blender binary needed).
+Output: ``dist/facial_affect-<version>-<platform>.zip`` for each key of :data:`PLATFORMS`
+(``linux_x64``, ``windows_x64``, ``macos_arm64``, ``macos_x64``). Stages the package (the
+manifest and the package's ``__init__.py`` at the zip root), the shipped models, and the runtime
+wheels listed in ``requirements/extension.txt`` for CPython 3.11 (Blender 4.5 and 5.0) and 3.13
+(Blender 5.1+) on every platform, then runs the ``blender_ext.py`` ``build --split-platforms`` and ``validate``
+commands that ship inside the ``bpy`` wheel (no Blender binary needed): each zip carries only its
+own platform's wheels (every pinned requirement has wheels for all four platforms and both
+Pythons; checked with ``pip download --platform``).
 
-Usage: ``python tools/build_extension.py [--out dist]``
+Usage: ``python tools/build_extension.py [--out dist] [--platform linux-x64 ...]``
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "facial_affect_addon"
 PYTHONS = ("3.11", "3.13")
-PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64")
+_MAC_VERSIONS = ("10_6", "10_9", "10_12", "10_13", "10_14", "10_15", "11_0", "12_0", "13_0", "14_0")
+PLATFORMS: dict[str, tuple[str, ...]] = {
+    "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
+                  "manylinux2014_x86_64"),
+    "windows-x64": ("win_amd64",),
+    "macos-arm64": tuple(f"macosx_{v}_{arch}" for v in _MAC_VERSIONS
+                         for arch in ("arm64", "universal2")),
+    "macos-x64": tuple(f"macosx_{v}_{arch}" for v in _MAC_VERSIONS
+                       for arch in ("x86_64", "universal2", "intel")),
+}  # fmt: skip
+"""Blender platform name → the pip platform tags whose wheels run there."""
 MODEL_SUFFIXES = {".blend", ".npz", ".json", ".onnx", ".tflite", ".txt"}
 
 
@@ -44,8 +58,8 @@ def requirements() -> list[str]:
     return [ln.split("#")[0].strip() for ln in lines if ln.split("#")[0].strip()]
 
 
-def download_wheels(cache: Path) -> list[Path]:
-    """Download (once, cached) the binary wheels for each supported Python."""
+def download_wheels(cache: Path, platform: str) -> list[Path]:
+    """Download (once, cached) the binary wheels of one platform for each supported Python."""
     cache.mkdir(parents=True, exist_ok=True)
     reqs = requirements()
     for py in PYTHONS:
@@ -54,13 +68,18 @@ def download_wheels(cache: Path) -> list[Path]:
         cmd = [shutil.which("python3") or sys.executable, "-m", "pip", "download", "-q"]
         cmd += ["--no-deps", "--only-binary=:all:", "--python-version", py]
         cmd += ["--implementation", "cp", "-d", str(cache)]
-        for plat in PLATFORMS:
-            cmd += ["--platform", plat]
+        for tag in PLATFORMS[platform]:
+            cmd += ["--platform", tag]
         subprocess.run(cmd + reqs, check=True)
     pins = {_normalise(r.split("==")[0]): r.split("==")[1] for r in reqs}
     return sorted(
         w for w in cache.glob("*.whl") if pins.get(_normalise(w.name.split("-")[0])) == _version(w)
     )
+
+
+def zip_name(version: str, platform: str) -> str:
+    """File name ``blender_ext.py build --split-platforms`` gives one platform's zip."""
+    return f"facial_affect-{version}-{platform.replace('-', '_')}.zip"
 
 
 def _normalise(name: str) -> str:
@@ -71,7 +90,7 @@ def _version(wheel: Path) -> str:
     return wheel.name.split("-")[1]
 
 
-def stage(staging: Path, wheels: list[Path]) -> None:
+def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
     """Copy the package, models, wheels and a manifest listing the wheels into ``staging``."""
     if staging.exists():
         shutil.rmtree(staging)
@@ -89,25 +108,35 @@ def stage(staging: Path, wheels: list[Path]) -> None:
     manifest, count = re.subn(r"(?m)^wheels = \[\]$", f"wheels = [{listed}]", manifest)
     if count != 1:
         sys.exit("blender_manifest.toml must contain the line `wheels = []`.")
+    listed = ", ".join(f'"{p}"' for p in platforms)
+    manifest, count = re.subn(r"(?m)^platforms = \[.*\]$", f"platforms = [{listed}]", manifest)
+    if count != 1:
+        sys.exit("blender_manifest.toml must contain a `platforms = [...]` line.")
     (staging / "blender_manifest.toml").write_text(manifest)
 
 
 def main() -> int:
-    """Build, then validate, the extension zip."""
+    """Build, then validate, one extension zip per platform."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "dist")
+    parser.add_argument("--platform", action="append", choices=sorted(PLATFORMS))
     args = parser.parse_args()
+    platforms = args.platform or list(PLATFORMS)
     version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
     staging = REPO / "build" / "extension" / "facial_affect"
-    stage(staging, download_wheels(REPO / ".cache" / "wheels"))
+    cache = REPO / ".cache" / "wheels"
+    by_name = {w.name: w for p in platforms for w in download_wheels(cache / p, p)}
+    wheels = [by_name[name] for name in sorted(by_name)]  # a pure wheel once, not per platform
+    stage(staging, wheels, platforms)
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
-    zip_path = args.out / f"facial_affect-{version}.zip"
     script = str(blender_ext_script())
-    build = [sys.executable, script, "build", "--source-dir", str(staging)]
-    subprocess.run([*build, "--output-filepath", str(zip_path)], check=True)
-    subprocess.run([sys.executable, script, "validate", str(zip_path)], check=True)
-    print(f"wrote {zip_path.relative_to(REPO)} ({zip_path.stat().st_size / 1e6:.1f} MB)")
+    build = [sys.executable, script, "build", "--source-dir", str(staging), "--split-platforms"]
+    subprocess.run([*build, "--output-dir", str(args.out)], check=True)
+    for platform in platforms:
+        zip_path = args.out / zip_name(version, platform)
+        subprocess.run([sys.executable, script, "validate", str(zip_path)], check=True)
+        print(f"wrote {zip_path.relative_to(REPO)} ({zip_path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

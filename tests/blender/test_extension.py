@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
+import zipfile
 
 import pytest
 
@@ -17,9 +19,12 @@ PROBE = REPO / "tests" / "blender" / "addon_probe.py"
 @pytest.fixture(scope="module")
 def extension_zip():
     version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    path = REPO / "dist" / f"facial_affect-{version}.zip"
+    path = REPO / "dist" / f"facial_affect-{version}-linux_x64.zip"
     if not path.exists():
-        subprocess.run([sys.executable, str(REPO / "tools" / "build_extension.py")], check=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "tools" / "build_extension.py"), "--platform", "linux-x64"],
+            check=True,
+        )
     return path
 
 
@@ -57,3 +62,53 @@ def test_enabling_imports_no_heavy_module(probe):
 def test_disabling_leaves_no_classes_or_properties(probe):
     assert probe["types_after_disable"] == []
     assert probe["scene_prop_after_disable"] is False
+
+
+# --- one zip per platform, each with only its own wheels ----------------------------------------
+PLATFORM_TAGS = {
+    "linux-x64": re.compile(r"^(manylinux\w*_x86_64|linux_x86_64)$"),
+    "windows-x64": re.compile(r"^win_amd64$"),
+    "macos-arm64": re.compile(r"^macosx_\d+_\d+_(arm64|universal2)$"),
+    "macos-x64": re.compile(r"^macosx_\d+_\d+_(x86_64|universal2|intel)$"),
+}
+PYTHONS = ("cp311", "cp313")
+
+
+def _wheel_tags(filename: str) -> tuple[str, str, set[str]]:
+    """(name, python tags, platform tags) of a wheel file name (PEP 427)."""
+    parts = filename[: -len(".whl")].split("-")
+    return parts[0].lower(), parts[-3], set(parts[-1].split("."))
+
+
+def _runs_on(python_tag: str, abi: str, python: str) -> bool:
+    tags = python_tag.split(".")
+    if any(t.startswith("py3") or t == "py2" for t in tags):
+        return True
+    if abi == "abi3":
+        return any(int(t[3:]) <= int(python[3:]) for t in tags if t.startswith("cp3"))
+    return python in tags
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORM_TAGS))
+def test_each_platform_zip_carries_only_its_wheels_for_both_pythons(platform):
+    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
+    path = REPO / "dist" / f"facial_affect-{version}-{platform.replace('-', '_')}.zip"
+    assert path.is_file(), f"{path.name} missing: `make extension` builds all four"
+    with zipfile.ZipFile(path) as zf:
+        names = [n for n in zf.namelist() if n.startswith("wheels/") and n.endswith(".whl")]
+        manifest = tomllib.loads(zf.read("blender_manifest.toml").decode())
+    generated = manifest["build"]["generated"]  # what blender_ext.py --split-platforms wrote
+    assert generated["platforms"] == [platform]
+    assert sorted(generated["wheels"]) == sorted(f"./{n}" for n in names)
+    covered: dict[str, set[str]] = {}
+    for name in names:
+        package, python_tag, plats = _wheel_tags(name.split("/")[-1])
+        abi = name.split("-")[-2]
+        assert plats == {"any"} or any(PLATFORM_TAGS[platform].match(p) for p in plats), name
+        for python in PYTHONS:
+            if _runs_on(python_tag, abi, python):
+                covered.setdefault(package, set()).add(python)
+    incomplete = {p: sorted(v) for p, v in covered.items() if set(v) != set(PYTHONS)}
+    assert not incomplete, f"packages without a wheel for every Python: {incomplete}"
+    required = {"scipy", "opencv_python_headless", "ctranslate2", "tokenizers", "av"}
+    assert required <= set(covered), required - set(covered)

@@ -47,9 +47,12 @@ def _bare_python() -> Path:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    zip_path = REPO / "dist" / f"facial_affect-{version}.zip"
+    zip_path = REPO / "dist" / f"facial_affect-{version}-linux_x64.zip"
     if not zip_path.exists():
-        subprocess.run([sys.executable, str(REPO / "tools" / "build_extension.py")], check=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "tools" / "build_extension.py"), "--platform", "linux-x64"],
+            check=True,
+        )
     media = tmp_path_factory.mktemp("installed-media")
     wav = espeak("I am so happy to see you again, this is wonderful news.", media / "line.wav")
     video = write_video(media / "face.avi", moving_face_frames(8), fps=4.0)
