@@ -265,6 +265,12 @@ def _add_batch(sub: Any) -> None:
         metavar="tcp://HOST:PORT",
         help="run the items on this Dask scheduler's workers (shared --out and inputs)",
     )
+    p.add_argument(
+        "--gather-outputs",
+        action="store_true",
+        help="with --scheduler: workers send each item's files back and this machine writes "
+        "them (no shared --out needed; the inputs must still be readable by the workers)",
+    )
     p.add_argument("--head", type=Path, help="head .blend for items without one (default: demo)")
     p.add_argument("--object", help="object in the head file for items without one")
     p.add_argument("--no-bake", action="store_true", help="write each item's JSON only")
@@ -322,7 +328,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
         items = tuple(
             replace(i, head=i.head or head, object_name=i.object_name or args.object) for i in items
         )
-        config = BatchConfig(str(args.out.resolve()), None if args.no_bake else bake_job)
+        baker = None if args.no_bake else bake_job
+        config = BatchConfig(str(args.out.resolve()), baker, gather_outputs=args.gather_outputs)
         print(f"batch: {len(items)} items → {args.out}", file=sys.stderr)
         doc = run_batch(
             items, config, manifest=str(args.manifest), scheduler=args.scheduler or None

@@ -73,10 +73,14 @@ class BatchConfig:
     Attributes:
         out_dir: Output folder (shared storage when items run on a cluster).
         baker: Bakes each item's .blend; None writes the JSON only.
+        gather_outputs: On a cluster, workers write into a private temporary folder and return
+            the files' bytes, which the client writes into ``out_dir`` (:func:`store_outputs`):
+            no shared output folder needed (the inputs must still be readable by the workers).
     """
 
     out_dir: str
     baker: Baker | None = None
+    gather_outputs: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,31 @@ def _produce(item: BatchItem, config: BatchConfig, temps: list[Path]) -> ItemRes
         warnings=tuple(warnings),
         bake=baked,
     )
+
+
+def store_outputs(item: BatchItem, config: BatchConfig, files: Mapping[str, bytes]) -> None:
+    """Write an item's files, made elsewhere, into the output folder as :func:`run_item` does.
+
+    Each file goes through a temporary file and a rename, the JSON last; then the journal line.
+
+    Args:
+        item: The item.
+        config: Output folder.
+        files: Output file name → bytes, for every name of :func:`item_outputs`.
+    """
+    outputs = item_outputs(item, config)
+    outputs[0].parent.mkdir(parents=True, exist_ok=True)
+    temps: list[Path] = []
+    try:
+        for final in outputs:
+            temps.append(_temp_path(final))
+            temps[-1].write_bytes(files[final.name])
+        for temp, final in zip(temps, outputs, strict=True):
+            os.replace(temp, final)
+        _journal(config, item, "done")
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
 
 
 def run_item(item: BatchItem, config: BatchConfig) -> ItemResult:

@@ -2,8 +2,11 @@
 
 Each item is one task, :func:`execute_item`, that reads the item's inputs and writes its outputs
 into the shared output folder itself (every worker must see the same ``--out`` path and the
-inputs at the same paths), returning only the small :class:`~.batch.ItemResult`. The client
-prints progress as tasks finish and the caller writes the summary.
+inputs at the same paths), returning only the small :class:`~.batch.ItemResult`. With
+``--gather-outputs`` (:attr:`~.batch.BatchConfig.gather_outputs`) the task runs into a private
+temporary folder and returns the files' bytes instead (:func:`execute_item_for_bytes`); the
+client checks for complete items and writes the files (:func:`~.batch.store_outputs`). The
+client prints progress as tasks finish and the caller writes the summary.
 
 **Workers that die.** When a worker process dies (killed, out of memory, its node lost), the
 Dask scheduler hands its unfinished tasks to other workers (up to
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import functools
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
 from ..core.errors import MissingPackageError, ServiceError
-from .batch import BatchConfig, ItemResult, run_item
+from .batch import BatchConfig, ItemResult, is_complete, run_item, store_outputs
 from .batch_manifest import BatchItem
 
 CONNECT_TIMEOUT_S = 30.0
@@ -76,6 +82,23 @@ def execute_item(item: BatchItem, config: BatchConfig) -> ItemResult:
         The item's result (never raises for the item's own failures).
     """
     return _lane().submit(run_item, item, config).result()
+
+
+def execute_item_for_bytes(
+    item: BatchItem, config: BatchConfig
+) -> tuple[ItemResult, dict[str, bytes]]:
+    """The Dask task with ``config.gather_outputs``: make the outputs here, return their bytes.
+
+    The item runs into a private temporary folder of this worker, which is removed afterwards.
+
+    Returns:
+        The item's result and, when it succeeded, output file name → bytes.
+    """
+    with tempfile.TemporaryDirectory(prefix="faceaff-item-") as tmp:
+        result = execute_item(item, replace(config, out_dir=tmp))
+        ok = result.status == "ok"
+        files = {name: (Path(tmp) / name).read_bytes() for name in result.outputs} if ok else {}
+    return result, files
 
 
 def _connect(scheduler: str):
@@ -127,18 +150,18 @@ def run_distributed(
     """
     from distributed import as_completed
 
+    results, todo = _already_complete(items, config, on_result)
     client = _connect(scheduler)
     try:
         run = uuid.uuid4().hex[:8]
         submit = functools.partial(_submit, client, config, run)
-        futures = [submit(item, 0) for item in items]
-        pending = {f.key: (item, 0) for f, item in zip(futures, items, strict=True)}
-        results = []
+        futures = [submit(item, 0) for item in todo]
+        pending = {f.key: (item, 0) for f, item in zip(futures, todo, strict=True)}
         completed = as_completed(futures)
         for future in completed:
             item, attempt = pending.pop(future.key)
             try:
-                result = future.result()
+                result = _collect(future.result(), item, config)
             except Exception as exc:
                 if _is_killed_worker(exc) or attempt >= MAX_RESUBMITS:
                     result = _lost(item, exc)
@@ -154,9 +177,35 @@ def run_distributed(
         client.close()
 
 
+def _already_complete(
+    items: Sequence[BatchItem], config: BatchConfig, on_result: Callable[[ItemResult], None]
+) -> tuple[list[ItemResult], list[BatchItem]]:
+    """With gathered outputs the client checks for complete items itself (workers cannot)."""
+    if not config.gather_outputs:
+        return [], list(items)
+    done, todo = [], []
+    for item in items:
+        if is_complete(item, config):
+            done.append(run_item(item, config))  # a skip: reads nothing, writes nothing
+            on_result(done[-1])
+        else:
+            todo.append(item)
+    return done, todo
+
+
+def _collect(value, item: BatchItem, config: BatchConfig) -> ItemResult:
+    if not config.gather_outputs:
+        return value
+    result, files = value
+    if result.status == "ok":
+        store_outputs(item, config, files)
+    return result
+
+
 def _submit(client, config: BatchConfig, run: str, item: BatchItem, attempt: int):
     key = f"faceaff-{run}-{item.index}-{item.stem}-{attempt}"
-    return client.submit(execute_item, item, config, key=key, pure=False)
+    task = execute_item_for_bytes if config.gather_outputs else execute_item
+    return client.submit(task, item, config, key=key, pure=False)
 
 
 def _is_killed_worker(exc: BaseException) -> bool:

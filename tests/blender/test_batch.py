@@ -149,9 +149,12 @@ def cluster():
 
 
 def test_a_2_worker_cluster_gives_the_local_outputs(manifest, local_run, cluster, tmp_path):
+    """Here the workers send the files back (``--gather-outputs``); the killed-worker test
+    below covers workers writing to the shared folder themselves."""
     local_out, _, local_summary = local_run
     local_cluster, _ = cluster
-    status, summary = run_batch(manifest, tmp_path, "--scheduler", local_cluster.scheduler_address)
+    scheduler = ("--scheduler", local_cluster.scheduler_address, "--gather-outputs")
+    status, summary = run_batch(manifest, tmp_path, *scheduler)
     assert status == 0 and summary["counts"]["ok"] == 24
     assert summary["scheduler"] == local_cluster.scheduler_address
     assert len({i["worker"] for i in summary["items"]}) == 2
@@ -160,6 +163,11 @@ def test_a_2_worker_cluster_gives_the_local_outputs(manifest, local_run, cluster
     assert sorted(p.name for p in tmp_path.glob("*.blend")) == sorted(
         p.name for p in local_out.glob("*.blend")
     )
+    assert Counter(line["take"] for line in journal(tmp_path)) == Counter(list(takes(summary)))
+    mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.blend")}
+    status, again = run_batch(manifest, tmp_path, *scheduler)
+    assert status == 0 and again["counts"]["skipped"] == 24
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.blend")} == mtimes
 
 
 def executing(dask_worker) -> tuple[int, list[str]]:

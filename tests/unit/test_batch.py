@@ -203,3 +203,17 @@ def test_an_unreachable_scheduler_is_exit_2(tmp_path, capsys, monkeypatch):
     assert cli.run([*argv, "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_outputs_sent_back_by_a_worker_are_stored_atomically_and_journalled(tmp_path):
+    item = load_manifest(_manifest(tmp_path))[0]
+    config = batch.BatchConfig(str(tmp_path / "out"), gather_outputs=True)
+    assert not batch.is_complete(item, config)
+    batch.store_outputs(item, config, {"angry.json": b'{"made": "elsewhere"}\n'})
+    assert batch.is_complete(item, config)
+    assert (tmp_path / "out" / "angry.json").read_bytes() == b'{"made": "elsewhere"}\n'
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.is_file()] == ["angry.json"]
+    assert json.loads((tmp_path / "out" / ".batch" / "journal.jsonl").read_text())["take"] == (
+        "angry"
+    )
+    assert batch.run_item(item, config).status == "skipped"
