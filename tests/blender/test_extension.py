@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -74,19 +75,23 @@ PLATFORM_TAGS = {
 PYTHONS = ("cp311", "cp313")
 
 
-def _wheel_tags(filename: str) -> tuple[str, str, set[str]]:
-    """(name, python tags, platform tags) of a wheel file name (PEP 427)."""
-    parts = filename[: -len(".whl")].split("-")
-    return parts[0].lower(), parts[-3], set(parts[-1].split("."))
+def _wheel_tags(wheel: zipfile.ZipFile) -> tuple[str, list[tuple[str, str, str]]]:
+    """(distribution name, [(python, abi, platform), ...]) from a wheel's own WHEEL file."""
+    meta = next(n for n in wheel.namelist() if n.endswith(".dist-info/WHEEL"))
+    tags = [
+        tuple(line.split(":", 1)[1].strip().split("-"))
+        for line in wheel.read(meta).decode().splitlines()
+        if line.startswith("Tag:")
+    ]
+    return meta.split("/")[0].split("-")[0].lower(), tags
 
 
 def _runs_on(python_tag: str, abi: str, python: str) -> bool:
-    tags = python_tag.split(".")
-    if any(t.startswith("py3") or t == "py2" for t in tags):
+    if python_tag.startswith("py3") or python_tag == "py2":
         return True
     if abi == "abi3":
-        return any(int(t[3:]) <= int(python[3:]) for t in tags if t.startswith("cp3"))
-    return python in tags
+        return python_tag.startswith("cp3") and int(python_tag[3:]) <= int(python[3:])
+    return python_tag == python
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORM_TAGS))
@@ -101,13 +106,17 @@ def test_each_platform_zip_carries_only_its_wheels_for_both_pythons(platform):
     assert generated["platforms"] == [platform]
     assert sorted(generated["wheels"]) == sorted(f"./{n}" for n in names)
     covered: dict[str, set[str]] = {}
-    for name in names:
-        package, python_tag, plats = _wheel_tags(name.split("/")[-1])
-        abi = name.split("-")[-2]
-        assert plats == {"any"} or any(PLATFORM_TAGS[platform].match(p) for p in plats), name
-        for python in PYTHONS:
-            if _runs_on(python_tag, abi, python):
-                covered.setdefault(package, set()).add(python)
+    with zipfile.ZipFile(path) as zf:
+        for name in names:  # open every bundled wheel and read the tags it declares
+            with zipfile.ZipFile(io.BytesIO(zf.read(name))) as wheel:
+                package, tags = _wheel_tags(wheel)
+            # a wheel may declare several tags (universal2 + x86_64); one must fit the platform
+            fits = [t for t in tags if t[2] == "any" or PLATFORM_TAGS[platform].match(t[2])]
+            assert fits, (name, tags)
+            for python_tag, abi, _ in fits:
+                covered.setdefault(package, set()).update(
+                    p for p in PYTHONS if _runs_on(python_tag, abi, p)
+                )
     incomplete = {p: sorted(v) for p, v in covered.items() if set(v) != set(PYTHONS)}
     assert not incomplete, f"packages without a wheel for every Python: {incomplete}"
     required = {"scipy", "opencv_python_headless", "ctranslate2", "tokenizers", "av"}
