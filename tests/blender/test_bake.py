@@ -30,6 +30,9 @@ def test_dense_bake_writes_every_frame_exactly(clean_scene):
     assert (result.n_curves, result.frame_start, result.frame_end) == (2, 10, 129)
     fc = fcurve_for(action, "jawOpen")
     assert len(fc.keyframe_points) == 120
+    bag = action.layers[0].strips[0].channelbag(action.slots[0])
+    assert [g.name for g in bag.groups] == [bake.CHANNEL_GROUP]  # one group, on 4.5 and 5.x
+    assert {f.group.name for f in bag.fcurves} == {bake.CHANNEL_GROUP}
     frames = np.arange(10, 130)
     np.testing.assert_allclose(evaluate(fc, frames), curves.channels["jawOpen"], atol=1e-6)
     clean_scene.frame_set(70)
