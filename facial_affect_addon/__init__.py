@@ -1,7 +1,7 @@
 """Facial Affect: context-sensitive facial emotion for Blender.
 
 Only registration lives here. Importing this package pulls in no heavy module (torch, cv2,
-openai, scipy): those load inside operators and jobs, when the user asks for the work.
+openai, tokenizers): those load inside operators and jobs, when the user asks for the work.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ breaks outright (``av.open() got an unexpected keyword argument 'metadata_errors
 ``av==18.1.0`` pin in requirements/speech.txt (PyAV 19 also has no cp311 wheel). PyAV stays as a
 fallback only for containers libsndfile cannot open (m4a/aac/mp4/webm) when it is installed.
 
-Resampling: ``scipy.signal.resample_poly`` with the exact rational ratio (22,050 -> 16,000 Hz is
-320/441), i.e. a Kaiser-windowed polyphase anti-aliasing filter; no extra dependency.
+Resampling: :func:`._polyphase.resample_poly` (our numpy copy of ``scipy.signal.resample_poly``'s
+defaults, tested against it) with the exact rational ratio (22,050 -> 16,000 Hz is 320/441), i.e.
+a Kaiser-windowed polyphase anti-aliasing filter; no extra dependency.
 
 Segmentation lives in :mod:`._vad` (energy VAD with hysteresis); it is re-exported here.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import InputError
+from ._polyphase import resample_poly
 from ._vad import (
     SpeechSegment,
     StreamingSegmenter,
@@ -117,8 +119,6 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int = SAMPLE_RA
     samples = np.asarray(samples, dtype=np.float32)
     if source_rate == target_rate:
         return samples
-    from scipy.signal import resample_poly
-
     g = gcd(int(source_rate), int(target_rate))
     out = resample_poly(samples, int(target_rate) // g, int(source_rate) // g)
     return np.asarray(out, dtype=np.float32)

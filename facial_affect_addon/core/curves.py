@@ -4,7 +4,8 @@
 function = linear") and in section 3.1.2 switches the keys to cubic; paper 002 (section 3.4)
 writes the curve as a cubic B-spline ``c(t) = sum_{i=0..3} b_i B_i(t)``, which taken literally is
 a single cubic segment with four control points, not a curve through many keyframes. We offer
-three readings, all evaluated as :class:`scipy.interpolate.BSpline` on whole arrays:
+three readings, all evaluated as :class:`.bspline.BSpline` (numpy; equal to scipy's, tested) on
+whole arrays:
 
 * ``"smooth"`` (default): a cubic B-spline with triple interior knots whose control points
   repeat each key value, i.e. piecewise cubic Bezier segments with flat tangents at every key.
@@ -12,9 +13,10 @@ three readings, all evaluated as :class:`scipy.interpolate.BSpline` on whole arr
   through every key, is C1 (slopes are 0 on both sides of each key), and by the B-spline
   convex-hull property never leaves the range of neighbouring keys, so it cannot overshoot
   [0, 1]. The price is that motion briefly rests at every key.
-* ``"cubic"``: the C2 interpolating cubic B-spline (:func:`scipy.interpolate.make_interp_spline`,
-  zero end slopes). Smoother, but it rings around holds (overshoots above the apex and below
-  rest); the overshoot is clipped to [0, 1], which can put kinks back in.
+* ``"cubic"``: the C2 interpolating cubic B-spline with zero end slopes
+  (:func:`.bspline.make_interp_spline_clamped`, scipy's ``make_interp_spline`` with
+  ``bc_type="clamped"``). Smoother, but it rings around holds (overshoots above the apex and
+  below rest); the overshoot is clipped to [0, 1], which can put kinks back in.
 * ``"linear"``: paper 000's linear keys, used by the static baseline.
 
 **Modulation.** Paper 002: ``c'(t) = c(t) * m_e * i_v`` with ``m_e`` an emotion-specific
@@ -36,8 +38,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.interpolate import BSpline, make_interp_spline
 
+from .bspline import BSpline, make_interp_spline_clamped
 from .curveset import CurveSet
 from .emotions import EMOTION_NAMES, canonical_emotion_name
 from .errors import InputError
@@ -152,20 +154,20 @@ def smooth_bspline(times: np.ndarray, values: np.ndarray) -> BSpline:
         values: (K,) or (K, C) key values.
 
     Returns:
-        A :class:`~scipy.interpolate.BSpline` of degree 3 (C1, no overshoot).
+        A :class:`~.bspline.BSpline` of degree 3 (C1, no overshoot).
     """
     t, v = _as_keys(times, values)
     inner = np.repeat(np.arange(1, len(t) - 1), 3)
     idx = np.concatenate([[0, 0], inner, [len(t) - 1, len(t) - 1]])
     knots = np.concatenate([[t[0]] * 4, np.repeat(t[1:-1], 3), [t[-1]] * 4])
-    return BSpline(knots, v[idx], 3, extrapolate=True)
+    return BSpline(knots, v[idx], 3)
 
 
 def linear_bspline(times: np.ndarray, values: np.ndarray) -> BSpline:
     """Degree-1 B-spline through the keys (paper 000's linear easing)."""
     t, v = _as_keys(times, values)
     knots = np.concatenate([[t[0]], t, [t[-1]]])
-    return BSpline(knots, v, 1, extrapolate=True)
+    return BSpline(knots, v, 1)
 
 
 def cubic_bspline(times: np.ndarray, values: np.ndarray) -> BSpline:
@@ -173,7 +175,7 @@ def cubic_bspline(times: np.ndarray, values: np.ndarray) -> BSpline:
     t, v = _as_keys(times, values)
     if len(t) < 4:
         return linear_bspline(t, v)
-    return make_interp_spline(t, v, k=3, bc_type="clamped")
+    return make_interp_spline_clamped(t, v)
 
 
 _BUILDERS = {"smooth": smooth_bspline, "cubic": cubic_bspline, "linear": linear_bspline}

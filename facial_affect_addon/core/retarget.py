@@ -1,4 +1,4 @@
-"""Captured ARKit weights → any rig's shape keys (numpy + scipy only).
+"""Captured ARKit weights → any rig's shape keys (numpy only).
 
 Landmark capture (:mod:`.capture`) produces ARKit-named weights. On an ARKit rig (any naming
 style: ``mouthSmileLeft``, ``MouthSmile_L``, ``face_mouthSmileLeft``...) each captured weight
@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import lsq_linear
 
+from .bvls import bvls
 from .errors import InputError, RigError
 from .facs import AU_CHANNELS
 from .rigs import BUILTIN_PROFILES, RigMatch, detect_profile, match_profile
@@ -60,7 +60,8 @@ def solve_aus(
     Solves ``A x ≈ w`` with ``0 ≤ x ≤ 1`` per frame, ``A`` = :func:`arkit_au_matrix`. Only AU
     channels some name drives are solved for; the others stay 0, and so does a frame whose
     weights are all (near) zero. AUs that the names cannot tell apart (``jawOpen`` drives
-    AU25, AU26 and AU27) share the weight in whatever split the solver returns.
+    AU25, AU26 and AU27) share the weight in whatever split the solver returns
+    (:func:`.bvls.bvls`, our numpy stand-in for ``scipy.optimize.lsq_linear``).
 
     Args:
         names: ARKit names, one per column of ``weights``.
@@ -82,8 +83,7 @@ def solve_aus(
     out = np.zeros((len(w2), len(AU_CHANNELS)))
     for row in range(len(w2)):
         if used.size and np.any(w2[row] > 1e-4):
-            fit = lsq_linear(a[:, used], w2[row], bounds=(0.0, 1.0))
-            out[row, used] = fit.x
+            out[row, used] = bvls(a[:, used], w2[row], 0.0, 1.0)
     return out[0] if w.ndim == 1 else out
 
 

@@ -1,6 +1,6 @@
 """The settings every synthesis call takes, in a module light enough to import at registration.
 
-:mod:`.synthesis` needs scipy (B-splines); the panel's properties need only these types, so they
+:mod:`.synthesis` pulls in the whole engine; the panel's properties need only these types, so they
 live apart and :mod:`.synthesis` re-exports them.
 """
 

@@ -7,7 +7,7 @@ norm). A sentence embedding is the mean of the last hidden states over real (non
 L2-normalised -- exactly the ``Transformer -> Pooling(mean) -> Normalize`` stack of
 sentence-transformers.
 
-Only ``tokenizers`` and ``safetensors`` are needed besides numpy and scipy; nothing is
+Only ``tokenizers`` and ``safetensors`` are needed besides numpy; nothing is
 downloaded and no Hugging Face hub code is touched.
 """
 
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import erf
 
 from ..core.errors import InputError, ModelError
 from ..paths import models_dir
@@ -125,6 +124,30 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     mean = x.mean(axis=-1, keepdims=True)
     var = x.var(axis=-1, keepdims=True)
     return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+# Abramowitz & Stegun 7.1.26: |erf error| <= 1.5e-7, below float32 resolution of the activations;
+# our own so that the extension does not bundle scipy (issue 12). Tested against scipy.
+_ERF_P = 0.3275911
+_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise, in float64 (absolute error at most 1.5e-7).
+
+    Args:
+        x: Any real array.
+
+    Returns:
+        ``erf(x)`` as a float64 array of ``x``'s shape.
+    """
+    v = np.asarray(x, dtype=np.float64)
+    a = np.abs(v)
+    t = 1.0 / (1.0 + _ERF_P * a)
+    poly = np.zeros_like(t)
+    for coef in _ERF_A:  # Horner: ((((a5 t + a4) t + a3) t + a2) t + a1) t
+        poly = (poly + coef) * t
+    return np.copysign(1.0 - poly * np.exp(-a * a), v)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

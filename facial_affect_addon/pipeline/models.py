@@ -37,7 +37,7 @@ def _text_accuracy(meta_path: str) -> float | None:
 
 def text_model_note() -> tuple[str, str]:
     """(name, accuracy note) of the offline text model."""
-    # paths, not ml.text_emotion: that imports scipy, too heavy for a panel's draw()
+    # paths, not ml.text_emotion: that imports the MiniLM runtime, too heavy for a panel's draw()
     accuracy = _text_accuracy(str(paths.model_path("text_emotion.npz").with_suffix(".json")))
     note = (
         f"held-out accuracy {accuracy:.0%} on this project's sentence set (7 emotions)"

@@ -88,7 +88,8 @@ def test_a_happy_line_reads_happy_as_text_and_as_speech(installed):
 
 
 def test_heavy_modules_come_from_the_zip(installed):
-    # OpenCV (video), scipy (curves), tokenizers (text), faster-whisper (speech)
-    assert {"cv2", "scipy", "tokenizers", "faster_whisper"} <= set(installed["heavy_from"])
+    # OpenCV (video), tokenizers (text), faster-whisper (speech); the engine needs no scipy
+    assert {"cv2", "tokenizers", "faster_whisper"} <= set(installed["heavy_from"])
+    assert "scipy" not in installed["heavy_from"]
     for module, folder in installed["heavy_from"].items():
         assert "faceaff-installed-" in folder and "extensions" in folder, (module, folder)
