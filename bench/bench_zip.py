@@ -30,6 +30,8 @@ COMPONENTS = {
 
 
 def _component(filename: str) -> str:
+    if filename.startswith("models/minilm/"):
+        return "text"  # the int8 MiniLM weights extracted at build time
     if filename.startswith("models/"):
         return "models"
     if not filename.startswith("wheels/"):
