@@ -24,44 +24,52 @@ import numpy as np
 
 
 def _basis(t: np.ndarray, k: int, x: np.ndarray, ell: np.ndarray) -> np.ndarray:
-    """Values of the ``k + 1`` B-splines non-zero on interval ``ell`` at ``x``: (m, k + 1).
+    """Values of the ``k + 1`` B-splines non-zero on interval ``ell`` at ``x``: (k + 1, m).
 
-    De Boor's BSPLVB recurrence on the distances to the ``k`` knots either side of ``x``.
+    De Boor's BSPLVB recurrence on the distances to the ``k`` knots either side of ``x``; rows
+    (not columns) per basis function, so that every array operation runs on contiguous memory.
     """
-    steps = np.arange(1, k + 1)
-    left = x[:, None] - t[ell[:, None] + 1 - steps]  # x - t[ell + 1 - j], j = 1..k
-    right = t[ell[:, None] + steps] - x[:, None]  # t[ell + j] - x
-    h = np.zeros((len(x), k + 1))
-    h[:, 0] = 1.0
+    steps = np.arange(1, k + 1)[:, None]
+    left = x - t[ell + 1 - steps]  # row j - 1: x - t[ell + 1 - j], j = 1..k
+    right = t[ell + steps] - x  # row j - 1: t[ell + j] - x
+    h = np.zeros((k + 1, len(x)))
+    h[0] = 1.0
     for j in range(1, k + 1):
         saved = np.zeros(len(x))
         for r in range(j):
-            den = right[:, r] + left[:, j - r - 1]
-            temp = h[:, r] / np.where(den != 0, den, np.inf)  # empty knot span: no weight
-            h[:, r] = saved + right[:, r] * temp
-            saved = left[:, j - r - 1] * temp
-        h[:, j] = saved
+            den = right[r] + left[j - r - 1]
+            temp = h[r] / np.where(den != 0, den, np.inf)  # empty knot span: no weight
+            h[r] = saved + right[r] * temp
+            saved = left[j - r - 1] * temp
+        h[j] = saved
     return h
 
 
 def _combine(c2: np.ndarray, h: np.ndarray, ell: np.ndarray, k: int) -> np.ndarray:
-    """``sum_a h[:, a] * c2[ell - k + a]``: the spline values from the basis values, (m, C).
+    """``sum_a h[a] * c2[ell - k + a]``: the spline values from the basis values, (m, C).
 
     Frames between keys fall into long runs of one interval; each run is then one small matrix
-    product, which avoids gathering (m, C) rows four times. Otherwise rows are gathered per point.
+    product, which avoids gathering (m, C) rows four times. Otherwise the coefficients are
+    gathered per point: column by column for a few channels, row by row for many.
     """
-    m = len(ell)
+    m, channels = len(ell), c2.shape[1]
     cuts = np.flatnonzero(np.diff(ell)) + 1
-    if 64 * len(cuts) >= m * c2.shape[1]:  # a Python step per run costs ~ 64 gathered values
-        out = np.zeros((m, c2.shape[1]))
-        for a in range(k + 1):
-            out += c2[ell + a - k] * h[:, a, None]
+    if 64 * len(cuts) < m * channels:  # a Python step per run costs ~ 64 gathered values
+        out = np.empty((m, channels))
+        edges = [0, *cuts.tolist(), m]
+        for start, stop in pairwise(edges):
+            first = int(ell[start]) - k
+            out[start:stop] = h[:, start:stop].T @ c2[first : first + k + 1]
         return out
-    out = np.empty((m, c2.shape[1]))
-    edges = [0, *cuts.tolist(), m]
-    for start, stop in pairwise(edges):
-        first = int(ell[start]) - k
-        out[start:stop] = h[start:stop] @ c2[first : first + k + 1]
+    if channels <= 8:
+        cols = np.zeros((channels, m))
+        for j, coef in enumerate(np.ascontiguousarray(c2.T)):
+            for a in range(k + 1):
+                cols[j] += coef.take(ell + (a - k)) * h[a]
+        return np.ascontiguousarray(cols.T)
+    out = np.zeros((m, channels))
+    for a in range(k + 1):
+        out += c2[ell + (a - k)] * h[a][:, None]
     return out
 
 
@@ -155,7 +163,7 @@ def make_interp_spline_clamped(x: np.ndarray, y: np.ndarray) -> BSpline:
         h = _basis(t, 3, inner, np.arange(4, n + 2))  # B_j, B_j+1, B_j+2 at x_j (B_j+3 is 0)
         rhs = ys[1:-1].reshape(n - 2, -1).copy()
         rhs[0] -= h[0, 0] * ys[0]
-        rhs[-1] -= h[-1, 2] * ys[-1]
-        sol = _solve_tridiagonal(h[:, 0], h[:, 1], h[:, 2], rhs)
+        rhs[-1] -= h[2, -1] * ys[-1]
+        sol = _solve_tridiagonal(h[0], h[1], h[2], rhs)
         c[2:n] = sol.reshape((n - 2, *ys.shape[1:]))
     return BSpline(t, c, 3)

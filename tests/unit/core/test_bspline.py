@@ -40,20 +40,23 @@ def test_clamped_interpolation_matches_scipy(n: int, channels: int | None) -> No
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("k", [1, 3])
-def test_evaluation_matches_scipy(n: int, k: int) -> None:
+@pytest.mark.parametrize("channels", [4, 12])  # coefficients gathered by column / by row
+def test_evaluation_matches_scipy(n: int, k: int, channels: int) -> None:
     """The knot layouts curves.py builds: simple knots (linear) and triple ones (smooth)."""
-    rng = np.random.default_rng(1000 + n * 2 + k)
+    rng = np.random.default_rng(1000 + n * 2 + k + channels)
     x = _sites(rng, n)
     inner = np.repeat(x[1:-1], k)
     t = np.concatenate([[x[0]] * (k + 1), inner, [x[-1]] * (k + 1)])
-    c = rng.uniform(-1.0, 2.0, (len(t) - k - 1, 4))
+    c = rng.uniform(-1.0, 2.0, (len(t) - k - 1, channels))
     ref = ScipyBSpline(t, c, k, extrapolate=True)
     ours = BSpline(t, c, k)
     pts = _points(rng, x)
     scale = max(1.0, float(np.abs(ref(pts)).max()))
     np.testing.assert_allclose(ours(pts), ref(pts), rtol=0, atol=1e-12 * scale)
-    assert ours(pts[:7].reshape(7, 1)).shape == (7, 1, 4)
-    assert ours(np.float64(x[0])).shape == (4,)
+    assert ours(pts[:7].reshape(7, 1)).shape == (7, 1, channels)
+    assert ours(np.float64(x[0])).shape == (channels,)
+    dense = np.linspace(x[0] - 0.5, x[-1] + 0.5, 40 * n)  # long runs per interval: matmul path
+    np.testing.assert_allclose(ours(dense), ref(dense), rtol=0, atol=1e-12 * scale)
 
 
 def test_derivatives_and_errors() -> None:
