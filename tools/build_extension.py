@@ -82,6 +82,16 @@ def zip_name(version: str, platform: str) -> str:
     return f"facial_affect-{version}-{platform.replace('-', '_')}.zip"
 
 
+def built_zip(platform: str = "linux-x64", out: Path = REPO / "dist") -> Path:
+    """The platform's zip in ``out``, built (for that platform only) if it is missing."""
+    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
+    path = out / zip_name(version, platform)
+    if not path.exists():
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--platform", platform]
+        subprocess.run([*cmd, "--out", str(out)], check=True)
+    return path
+
+
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 

@@ -14,19 +14,15 @@ import pytest
 
 from .conftest import REPO
 
+sys.path.insert(0, str(REPO / "tools"))
+from build_extension import built_zip
+
 PROBE = REPO / "tests" / "blender" / "addon_probe.py"
 
 
 @pytest.fixture(scope="module")
 def extension_zip():
-    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    path = REPO / "dist" / f"facial_affect-{version}-linux_x64.zip"
-    if not path.exists():
-        subprocess.run(
-            [sys.executable, str(REPO / "tools" / "build_extension.py"), "--platform", "linux-x64"],
-            check=True,
-        )
-    return path
+    return built_zip("linux-x64")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -23,6 +22,9 @@ from tests.unit.speech_fixtures import espeak
 from tests.unit.video_fixtures import moving_face_frames, write_video
 
 from .conftest import REPO
+
+sys.path.insert(0, str(REPO / "tools"))
+from build_extension import built_zip
 
 PROBE = REPO / "tests" / "blender" / "installed_probe.py"
 
@@ -46,13 +48,7 @@ def _bare_python() -> Path:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    zip_path = REPO / "dist" / f"facial_affect-{version}-linux_x64.zip"
-    if not zip_path.exists():
-        subprocess.run(
-            [sys.executable, str(REPO / "tools" / "build_extension.py"), "--platform", "linux-x64"],
-            check=True,
-        )
+    zip_path = built_zip("linux-x64")
     media = tmp_path_factory.mktemp("installed-media")
     wav = espeak("I am so happy to see you again, this is wonderful news.", media / "line.wav")
     video = write_video(media / "face.avi", moving_face_frames(8), fps=4.0)
