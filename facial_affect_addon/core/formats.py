@@ -24,6 +24,12 @@ then nine head/eye rotation columns; ``BlendShapeCount`` is 61. The timecode is
 ``HH:MM:SS:FF.mmm``: frame ``FF`` within the second at the take's frame rate, and ``.mmm`` the
 sub-frame in thousandths of a frame. We write the same layout (rotations as zeros, or without
 them) and read either, matching columns case-insensitively.
+
+**Reading files we did not write.** Every reader goes through :mod:`.limits`: UTF-8 only (with or
+without a byte-order mark), capped file size, rows, channels, frames, duration and JSON nesting
+(:class:`~.limits.Limits`, passed as ``limits=``), numbers checked finite and in range, and types
+checked, all before anything large is allocated. Every failure is one
+:class:`~.errors.InputError` naming the file.
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import limits as lim
 from .capture import CaptureResult
 from .curveset import CurveSet
 from .emotions import EmotionWeights
@@ -59,37 +67,6 @@ DEFAULT_LIVE_LINK_FPS = 60.0
 
 
 # --- JSON ----------------------------------------------------------------------------------
-
-
-def _check_header(data: Any, kind: str) -> None:
-    if not isinstance(data, Mapping):
-        raise InputError(f"A {kind} document must be a JSON object.")
-    version = data.get("schema_version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise InputError(f"The {kind} document has no integer 'schema_version'.")
-    if version > SCHEMA_VERSION:
-        raise InputError(
-            f"The {kind} document uses schema_version {version}, newer than this add-on "
-            f"reads ({SCHEMA_VERSION}); update the add-on."
-        )
-    if version < 1:
-        raise InputError(f"Invalid schema_version {version}.")
-    if data.get("kind") != kind:
-        raise InputError(f"Expected a {kind!r} document, got kind {data.get('kind')!r}.")
-
-
-def _field(obj: Mapping, name: str, where: str, default: Any = ...) -> Any:
-    if name not in obj:
-        if default is ...:
-            raise InputError(f"{where} is missing the field {name!r}.")
-        return default
-    return obj[name]
-
-
-def _num(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"{where} must be a number, got {value!r}.")
-    return float(value)
 
 
 def timeline_to_dict(timeline: Timeline) -> dict:
@@ -118,15 +95,15 @@ def _event(obj: Any, i: int) -> EmotionEvent:
     where = f"Event {i}"
     if not isinstance(obj, Mapping):
         raise InputError(f"{where} must be an object.")
-    weights = _field(obj, "weights", where)
+    weights = lim.document_field(obj, "weights", where)
     if not isinstance(weights, Mapping):
         raise InputError(f"{where}: 'weights' must map emotion names to numbers.")
     return EmotionEvent(
-        _num(_field(obj, "start", where), f"{where} start"),
-        _num(_field(obj, "duration", where), f"{where} duration"),
+        lim.finite_number(lim.document_field(obj, "start", where), f"{where} start"),
+        lim.finite_number(lim.document_field(obj, "duration", where), f"{where} duration"),
         EmotionWeights.from_mapping(weights),
-        _num(_field(obj, "intensity", where, 1.0), f"{where} intensity"),
-        str(_field(obj, "label", where, "")),
+        lim.finite_number(lim.document_field(obj, "intensity", where, 1.0), f"{where} intensity"),
+        str(lim.document_field(obj, "label", where, "")),
     )
 
 
@@ -134,25 +111,28 @@ def _burst(obj: Any, i: int) -> MicroBurst:
     where = f"Micro-expression {i}"
     if not isinstance(obj, Mapping) or not isinstance(obj.get("apex"), Mapping):
         raise InputError(f"{where} must be an object with an 'apex' mapping of AU -> value.")
-    apex = {k: _num(v, f"{where} {k}") for k, v in obj["apex"].items()}
+    apex = {k: lim.finite_number(v, f"{where} {k}") for k, v in obj["apex"].items()}
     return MicroBurst.from_mapping(
-        _num(_field(obj, "start", where), f"{where} start"),
-        _num(_field(obj, "duration", where), f"{where} duration"),
+        lim.finite_number(lim.document_field(obj, "start", where), f"{where} start"),
+        lim.finite_number(lim.document_field(obj, "duration", where), f"{where} duration"),
         apex,
         str(obj.get("emotion", "")),
     )
 
 
-def timeline_from_dict(data: Any) -> Timeline:
+def timeline_from_dict(data: Any, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> Timeline:
     """Validate and build a timeline from its JSON form.
 
     Raises:
-        InputError: On a wrong kind or version, missing fields or invalid values.
+        InputError: On a wrong kind or version, missing fields, invalid values or more than
+            ``limits.max_items`` events or micro-expressions.
     """
-    _check_header(data, "timeline")
+    lim.check_header(data, SCHEMA_VERSION, "timeline")
     events, micro = data.get("events", []), data.get("micro", [])
     if not isinstance(events, list) or not isinstance(micro, list):
         raise InputError("'events' and 'micro' must be lists.")
+    lim.check_count(len(events), limits.max_items, "events", "The timeline")
+    lim.check_count(len(micro), limits.max_items, "micro-expressions", "The timeline")
     return Timeline.from_events(
         [_event(e, i) for i, e in enumerate(events)], [_burst(b, i) for i, b in enumerate(micro)]
     )
@@ -170,32 +150,33 @@ def curves_to_dict(curves: CurveSet) -> dict:
     }
 
 
-def curves_from_dict(data: Any) -> CurveSet:
+def curves_from_dict(data: Any, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> CurveSet:
     """Validate and build a curve set from its JSON form.
 
     Raises:
         InputError: On a wrong kind or version, missing fields, non-numeric or non-finite
-            values, or channels of different lengths.
+            values, channels of different lengths, or a document over ``limits``.
     """
-    _check_header(data, "curves")
-    channels = _field(data, "channels", "The curves document")
+    lim.check_header(data, SCHEMA_VERSION, "curves")
+    where = "The curves document"
+    channels = lim.document_field(data, "channels", where)
     if not isinstance(channels, Mapping):
         raise InputError("'channels' must map shape-key names to lists of numbers.")
-    arrays = {}
+    lim.check_count(len(channels), limits.max_channels, "channels", where)
+    frame_start = lim.frame_number(lim.document_field(data, "frame_start", where), "frame_start")
+    fps = lim.frame_rate(lim.document_field(data, "fps", where), "fps")
+    arrays, total = {}, 0
     for name, values in channels.items():
-        try:
-            arr = np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            raise InputError(f"Channel {name!r} must be a list of numbers.") from None
-        if arr.ndim != 1 or not np.all(np.isfinite(arr)):
-            raise InputError(f"Channel {name!r} must be a flat list of finite numbers.")
-        arrays[str(name)] = arr
-    frame_start = _num(_field(data, "frame_start", "The curves document"), "frame_start")
-    if frame_start != int(frame_start):
-        raise InputError(f"frame_start must be a whole number, got {frame_start}.")
-    fps = _num(_field(data, "fps", "The curves document"), "fps")
-    warnings = tuple(str(w) for w in data.get("warnings", []))
-    return CurveSet(int(frame_start), fps, arrays, warnings).validated()
+        label = lim.clip_text(name, 60)
+        lim.check_count(
+            len(lim.as_list(values, f"Channel {label!r}")), limits.max_frames, "frames", where
+        )
+        total += len(values)
+        lim.check_count(total, limits.max_samples, "samples in all", where)
+        arrays[str(name)] = lim.number_array(values, f"Channel {label!r}")
+    if arrays:
+        lim.check_take_length(len(next(iter(arrays.values()))), fps, frame_start, where, limits)
+    return CurveSet(frame_start, fps, arrays, lim.document_warnings(data)).validated()
 
 
 def capture_to_dict(capture: CaptureResult) -> dict:
@@ -215,45 +196,68 @@ def capture_to_dict(capture: CaptureResult) -> dict:
     }
 
 
-def capture_from_dict(data: Any) -> CaptureResult:
+def capture_from_dict(data: Any, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> CaptureResult:
     """Validate and build a landmark capture from its JSON form.
 
     Raises:
-        InputError: On a wrong kind or version, missing fields or inconsistent shapes.
+        InputError: On a wrong kind or version, missing fields, inconsistent shapes or a
+            capture over ``limits``.
     """
-    _check_header(data, "capture")
+    lim.check_header(data, SCHEMA_VERSION, "capture")
     where = "The capture document"
-    try:
-        times = np.asarray(_field(data, "times", where), dtype=float)
-        names = tuple(str(n) for n in _field(data, "names", where))
-        weights = np.asarray(_field(data, "weights", where), dtype=float).reshape(
-            len(times), len(names)
-        )
-        valid = np.asarray(_field(data, "valid", where), dtype=bool).reshape(len(times))
-        rotation = data.get("head_rotation")
-        rotation = None if rotation is None else np.asarray(rotation, float).reshape(-1, 3)
-        neutral = int(_num(_field(data, "neutral_index", where), "neutral_index"))
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{where} is malformed ({exc}).") from None
-    if times.ndim != 1 or len(times) < 1 or not np.all(np.isfinite(weights)):
-        raise InputError(f"{where} needs at least one sample and finite weights.")
-    if not 0 <= neutral < len(times) or (rotation is not None and len(rotation) != len(times)):
-        raise InputError(f"{where} has an out-of-range neutral frame or rotation track.")
-    warnings = tuple(str(w) for w in data.get("warnings", []))
-    return CaptureResult(times, names, weights, neutral, valid, rotation, warnings)
+    times = lim.as_list(lim.document_field(data, "times", where), "'times'")
+    names = lim.as_list(lim.document_field(data, "names", where), "'names'")
+    lim.check_count(len(times), limits.max_frames, "samples", where)
+    lim.check_count(len(names), limits.max_channels, "names", where)
+    lim.check_count(len(times) * len(names), limits.max_samples, "weights", where)
+    if not all(isinstance(n, str) for n in names):
+        raise InputError(f"{where}: 'names' must be a list of strings.")
+    rotation = data.get("head_rotation")
+    valid = lim.as_list(lim.document_field(data, "valid", where), "'valid'")
+    weights = lim.as_list(lim.document_field(data, "weights", where), "'weights'")
+    if len(valid) != len(times) or len(weights) != len(times):
+        raise InputError(f"{where}: 'times', 'valid' and 'weights' must be equally long.")
+    if rotation is not None and len(lim.as_list(rotation, "'head_rotation'")) != len(times):
+        raise InputError(f"{where} has a rotation track of the wrong length.")
+    times_arr = lim.number_array(times, "'times'")
+    weights_arr = lim.number_array(weights, "'weights'", 2) if names else np.zeros((len(times), 0))
+    if weights_arr.shape != (len(times), len(names)):
+        raise InputError(f"{where}: 'weights' must be one row of {len(names)} per sample.")
+    if not all(isinstance(v, bool) for v in valid):
+        raise InputError(f"{where}: 'valid' must be a list of true/false.")
+    rotation_arr = None if rotation is None else lim.number_array(rotation, "'head_rotation'", 2)
+    if rotation_arr is not None and rotation_arr.shape[1:] != (3,):
+        raise InputError(f"{where}: 'head_rotation' rows must be [pitch, yaw, roll].")
+    neutral = lim.finite_number(lim.document_field(data, "neutral_index", where), "neutral_index")
+    if len(times) < 1:
+        raise InputError(f"{where} needs at least one sample.")
+    if neutral != int(neutral) or not 0 <= neutral < len(times):
+        raise InputError(f"{where} has an out-of-range neutral frame {neutral:g}.")
+    valid_arr = np.array(valid, dtype=bool)
+    names_t = tuple(names)
+    return CaptureResult(
+        times_arr,
+        names_t,
+        weights_arr,
+        int(neutral),
+        valid_arr,
+        rotation_arr,
+        lim.document_warnings(data),
+    )
 
 
 def _write_json(data: dict, path: str | os.PathLike) -> None:
     Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-def _read_json(path: str | os.PathLike) -> Any:
+def _load(path: str | os.PathLike, kind: str, build, limits: lim.Limits):
+    """Read a JSON file and build it, naming the file in any error."""
+    source = f"{kind.capitalize()} file {str(path)!r}"
+    data = lim.read_json(path, source, limits)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{str(path)!r} is not valid JSON: {exc}.") from None
+        return build(data, limits=limits)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
 
 
 def save_timeline(timeline: Timeline, path: str | os.PathLike) -> None:
@@ -261,9 +265,9 @@ def save_timeline(timeline: Timeline, path: str | os.PathLike) -> None:
     _write_json(timeline_to_dict(timeline), path)
 
 
-def load_timeline(path: str | os.PathLike) -> Timeline:
+def load_timeline(path: str | os.PathLike, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> Timeline:
     """Read and validate a timeline JSON file. Raises InputError on any problem."""
-    return timeline_from_dict(_read_json(path))
+    return _load(path, "timeline", timeline_from_dict, limits)
 
 
 def save_curves(curves: CurveSet, path: str | os.PathLike) -> None:
@@ -271,9 +275,16 @@ def save_curves(curves: CurveSet, path: str | os.PathLike) -> None:
     _write_json(curves_to_dict(curves), path)
 
 
-def load_curves(path: str | os.PathLike) -> CurveSet:
+def load_curves(path: str | os.PathLike, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> CurveSet:
     """Read and validate a curves JSON file. Raises InputError on any problem."""
-    return curves_from_dict(_read_json(path))
+    return _load(path, "curves", curves_from_dict, limits)
+
+
+def load_capture(
+    path: str | os.PathLike, *, limits: lim.Limits = lim.DEFAULT_LIMITS
+) -> CaptureResult:
+    """Read and validate a capture JSON file. Raises InputError on any problem."""
+    return _load(path, "capture", capture_from_dict, limits)
 
 
 # --- Live Link Face CSV --------------------------------------------------------------------
@@ -301,22 +312,23 @@ def format_timecode(frame: int, fps: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{ff:02d}.{sub:03d}"
 
 
+_TIMECODE = re.compile(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,4})(?:\.([0-9]{1,6}))?")
+
+
 def parse_timecode(text: str) -> tuple[int, int, int, float]:
     """Split ``HH:MM:SS:FF[.mmm]`` into (hours, minutes, seconds, frames incl. sub-frame).
+
+    Hours run to 99, minutes and seconds to 59, frames below :data:`~.limits.MAX_FPS`.
 
     Raises:
         InputError: If the text is not such a timecode.
     """
-    parts = str(text).strip().split(":")
-    try:
-        if len(parts) != 4:
-            raise ValueError
-        h, m, s = (int(p) for p in parts[:3])
-        ff, _, sub = parts[3].partition(".")
-        frames = int(ff) + (int(sub) / 10 ** len(sub) if sub else 0.0)
-    except ValueError:
-        raise InputError(f"Bad timecode {text!r}; expected HH:MM:SS:FF.mmm.") from None
-    return h, m, s, frames
+    match = _TIMECODE.fullmatch(str(text).strip())
+    h, m, s, ff, sub = match.groups(default="") if match else (0, 60, 0, 0, "")
+    if int(m) > 59 or int(s) > 59 or int(ff) >= lim.MAX_FPS:
+        raise InputError(f"Bad timecode {lim.clip_text(text, 40)!r}; expected HH:MM:SS:FF.mmm.")
+    frames = int(ff) + (int(sub) / 10 ** len(sub) if sub else 0.0)
+    return int(h), int(m), int(s), frames
 
 
 def live_link_csv_text(curves: CurveSet, *, include_rotations: bool = True) -> tuple[str, list]:
@@ -371,36 +383,15 @@ def _infer_fps(codes: list[tuple[int, int, int, float]]) -> float | None:
     return float(int(max(f for *_, f in codes)) + 1)
 
 
-def _csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+def _csv_table(text: str, source: str, limits: lim.Limits) -> tuple[list[str], list[list[str]]]:
+    rows = list(lim.csv_rows(text, source, limits))
     if len(rows) < 2:
-        raise InputError("The CSV has no data rows; export a take from Live Link Face.")
+        raise InputError(f"{source} has no data rows; export a take from Live Link Face.")
     return [c.strip() for c in rows[0]], rows[1:]
 
 
-def parse_live_link_csv(text: str, *, fps: float | None = None, frame_start: int = 1) -> CurveSet:
-    """Parse Live Link Face CSV text into a :class:`CurveSet` keyed by ARKit names.
-
-    Args:
-        text: The CSV text.
-        fps: The take's timecode frame rate; inferred from the largest ``FF`` when the take
-            spans a second boundary, else :data:`DEFAULT_LIVE_LINK_FPS`.
-        frame_start: Scene frame of the first sample.
-
-    Returns:
-        Curves at ``fps`` on a uniform grid (rows are placed by timecode and interpolated
-        linearly; without usable timecodes each row is one frame).
-
-    Raises:
-        InputError: On a missing header, no blendshape columns or non-numeric values.
-    """
-    header, rows = _csv_rows(text)
-    index = {normalize_name(h): i for i, h in enumerate(header)}
-    cols = {n: index[normalize_name(n)] for n in ARKIT_52 if normalize_name(n) in index}
-    if not cols:
-        raise InputError("No ARKit blendshape columns (e.g. 'EyeBlinkLeft') in the CSV header.")
-    absent = [n for n in ARKIT_52 if n not in cols]
-    warnings = [f"CSV columns read as 0 (absent): {', '.join(absent)}."] if absent else []
+def _blendshapes(rows: list[list[str]], cols: dict[str, int], source: str) -> np.ndarray:
+    """The (rows, 52) blendshape values; absent columns are 0."""
     data = np.zeros((len(rows), len(ARKIT_52)))
     for r, row in enumerate(rows):
         for j, name in enumerate(ARKIT_52):
@@ -408,35 +399,97 @@ def parse_live_link_csv(text: str, *, fps: float | None = None, frame_start: int
                 try:
                     data[r, j] = float(row[cols[name]])
                 except (ValueError, IndexError):
-                    raise InputError(f"CSV row {r + 2}: bad value for {name}.") from None
+                    raise InputError(f"{source}, row {r + 2}: bad value for {name}.") from None
     if not np.all(np.isfinite(data)):
-        raise InputError("The CSV contains NaN or infinite blendshape values.")
+        raise InputError(f"{source} contains NaN or infinite blendshape values.")
+    return data
+
+
+def _timecodes(rows: list[list[str]], tc: int, source: str) -> list[tuple[int, int, int, float]]:
+    try:
+        return [parse_timecode(row[tc]) for row in rows]
+    except IndexError:
+        raise InputError(f"{source} has a row without a timecode.") from None
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def _place_by_timecode(
+    data: np.ndarray, t: np.ndarray, rate: float, source: str, limits: lim.Limits
+) -> np.ndarray:
+    """Rows at times ``t`` (increasing) resampled onto a uniform grid at ``rate``, capped."""
+    t = t - t[0]
+    n = int(np.rint(t[-1] * rate)) + 1
+    lim.check_take_length(n, rate, 1, source, limits)
+    lim.check_count(n, limits.max_frames, "frames", source)
+    lim.check_count(n * data.shape[1], limits.max_samples, "samples", source)
+    return sample_linear(t, data, np.arange(n) / rate)
+
+
+def parse_live_link_csv(
+    text: str,
+    *,
+    fps: float | None = None,
+    frame_start: int = 1,
+    limits: lim.Limits = lim.DEFAULT_LIMITS,
+    source: str = "The CSV",
+) -> CurveSet:
+    """Parse Live Link Face CSV text into a :class:`CurveSet` keyed by ARKit names.
+
+    Args:
+        text: The CSV text.
+        fps: The take's timecode frame rate; inferred from the largest ``FF`` when the take
+            spans a second boundary, else :data:`DEFAULT_LIVE_LINK_FPS`.
+        frame_start: Scene frame of the first sample.
+        limits: Caps on rows, columns, frames and duration (:class:`~.limits.Limits`).
+        source: How messages name the text (e.g. the file).
+
+    Returns:
+        Curves at ``fps`` on a uniform grid (rows are placed by timecode and interpolated
+        linearly; without usable timecodes each row is one frame).
+
+    Raises:
+        InputError: On a missing header, no blendshape columns, non-numeric values, bad
+            timecodes, an fps or frame_start out of range, or a take over ``limits``.
+    """
+    rate = lim.frame_rate(fps, "fps") if fps else None
+    start = lim.frame_number(frame_start, "frame_start")
+    header, rows = _csv_table(text, source, limits)
+    index = {normalize_name(h): i for i, h in enumerate(header)}
+    cols = {n: index[normalize_name(n)] for n in ARKIT_52 if normalize_name(n) in index}
+    if not cols:
+        raise InputError(f"{source} has no ARKit blendshape columns (e.g. 'EyeBlinkLeft').")
+    absent = [n for n in ARKIT_52 if n not in cols]
+    warnings = [f"CSV columns read as 0 (absent): {', '.join(absent)}."] if absent else []
+    data = _blendshapes(rows, cols, source)
     tc = index.get("timecode")
-    codes = [parse_timecode(row[tc]) for row in rows] if tc is not None else []
-    rate = float(fps) if fps else (_infer_fps(codes) if codes else None) or DEFAULT_LIVE_LINK_FPS
-    if not np.isfinite(rate) or rate <= 0:
-        raise InputError(f"Frame rate must be positive, got {rate}.")
+    codes = _timecodes(rows, tc, source) if tc is not None else []
+    rate = rate or (_infer_fps(codes) if codes else None) or DEFAULT_LIVE_LINK_FPS
     t = np.array([h * 3600 + m * 60 + s + f / rate for h, m, s, f in codes]) if codes else None
     if t is not None and len(t) > 1 and np.all(np.diff(t) > 0):
-        t -= t[0]
-        grid = np.arange(int(np.rint(t[-1] * rate)) + 1) / rate
-        data = sample_linear(t, data, grid)
+        data = _place_by_timecode(data, t, rate, source, limits)
     elif t is not None and len(t) > 1:
         warnings.append("Timecodes are not increasing; each CSV row was taken as one frame.")
+    lim.check_take_length(len(data), rate, start, source, limits)
     channels = {name: np.clip(data[:, j], 0.0, 1.0) for j, name in enumerate(ARKIT_52)}
-    return CurveSet(int(frame_start), rate, channels, tuple(warnings))
+    return CurveSet(start, rate, channels, tuple(warnings))
 
 
 def read_live_link_csv(
-    path: str | os.PathLike, *, fps: float | None = None, frame_start: int = 1
+    path: str | os.PathLike,
+    *,
+    fps: float | None = None,
+    frame_start: int = 1,
+    limits: lim.Limits = lim.DEFAULT_LIMITS,
 ) -> CurveSet:
-    """Read a Live Link Face CSV file (see :func:`parse_live_link_csv`).
+    """Read a Live Link Face CSV file: UTF-8, with or without a byte-order mark.
+
+    See :func:`parse_live_link_csv`; messages name the file.
 
     Raises:
-        InputError: If the file cannot be read or parsed.
+        InputError: If the file cannot be read, is not UTF-8, is over ``limits`` or does not
+            parse.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
-    return parse_live_link_csv(text, fps=fps, frame_start=frame_start)
+    source = f"Live Link CSV {str(path)!r}"
+    text = lim.read_text(path, source, limits)
+    return parse_live_link_csv(text, fps=fps, frame_start=frame_start, limits=limits, source=source)

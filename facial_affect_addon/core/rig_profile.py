@@ -26,6 +26,10 @@ the gains existed still loads, and this version writes them all)::
 
 ``antagonists`` are symmetric pairs; ``overrides`` pairs list the key that wins first. Key names
 in these fields may use any naming style of a key in ``keys``.
+
+:func:`load_profile` reads files through :mod:`.limits`: UTF-8 only, at most
+:data:`MAX_PROFILE_BYTES`, ``limits.max_channels`` keys, ``limits.max_items`` pairs or gains,
+names up to :data:`MAX_NAME_CHARS` characters, and JSON nested at most ``limits.max_depth``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +46,15 @@ from .antagonists import KeyAntagonist
 from .emotions import EMOTION_NAMES, canonical_emotion_name, non_negative_number
 from .errors import InputError
 from .facs import CHANNEL_INDEX, expand_au
+from .limits import DEFAULT_LIMITS, Limits, check_count, clip_text, finite_number, read_json
 from .names import normalize_name
 
 PROFILE_SCHEMA_VERSION = 1
 MAX_GAIN = 10.0
+MAX_PROFILE_BYTES = 16 * 2**20
+"""A profile file's size cap: the built-in profiles are under 20 KB."""
+MAX_NAME_CHARS = 200
+"""Longest key, AU, emotion or profile name a profile file may use."""
 
 
 @dataclass(frozen=True)
@@ -239,69 +248,122 @@ def _gain(value: object, what: str) -> float:
     return number
 
 
-def _pairs(data: Mapping, field: str, overrides: bool) -> list[KeyAntagonist]:
+def _name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{what} must be a non-empty string, got {clip_text(repr(value), 60)}.")
+    if len(value) > MAX_NAME_CHARS:
+        raise InputError(f"{what} {clip_text(value, 40)!r} is over {MAX_NAME_CHARS} characters.")
+    return value
+
+
+def _mapping(data: Mapping, field: str, what: str, limits: Limits) -> Mapping:
+    value = data.get(field) or {}
+    if not isinstance(value, Mapping):
+        raise InputError(f"{field!r} must map {what}.")
+    check_count(len(value), limits.max_channels, f"entries in {field!r}", "The rig profile")
+    return value
+
+
+def _pairs(data: Mapping, field: str, overrides: bool, limits: Limits) -> list[KeyAntagonist]:
     items = data.get(field) or []
     if not isinstance(items, list) or not all(
         isinstance(p, list) and len(p) == 2 and all(isinstance(k, str) for k in p) for p in items
     ):
         raise InputError(f"{field!r} must be a list of [key, key] pairs.")
-    return [KeyAntagonist(a, b, overrides) for a, b in items]
+    check_count(len(items), limits.max_items, f"pairs in {field!r}", "The rig profile")
+    return [KeyAntagonist(_name(a, "A key"), _name(b, "A key"), overrides) for a, b in items]
 
 
-def _gain_map(data: Mapping, field: str) -> dict[str, float]:
-    gains = data.get(field) or {}
-    if not isinstance(gains, Mapping):
-        raise InputError(f"{field!r} must map names to gains.")
-    return dict(gains)
+def _gain_map(data: Mapping, field: str, limits: Limits) -> dict[str, float]:
+    gains = _mapping(data, field, "names to gains", limits)
+    return {_name(k, "A name"): finite_number(g, f"{field} of {k!r}") for k, g in gains.items()}
 
 
-def profile_from_dict(data: Mapping) -> RigProfile:
+def _keys(data: Mapping, limits: Limits) -> dict[str, dict[str, float]]:
+    """``keys``: names checked, AU weights finite numbers (before the profile's own checks)."""
+    keys = _mapping(data, "keys", "key names to {AU: weight} mappings", limits)
+    out = {}
+    for key, aus in keys.items():
+        if not isinstance(aus, Mapping):
+            raise InputError(f"Key {clip_text(key, 60)!r}: expected a mapping of AU -> weight.")
+        check_count(
+            len(aus), limits.max_channels, f"AUs on key {clip_text(key, 40)!r}", "The rig profile"
+        )
+        out[_name(key, "A key name")] = {
+            _name(au, "An AU name"): finite_number(w, f"Weight of {au!r} on {key!r}")
+            for au, w in aus.items()
+        }
+    return out
+
+
+def _fallbacks(data: Mapping, limits: Limits) -> dict[str, list[str]]:
+    fallbacks = _mapping(data, "fallbacks", "key names to lists of key names", limits)
+    out = {}
+    for key, names in fallbacks.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise InputError(f"'fallbacks' of {clip_text(key, 60)!r} must be a list of key names.")
+        out[_name(key, "A key name")] = [_name(n, "A key name") for n in names]
+    return out
+
+
+def profile_from_dict(data: Mapping, *, limits: Limits = DEFAULT_LIMITS) -> RigProfile:
     """Build a profile from its JSON form (schema in the module docstring).
 
+    Args:
+        data: The parsed JSON document.
+        limits: Caps on keys (``max_channels``) and pairs (``max_items``).
+
     Raises:
-        InputError: On a wrong kind or version, missing fields, or invalid content.
+        InputError: On a wrong kind or version, missing fields, wrong types, too many
+            entries, or invalid content.
     """
     if not isinstance(data, Mapping):
         raise InputError("A rig profile must be a JSON object.")
     version = data.get("schema_version")
-    if version != PROFILE_SCHEMA_VERSION:
+    if isinstance(version, bool) or version != PROFILE_SCHEMA_VERSION:
         raise InputError(
-            f"Unsupported rig profile schema_version {version!r}; "
+            f"Unsupported rig profile schema_version {clip_text(repr(version), 40)}; "
             f"this version reads {PROFILE_SCHEMA_VERSION}."
         )
     if data.get("kind", "rig_profile") != "rig_profile":
-        raise InputError(f"Expected a rig_profile, got kind {data.get('kind')!r}.")
+        got = clip_text(repr(data.get("kind")), 40)
+        raise InputError(f"Expected a rig_profile, got kind {got}.")
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise InputError("A rig profile needs a non-empty 'name'.")
-    fallbacks = data.get("fallbacks") or {}
-    if not isinstance(fallbacks, Mapping):
-        raise InputError("'fallbacks' must map key names to lists of key names.")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise InputError("A rig profile's 'description' must be a string.")
+    pairs = _pairs(data, "antagonists", False, limits) + _pairs(data, "overrides", True, limits)
     return RigProfile.from_mapping(
-        data["name"],
-        data.get("keys") or {},
-        description=str(data.get("description", "")),
-        fallbacks={k: [str(x) for x in v] for k, v in fallbacks.items()},
-        antagonists=_pairs(data, "antagonists", False) + _pairs(data, "overrides", True),
-        key_gains=_gain_map(data, "key_gains"),
-        emotion_gains=_gain_map(data, "emotion_gains"),
+        _name(data["name"], "The profile name"),
+        _keys(data, limits),
+        description=clip_text(description, 1000),
+        fallbacks=_fallbacks(data, limits),
+        antagonists=pairs,
+        key_gains=_gain_map(data, "key_gains", limits),
+        emotion_gains=_gain_map(data, "emotion_gains", limits),
     )
 
 
-def load_profile(path: str | os.PathLike) -> RigProfile:
-    """Read and validate a JSON rig profile.
+def load_profile(path: str | os.PathLike, *, limits: Limits | None = None) -> RigProfile:
+    """Read and validate a JSON rig profile (UTF-8, with or without a byte-order mark).
+
+    Args:
+        path: The file.
+        limits: Caps; by default :data:`~.limits.DEFAULT_LIMITS` with ``max_bytes`` lowered to
+            :data:`MAX_PROFILE_BYTES`.
 
     Raises:
-        InputError: If the file is missing, not JSON, or not a valid profile.
+        InputError: If the file is missing, too large, not UTF-8, not JSON, nested too deep,
+            or not a valid profile; the message names the file.
     """
+    limits = limits or replace(DEFAULT_LIMITS, max_bytes=MAX_PROFILE_BYTES)
+    source = f"Rig profile {str(path)!r}"
+    data = read_json(path, source, limits)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"Cannot read rig profile {str(path)!r}: {exc.strerror}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"Rig profile {str(path)!r} is not valid JSON: {exc}.") from None
-    return profile_from_dict(data)
+        return profile_from_dict(data, limits=limits)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
 
 
 def save_profile(profile: RigProfile, path: str | os.PathLike) -> None:
