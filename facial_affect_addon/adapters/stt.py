@@ -27,6 +27,7 @@ from pathlib import Path
 from ..core.errors import CancelledError
 from ._vad import SpeechSegment, VadParams, segment_speech
 from .audio import SAMPLE_RATE, AudioClip, load_audio, resample
+from .audio_limits import MAX_DURATION_S, check_audio_file, check_duration
 from .stt_engines import (
     CPU_THREADS,
     ENGINES,
@@ -211,15 +212,29 @@ def transcribe_file(
     fallback: str = "whisper",
     vad: VadParams | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    max_duration_s: float = MAX_DURATION_S,
 ) -> Transcript:
     """Read an audio file and transcribe it (see :func:`transcribe_clip` for the arguments).
 
+    The header is checked before decoding (:func:`.audio_limits.check_audio_file`): a file
+    that claims an absurd sample rate or a length over ``max_duration_s`` is refused without
+    allocating anything; formats libsndfile cannot parse are checked once decoded.
+
     Raises:
-        InputError: Missing, unreadable, empty or too-short file; unknown engine.
+        InputError: Missing, unreadable, empty, too-short or too-long file, an implausible
+            sample rate; unknown engine.
         ModelError: The offline engine or its model is missing.
         CancelledError: ``should_cancel`` returned True.
     """
+    header = check_audio_file(path, max_duration_s=max_duration_s)
     clip = load_audio(path)
+    if header is None:  # not a libsndfile format: only the decoded length is known
+        check_duration(
+            Path(clip.source).name,
+            clip.duration_s,
+            min_duration_s=0.0,
+            max_duration_s=max_duration_s,
+        )
     return transcribe_clip(
         clip,
         engine,

@@ -5,6 +5,10 @@ the sampled ones), so memory does not grow with the length of the video. :func:`
 checks a file up front and turns every way it can be unusable into an :class:`InputError`.
 :class:`WebcamSource` yields live frames for the preview; :class:`VideoFileSource` plays a file
 through the same interface, paced to real time, so a recorded clip can stand in for a camera.
+
+FFmpeg's own log lines ("moov atom not found", "EBML header parsing failed", ...) would print
+around our one-line error; ``OPENCV_FFMPEG_LOGLEVEL`` is set to quiet (-8) before the first
+capture opens unless the user set it (set it to 32 to see them again).
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ from ..core.errors import CancelledError, InputError
 
 MAX_SIDE = 8192  # 8K: bigger frames would cost gigabytes per batch for no gain in accuracy
 DEFAULT_FPS = 30.0  # used when a container does not say its frame rate
+MAX_FPS = 1000.0  # a header claiming more is damaged (high-speed cameras stop near 1000)
+MIN_DURATION_S = 0.1  # a shorter video cannot show an expression
+
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # read when the first capture opens
 
 
 @dataclass(frozen=True)
@@ -112,9 +120,20 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     finally:
         cap.release()
     warnings = []
-    if not math.isfinite(fps) or fps <= 0 or fps > 1000:
+    if not math.isfinite(fps) or fps <= 0:
         warnings.append(f"{path.name} does not state a frame rate; assuming {DEFAULT_FPS:g} fps.")
         fps = DEFAULT_FPS
+    elif fps > MAX_FPS:
+        warnings.append(
+            f"{path.name} states an implausible frame rate ({fps:.0f} fps, damaged header?); "
+            f"assuming {DEFAULT_FPS:g} fps."
+        )
+        fps = DEFAULT_FPS
+    if n_frames >= 2 and n_frames / fps < MIN_DURATION_S:
+        raise InputError(
+            f"{path.name} lasts {math.floor(n_frames / fps * 1000)} ms ({n_frames} frames at "
+            f"{fps:g} fps); a performance needs at least {MIN_DURATION_S * 1000:g} ms of video."
+        )
     return VideoInfo(path, fps, n_frames, width, height, tuple(warnings))
 
 
@@ -151,6 +170,11 @@ def iter_frames(
                     raise CancelledError("Video analysis cancelled.")
                 ok, bgr = cap.retrieve()
                 if ok and bgr is not None:
+                    if max(bgr.shape[:2]) > MAX_SIDE:  # the header said less than the stream
+                        raise InputError(
+                            f"{info.path.name} has a {bgr.shape[1]}x{bgr.shape[0]} frame at "
+                            f"{t:.2f} s; the limit is {MAX_SIDE} px per side."
+                        )
                     yield VideoFrame(index, t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
                 next_t += step
             index += 1

@@ -24,6 +24,23 @@ from .performance import (
 from .text import LineReader
 
 
+def no_speech_message(name: str, warnings: tuple[str, ...] | list[str]) -> str:
+    """The one-line error for a recording without words, saying each thing once.
+
+    The transcript's own "No speech found in 'name' ..." warning already names the file and
+    the reason, so it is used as it is rather than wrapped in a second "No speech found in".
+    """
+    parts = [w.strip().rstrip(".") for w in warnings if w.strip()]
+    lead = next((w for w in parts if w.startswith("No speech found")), None)
+    if lead is None:
+        lead = f"No speech found in '{name}': " + (
+            parts.pop(0) if parts else "no words were recognised"
+        )
+    else:
+        parts.remove(lead)
+    return "; ".join([lead, *parts]) + "."
+
+
 def performance_from_audio(
     path: str | os.PathLike,
     *,
@@ -48,15 +65,14 @@ def performance_from_audio(
     """
     from ..adapters.stt import transcribe_file
 
-    if not str(path) or not Path(path).is_file():
-        raise InputError(f"Audio file not found: {path or '(none chosen)'}")
+    if not str(path):
+        raise InputError("No audio file chosen: pick a recording (wav, flac, ogg or mp3).")
     transcript = transcribe_file(
         path, engine, openai_config=stt_config, should_cancel=should_cancel
     )
     utterances = [u for u in transcript.utterances if u.text.strip()]
     if not utterances:
-        detail = "; ".join(transcript.warnings) or "no words were recognised"
-        raise InputError(f"No speech found in {path}: {detail}.")
+        raise InputError(no_speech_message(Path(path).name, transcript.warnings))
     reader = LineReader(llm_config)
     segments: list[Segment] = []
     warnings = list(transcript.warnings)

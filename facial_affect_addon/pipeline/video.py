@@ -8,6 +8,11 @@ capture curves. Frames are streamed and faces classified in small batches, so me
 is a few kilobytes of results, never pixels. Frames without a face are interpolated from their
 neighbours (held at the ends) and counted in a warning.
 
+A face counts only when the face-mesh model confirms the detection (:mod:`..ml.faces`); when
+the landmark model is missing, an unconfirmed detection counts only if a neighbouring sampled
+frame has one near it (:func:`unstable_detections`), so random noise yields "no face found"
+rather than an emotion track.
+
 Use :func:`performance_from_video` for the :class:`~.performance.Performance` alone, or
 :func:`analyze_video` for everything (probabilities, peaks, capture curves).
 """
@@ -72,6 +77,8 @@ class _Collector:
         self.times: list[float] = []
         self.probs: list[np.ndarray | None] = []
         self.landmarks: list[np.ndarray | None] = []
+        self.boxes: list[tuple[float, float, float, float] | None] = []
+        self.verified: list[bool] = []
         self._pending: list[tuple[int, np.ndarray]] = []
 
     def add(self, frame, face) -> None:
@@ -79,6 +86,8 @@ class _Collector:
         self.times.append(frame.time_s)
         self.probs.append(None)
         self.landmarks.append(None if face is None else face.landmarks)
+        self.boxes.append(None if face is None else tuple(face.box))
+        self.verified.append(face is not None and bool(getattr(face, "verified", False)))
         if face is not None:
             crop = self.model.preprocess(frame.rgb, [face.box])[0]
             self._pending.append((len(self.probs) - 1, crop))
@@ -92,6 +101,41 @@ class _Collector:
         for row, p in zip(rows, self.model.predict_batch(np.stack(crops)), strict=True):
             self.probs[row] = p
         self._pending.clear()
+
+    def drop(self, rows: list[int]) -> None:
+        """Forget the faces of ``rows`` (after :meth:`flush`)."""
+        for row in rows:
+            self.probs[row] = self.landmarks[row] = self.boxes[row] = None
+
+
+def unstable_detections(
+    boxes: list[tuple[float, float, float, float] | None], verified: list[bool]
+) -> list[int]:
+    """Rows whose face is unconfirmed and has no detection near it in a neighbouring frame.
+
+    A real face persists: in the previous or the next sampled frame there is a box whose
+    centre is within one box side and whose size is within a factor of two. Detections on noise
+    jump around and come alone. Confirmed (mesh-verified) faces always stay.
+    """
+
+    def near(a, b) -> bool:
+        if b is None:
+            return False
+        side_a, side_b = max(a[2], a[3]), max(b[2], b[3])
+        if not 0.5 <= side_a / max(side_b, 1e-6) <= 2.0:
+            return False
+        ca = np.array([a[0] + a[2] / 2, a[1] + a[3] / 2])
+        cb = np.array([b[0] + b[2] / 2, b[1] + b[3] / 2])
+        return float(np.linalg.norm(ca - cb)) <= max(side_a, side_b)
+
+    out = []
+    for i, box in enumerate(boxes):
+        if box is None or verified[i]:
+            continue
+        neighbours = [boxes[j] for j in (i - 1, i + 1) if 0 <= j < len(boxes)]
+        if not any(near(box, b) for b in neighbours):
+            out.append(i)
+    return out
 
 
 def emotion_segments(
@@ -171,8 +215,16 @@ def analyze_video(
     faces = face_analyzer or FaceAnalyzer()
     collector = _Collector(model)
     n_decoded = _read_frames(info, faces, collector, sample_fps, should_cancel, progress)
+    unstable = unstable_detections(collector.boxes, collector.verified)
+    collector.drop(unstable)
     found = np.array([p is not None for p in collector.probs])
-    warnings = [*info.warnings, *faces.warnings, *_coverage_warnings(found, info.path.name)]
+    warnings = [*info.warnings, *faces.warnings]
+    if unstable:
+        warnings.append(
+            f"{len(unstable)} unconfirmed face detection(s) with no face near them in the "
+            "neighbouring frames were ignored."
+        )
+    warnings += _coverage_warnings(found, info.path.name)
     if info.n_frames and n_decoded < info.n_frames - 1:
         warnings.append(
             f"Decoding stopped after {n_decoded} of {info.n_frames} frames (truncated file?)."
