@@ -4,7 +4,9 @@ and ``... cli batch MANIFEST --out DIR``.
 Every command prints the clip-level emotion weights, can write the performance as JSON
 (``--json FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head
 (``--bake FILE.blend``; the built-in demo head unless ``--head FILE --object NAME``).
-Errors print one clear line and exit with status 2; nothing is written after an error.
+Errors print one clear line and exit with status 2 (:mod:`.cli_guard`); every option is checked
+and every output path validated before any work (:mod:`.cli_checks`), and all outputs are written
+under temporary names and renamed together at the end, so a failed run writes nothing.
 
 The commands are thin: ``text``, ``audio`` and ``video`` build the same
 :class:`~.pipeline.analysis.AnalysisRequest` the panel's Analyze button builds and call
@@ -19,12 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import cli_checks
+from .cli_guard import Parser, check_dashes, guarded
+from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
 from .core.errors import FacialAffectError, InputError
 from .pipeline.options import FaceMode, PerformanceOptions, SynthesisMode, SynthesisOptions
@@ -47,35 +52,57 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", type=Path, help="write the performance (weights, timeline) here")
     p.add_argument("--bake", type=Path, help="bake onto the head and save this .blend")
     p.add_argument("--png", type=Path, help="with --bake: render the apex frame to this PNG")
-    p.add_argument("--head", type=Path, help="head .blend to bake onto (default: demo head)")
-    p.add_argument("--object", help="object in the head file (default: first with shape keys)")
-    p.add_argument("--take", default="Affect", help="take name (default: Affect)")
-    p.add_argument("--sparse", action="store_true", help="write sparse editable Bezier keys")
+    p.add_argument("--head", type=Path, help="with --bake: head .blend (default: demo head)")
+    p.add_argument(
+        "--object", help="with --bake: object in the head file (default: first with keys)"
+    )
+    p.add_argument("--take", help="with --bake: take name (default: Affect)")
+    p.add_argument("--sparse", action="store_true", help="with --bake: sparse editable Bezier keys")
     p.add_argument("--mode", choices=tuple(SynthesisMode), default=SynthesisMode.DYNAMIC)
     p.add_argument("--intensity", type=float, default=1.0, help="global intensity 0..1")
     p.add_argument("--micro", action="store_true", help="add micro-expression bursts")
     p.add_argument("--no-life", action="store_true", help="no blinks or asymmetry")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fps", type=float, default=24.0, help="frame rate without --bake")
+    p.add_argument("--seed", type=int, default=0, help="0..2**32-1")
+    p.add_argument("--fps", type=float, help="frame rate without --bake (default 24)")
     p.add_argument("--llm", action="store_true", help="ask the configured LLM (see README)")
-    p.add_argument("--llm-base-url", default=os.environ.get("OPENAI_BASE_URL"))
-    p.add_argument("--llm-model", default=os.environ.get("FACIAL_AFFECT_LLM_MODEL", "gpt-4o-mini"))
-    p.add_argument("--llm-timeout", type=float, default=10.0)
+    p.add_argument("--llm-base-url", help="with --llm (default: $OPENAI_BASE_URL)")
+    p.add_argument(
+        "--llm-model", help="with --llm (default: $FACIAL_AFFECT_LLM_MODEL, gpt-4o-mini)"
+    )
+    p.add_argument("--llm-timeout", type=float, help="with --llm: seconds (default 10)")
+
+
+def _add_text(sub: Any) -> None:
+    p = sub.add_parser(
+        "text",
+        help="a line of dialogue → emotion → curves",
+        description="A line of dialogue (text that starts with '-' goes after --: "
+        "text -- '-hello there'), or the lines of a UTF-8 text file (--file). "
+        f"At most {cli_checks.MAX_LINE_CHARS:,} characters a line.",
+        allow_abbrev=False,
+    )
+    p.add_argument("text", nargs="?")
+    p.add_argument("--file", type=Path, help="a UTF-8 text file: one line of dialogue a line")
+    p.add_argument("--duration", type=float, help="seconds (default: from the word count)")
+    _add_common(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m facial_affect_addon.cli", description=__doc__)
+    parser = Parser(
+        prog="python -m facial_affect_addon.cli", description=__doc__, allow_abbrev=False
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("text", help="a line of dialogue → emotion → curves")
-    p.add_argument("text")
-    p.add_argument("--duration", type=float, help="seconds (default: from the word count)")
-    _add_common(p)
-    p = sub.add_parser("audio", help="a recorded line (wav/flac/mp3) → transcript → curves")
+    _add_text(sub)
+    p = sub.add_parser(
+        "audio", allow_abbrev=False, help="a recorded line (wav/flac/mp3) → transcript → curves"
+    )
     p.add_argument("path", type=Path)
     p.add_argument("--stt", choices=("whisper", "pocketsphinx", "openai"), default="whisper")
     _add_common(p)
-    p = sub.add_parser("video", help="a video file → face emotions over time → curves")
+    p = sub.add_parser(
+        "video", allow_abbrev=False, help="a video file → face emotions over time → curves"
+    )
     p.add_argument("path", type=Path)
     p.add_argument(
         "--sample-fps",
@@ -98,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p = sub.add_parser(
         "emotion",
+        allow_abbrev=False,
         help="an emotion mixture or compound preset, e.g. happiness=0.6,surprise=0.4 or "
         "bittersweet or happily_surprised=0.5,anger=0.5",
     )
@@ -108,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--duration", type=float, default=3.0)
     _add_common(p)
-    p = sub.add_parser("demo", help="the text path on the demo head → out/demo.blend, .png")
+    p = sub.add_parser(
+        "demo", allow_abbrev=False, help="the text path on the demo head → out/demo.blend, .png"
+    )
     p.add_argument("--text", default=DEMO_LINE)
     p.add_argument("--out", type=Path, default=Path("out"))
     _add_batch(sub)
@@ -123,15 +153,30 @@ def parse_weights(spec: str) -> dict[str, float]:
     shared out by its mixture (:func:`~.core.emotions.expand_mixture`). Not normalised.
 
     Raises:
-        FacialAffectError: A weight that is not a number, or an unknown name.
+        FacialAffectError: A weight that is not a finite number >= 0, an unknown name (cut to
+            60 characters in the message), or no name at all.
     """
     parts: list[tuple[str, float]] = []
     for part in filter(None, (s.strip() for s in spec.split(","))):
-        name, _, value = part.partition("=")
+        name, _, value = (s.strip() for s in part.partition("="))
         try:
-            parts.append((name.strip(), float(value) if value else 1.0))
+            expand_mixture([(name, 1.0)])
+        except InputError:
+            raise InputError(
+                f"Unknown emotion or preset '{shown(name, 60)}'; emotions: "
+                f"{', '.join(EMOTION_NAMES)}; presets: {', '.join(COMPOUND_PRESETS)}."
+            ) from None
+        try:
+            weight = float(value) if value else 1.0
         except ValueError:
-            raise FacialAffectError(f"Weight for {name!r} is not a number: {value!r}.") from None
+            raise InputError(f"Weight for {name} is not a number: '{shown(value, 60)}'.") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise InputError(
+                f"Weight for {name} must be a finite number >= 0, got '{shown(value, 60)}'."
+            )
+        parts.append((name, weight))
+    if not parts:
+        raise InputError("No emotion given; e.g. happiness=0.6,surprise=0.4 or bittersweet.")
     return expand_mixture(parts)
 
 
@@ -153,7 +198,7 @@ def analysis_request(args):
     if args.command in ("text", "demo"):
         return AnalysisRequest(
             InputSource.TEXT,
-            (args.text,),
+            tuple(getattr(args, "lines", None) or (args.text,)),
             services=services,
             duration_s=getattr(args, "duration", None),
         )
@@ -188,7 +233,7 @@ def make_performance(args):
         result = run_analysis(analysis_request(args))
     if getattr(args, "capture", False) and result.performance.capture is None:
         raise FacialAffectError(
-            f"No face landmarks in {args.path.name}, so there is no capture to bake; "
+            f"No face landmarks in {shown(args.path.name)}, so there is no capture to bake; "
             "drop --capture to bake its emotion."
         )
     return result.performance, result.to_json()
@@ -220,8 +265,11 @@ def _print_weights(performance) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def bake(args, performance, blend: Path, png: Path | None) -> None:
-    """Bake the performance onto the head (real Blender, imported only here)."""
+def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -> None:
+    """Bake the performance onto the head (real Blender, imported only here).
+
+    The .blend and PNG are written to temporary names in ``outputs``, renamed when it commits.
+    """
     from .blender import bake as bake_module
     from .blender.headless import bake_to_file
     from .pipeline.curves import performance_curves
@@ -238,14 +286,16 @@ def bake(args, performance, blend: Path, png: Path | None) -> None:
         out_blend=blend,
         object_name=getattr(args, "object", None),
         options=bake_module.BakeOptions(
-            take_name=getattr(args, "take", "Affect"), sparse=getattr(args, "sparse", False)
+            take_name=getattr(args, "take", None) or "Affect",
+            sparse=getattr(args, "sparse", False),
         ),
         png_path=png,
+        outputs=outputs,
     )
     b = result.bake
     print(
         f"baked take {b.action_name!r} on {result.object_name!r}: {b.n_curves} curves, "
-        f"frames {b.frame_start}-{b.frame_end}, apex {result.apex_frame} → {result.blend_path}"
+        f"frames {b.frame_start}-{b.frame_end}, apex {result.apex_frame} → {shown(blend)}"
     )
     for warning in b.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -254,6 +304,7 @@ def bake(args, performance, blend: Path, png: Path | None) -> None:
 def _add_batch(sub: Any) -> None:
     p = sub.add_parser(
         "batch",
+        allow_abbrev=False,
         help="many lines from a CSV/JSON manifest or a folder → one .blend + JSON each",
         description=BATCH_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -320,52 +371,57 @@ def run_batch_command(args: argparse.Namespace) -> int:
     from .pipeline.batch import BatchConfig, run_batch
     from .pipeline.batch_manifest import load_manifest
 
-    try:
-        items = load_manifest(args.manifest)
-        if args.head is not None and not args.head.is_file():
-            raise InputError(f"Head file not found: {args.head}")
-        head = str(args.head.resolve()) if args.head is not None else None
-        items = tuple(
-            replace(i, head=i.head or head, object_name=i.object_name or args.object) for i in items
-        )
-        baker = None if args.no_bake else bake_job
-        config = BatchConfig(str(args.out.resolve()), baker, gather_outputs=args.gather_outputs)
-        print(f"batch: {len(items)} items → {args.out}", file=sys.stderr)
-        doc = run_batch(
-            items, config, manifest=str(args.manifest), scheduler=args.scheduler or None
-        )
-    except FacialAffectError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    cli_checks.check_batch(args)
+    items = load_manifest(args.manifest)
+    head = str(args.head.resolve()) if args.head is not None else None
+    items = tuple(
+        replace(i, head=i.head or head, object_name=i.object_name or args.object) for i in items
+    )
+    baker = None if args.no_bake else bake_job
+    config = BatchConfig(str(args.out.resolve()), baker, gather_outputs=args.gather_outputs)
+    print(f"batch: {len(items)} items → {shown(args.out)}", file=sys.stderr)
+    doc = run_batch(items, config, manifest=str(args.manifest), scheduler=args.scheduler or None)
     counts = doc["counts"]
     print(
         f"batch: {counts['ok']} done, {counts['skipped']} skipped, {counts['failed']} failed "
-        f"in {doc['seconds']:.1f} s → {args.out / 'summary.json'}"
+        f"in {doc['seconds']:.1f} s → {shown(args.out / 'summary.json')}"
     )
     return 1 if counts["failed"] else 0
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the CLI; returns the process exit status (0, 1: a batch item failed, 2: an error).
+
+    Every failure, expected or not, prints one line on stderr (:func:`~.cli_guard.guarded`).
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return guarded(lambda: _run(argv))
+
+
+def _run(argv: list[str]) -> int:
+    parser = build_parser()
+    check_dashes(parser, argv)
+    args = parser.parse_args(argv)
     if args.command == "batch":
         return run_batch_command(args)
-    if args.command == "demo":
-        args.out.mkdir(parents=True, exist_ok=True)
-        args.json = args.out / "demo.json"
-        args.bake, args.png = args.out / "demo.blend", args.out / "demo.png"
-    try:
-        performance, doc = make_performance(args)
-        _print_weights(performance)
+    warnings = cli_checks.check_command(args)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    performance, doc = make_performance(args)
+    _print_weights(performance)
+    with OutputSet() as outputs:
         if args.bake is not None:
-            bake(args, performance, args.bake, args.png)
+            bake(args, performance, args.bake, args.png, outputs)
         if args.json is not None:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(doc, indent=2) + "\n")
-            print(f"wrote {args.json}")
-    except FacialAffectError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+            temp = outputs.temp(args.json)
+            try:
+                temp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise InputError(
+                    f"Cannot write {shown(args.json)}: {exc.strerror}; choose another folder."
+                ) from None
+    if args.json is not None:
+        print(f"wrote {shown(args.json)}")
     return 0
 
 

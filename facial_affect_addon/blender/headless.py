@@ -1,8 +1,10 @@
 """Headless baking for the CLI: open a head file, bake a performance, save, render the apex.
 
 The CLI stays free of ``bpy`` and calls :func:`bake_to_file` only when ``--bake`` is given.
-Nothing is written unless the bake succeeded: the input .blend is never modified, the output
-.blend and PNG are written only at the end.
+Nothing is written unless everything succeeded: the output paths are checked and the head file's
+camera (for a PNG) looked for before the bake; the .blend (saved as a copy, so the head file stays
+the open one) and the PNG are written under temporary names in their folders and renamed together
+at the end (:class:`~..core.atomic.OutputSet`). The input .blend is never modified.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import cast
 import bpy
 import numpy as np
 
+from ..core.atomic import OutputSet, check_output_path, shown
 from ..core.curveset import CurveSet
 from ..core.errors import InputError, RigError
 from . import bake
@@ -63,6 +66,7 @@ def bake_to_file(
     options: bake.BakeOptions | None = None,
     png_path: Path | None = None,
     resolution: int = 512,
+    outputs: OutputSet | None = None,
 ) -> HeadlessBakeResult:
     """Open ``head_path``, bake ``make_curves(shape_key_names, fps)`` and save to ``out_blend``.
 
@@ -74,19 +78,27 @@ def bake_to_file(
         options: Bake options (take name, sparse keys, ...).
         png_path: If given, render the apex frame there (Workbench, square).
         resolution: Render size in pixels.
+        outputs: Write the files as temporaries of this set, which the caller commits with its
+            other outputs; default: a set of its own, committed before returning.
 
     Raises:
-        InputError: The head file is missing or unreadable.
-        RigError: No usable object with shape keys.
+        InputError: The head file is missing or unreadable, an output cannot be written.
+        RigError: No usable object with shape keys, or no camera for the PNG.
     """
-    if not Path(head_path).is_file():
-        raise InputError(f"Head file not found: {head_path}")
-    try:
-        bpy.ops.wm.open_mainfile(filepath=str(head_path), load_ui=False)
-    except RuntimeError as exc:
-        raise InputError(f"Cannot open {head_path}: {exc}") from None
+    head_path = Path(head_path)
+    out_blend = check_output_path(
+        out_blend, what="The .blend", estimate_bytes=_blend_estimate(head_path)
+    )
+    if png_path is not None:
+        png_path = check_output_path(png_path, what="The PNG", estimate_bytes=4 * resolution**2)
+    _open_head(head_path)
     obj = _find_object(object_name)
     scene = cast("bpy.types.Scene", bpy.context.scene)  # never None with a file loaded
+    if png_path is not None and scene.camera is None:
+        raise RigError(
+            f"The head file {shown(head_path.name)} has no scene camera to render the PNG from; "
+            "add one or drop --png."
+        )
     fps = scene.render.fps / scene.render.fps_base
     curves = make_curves(bake.shape_key_names(obj), fps)
     result = bake.bake_curves(obj, curves, options or bake.BakeOptions())
@@ -94,12 +106,62 @@ def bake_to_file(
     scene.frame_end = max(scene.frame_start, curves.frame_end)
     apex = apex_frame(curves.validated())
     scene.frame_set(apex)
-    out_blend = Path(out_blend).resolve()
-    out_blend.parent.mkdir(parents=True, exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=str(out_blend), copy=False, compress=True)
-    if png_path is not None:
-        render_still(Path(png_path), resolution=resolution)
+    _write(out_blend, png_path, resolution, outputs)
     return HeadlessBakeResult(out_blend, png_path, obj.name, result, apex)
+
+
+def _open_head(head_path: Path) -> None:
+    if not head_path.is_file():
+        raise InputError(f"Head file not found: {shown(head_path)}")
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(head_path), load_ui=False)
+    except RuntimeError as exc:
+        raise InputError(f"Cannot open {shown(head_path)}: {_first_line(exc)}") from None
+
+
+def _write(blend: Path, png: Path | None, resolution: int, outputs: OutputSet | None) -> None:
+    """Save the .blend and render the PNG to temporaries; rename them unless ``outputs``
+    belongs to the caller (who commits it with its other outputs)."""
+    own = outputs is None
+    outputs = OutputSet() if outputs is None else outputs
+    try:
+        save_copy(outputs.temp(blend), blend)
+        if png is not None:
+            render_still(outputs.temp(png), resolution=resolution)
+        if own:
+            outputs.commit()
+    finally:
+        if own:
+            outputs.discard()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return shown(lines[-1] if lines else type(exc).__name__, 200)
+
+
+def _blend_estimate(head_path: Path) -> int:
+    try:
+        return 2 * head_path.stat().st_size
+    except OSError:
+        return 0
+
+
+def save_copy(path: Path, final: Path | None = None) -> Path:
+    """Save the open file as a copy at ``path`` (the open file's own path is unchanged).
+
+    Raises:
+        InputError: Blender could not write it (the message names ``final``, default ``path``).
+    """
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=str(path), copy=True, compress=True)
+    except RuntimeError as exc:
+        raise InputError(
+            f"Cannot save {shown(final or path)}: {_first_line(exc)}; choose another folder."
+        ) from None
+    if not Path(path).is_file():
+        raise InputError(f"Blender did not save {shown(final or path)}; choose another folder.")
+    return Path(path)
 
 
 def render_still(path: Path, *, resolution: int = 512, engine: str = "BLENDER_WORKBENCH") -> Path:
@@ -117,7 +179,15 @@ def render_still(path: Path, *, resolution: int = 512, engine: str = "BLENDER_WO
     scene.render.resolution_percentage = 100
     scene.render.image_settings.file_format = "PNG"
     path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot write {shown(path)}: {exc.strerror}.") from None
     scene.render.filepath = str(path)
-    bpy.ops.render.render(write_still=True)
+    try:
+        bpy.ops.render.render(write_still=True)
+    except RuntimeError as exc:
+        raise InputError(f"Cannot render {shown(path.name)}: {_first_line(exc)}") from None
+    if not path.is_file():
+        raise InputError(f"Blender did not write {shown(path)}; choose another folder.")
     return path

@@ -105,10 +105,13 @@ class EmotionWeights:
         if np.any(arr < 0):
             bad = [EMOTION_NAMES[i] for i in np.flatnonzero(arr < 0)]
             raise InputError(f"Emotion weights must not be negative: {', '.join(bad)}.")
-        total = float(arr.sum())
-        if total <= 0:
+        peak = float(arr.max())
+        if peak <= 0:
             raise InputError("All emotion weights are zero; give at least one positive weight.")
-        return cls(tuple(float(v) for v in arr / total))
+        # Scale by the largest first: a sum of huge weights (1e308 + 1e308) overflows to inf
+        # and would divide every weight down to zero.
+        arr = arr / peak
+        return cls(tuple(float(v) for v in arr / arr.sum()))
 
     @classmethod
     def from_mapping(cls, weights: Mapping[str, float]) -> EmotionWeights:

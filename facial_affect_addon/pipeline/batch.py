@@ -21,12 +21,12 @@ import os
 import socket
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..core import atomic
 from ..core.errors import FacialAffectError, InputError
 from ..core.synthesis_options import SynthesisOptions
 from .analysis import AnalysisRequest, run_analysis
@@ -37,7 +37,7 @@ from .services import ServiceSettings
 
 SUMMARY_NAME = "summary.json"
 JOURNAL = Path(".batch") / "journal.jsonl"
-TEMP_MARK = ".tmp"
+TEMP_MARK = atomic.TEMP_MARK
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def performance_options(item: BatchItem) -> PerformanceOptions:
 
 def _temp_path(final: Path) -> Path:
     # Same folder (so os.replace is atomic), hidden, unique per attempt, real suffix kept.
-    return final.with_name(f".{final.stem}.{uuid.uuid4().hex[:12]}{TEMP_MARK}{final.suffix}")
+    return atomic.temp_path_for(final)
 
 
 def _journal(config: BatchConfig, item: BatchItem, event: str) -> None:
@@ -356,14 +356,12 @@ def summary_document(
 
 
 def write_json_atomic(path: Path, doc: Mapping[str, Any]) -> Path:
-    """Write JSON through a temporary file in the same folder and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_path(path)
-    try:
-        temp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+    """Write JSON through a temporary file in the same folder and rename it into place.
+
+    Raises:
+        InputError: It could not be written (the message names the path).
+    """
+    atomic.atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
     return path
 
 
