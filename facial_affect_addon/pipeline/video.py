@@ -33,6 +33,9 @@ from .performance import Performance, PerformanceKind, Segment, timeline_from_se
 
 MIN_SEGMENT_S = 1.0  # dominant-emotion runs shorter than this are merged into a neighbour
 BATCH_SIZE = 16
+MAX_SAMPLED_FRAMES = 36_000
+"""Most frames analysed in one video (20 min at 30 fps, 5 h at 2 fps): each keeps ~6 kB of
+results (landmarks), and the capture solve holds a few float64 copies of them."""
 
 
 @dataclass(frozen=True)
@@ -266,8 +269,11 @@ def _read_frames(info, faces, collector, sample_fps, should_cancel, progress) ->
     """
     from ..adapters.video import DecodeStats, iter_frames
 
+    _check_frame_count(info, sample_fps)
     stats = DecodeStats()
     for frame in iter_frames(info, sample_fps, should_cancel, stats):
+        if len(collector.indices) >= MAX_SAMPLED_FRAMES:  # the header claimed fewer frames
+            _check_frame_count(info, sample_fps, MAX_SAMPLED_FRAMES + 1)
         collector.add(frame, faces.analyze(frame.rgb))
         if progress is not None:
             progress(min(1.0, (frame.index + 1) / max(info.n_frames, 1)))
@@ -278,6 +284,23 @@ def _read_frames(info, faces, collector, sample_fps, should_cancel, progress) ->
             "(at least 2 frames). For a still, use a video of it or the emotion command."
         )
     return stats.n_decoded
+
+
+def _check_frame_count(info, sample_fps: float, count: int | None = None) -> None:
+    """Refuse a video that would be analysed at more than :data:`MAX_SAMPLED_FRAMES` frames.
+
+    ``count`` is the number actually reached while decoding; without it the estimate comes from
+    the header's frame count, before anything is decoded.
+    """
+    if count is None:
+        every = sample_fps <= 0 or sample_fps >= info.fps
+        count = info.n_frames if every else int(info.n_frames / info.fps * sample_fps) + 1
+    if count > MAX_SAMPLED_FRAMES:
+        rate = "every frame" if sample_fps <= 0 else f"{sample_fps:g} fps"
+        raise InputError(
+            f"{info.path.name} has too many frames to analyse at {rate} ({count:,}; the limit "
+            f"is {MAX_SAMPLED_FRAMES:,}). Sample it at a lower rate or cut it into shorter clips."
+        )
 
 
 def _neutral_at(

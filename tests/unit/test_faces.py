@@ -118,3 +118,22 @@ def test_refined_crops_keep_a_still_face_still():
     rms_raw, corner_raw = _still_face_drift(refine=0)
     assert rms < 0.008 and corner < 0.03
     assert rms < 0.6 * rms_raw and corner < 0.6 * corner_raw  # the refinement does it
+
+
+def test_a_face_counts_only_when_its_mesh_is_a_plausible_face():
+    # Issue 13: BlazeFace fires on random noise; the mesh's presence and geometry do not.
+    from facial_affect_addon.ml.faces import FaceAnalyzer, implausible_mesh
+
+    face = FaceAnalyzer().analyze(astronaut_rgb())
+    assert face.verified and face.presence > 0.9
+    pts = face.landmarks
+    assert implausible_mesh(pts, face.box) is None
+    assert "outside" in implausible_mesh(pts + np.array([400.0, 0.0, 0.0]), face.box)
+    assert "eye distance" in implausible_mesh(pts * [0.1, 0.1, 1.0], face.box)
+    flipped = pts.copy()
+    flipped[13, 1] = pts[[33, 263], 1].mean()  # the mouth at eye height
+    assert implausible_mesh(flipped, face.box) is not None
+    assert "invalid" in implausible_mesh(np.full((468, 3), np.nan), face.box)
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, (480, 640, 3), dtype=np.uint8) for _ in range(12)]
+    assert all(FaceAnalyzer().analyze(f) is None for f in noise)

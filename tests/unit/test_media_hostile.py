@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from facial_affect_addon.adapters import audio_limits
-from facial_affect_addon.adapters import video as video_adapter  # noqa: F401  (quiets FFmpeg)
+from facial_affect_addon.adapters import video as video_adapter  # quiets FFmpeg before cv2 runs
 from facial_affect_addon.adapters.audio_limits import check_audio_file, format_duration
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.paths import model_path
@@ -262,3 +262,26 @@ def test_odd_video_headers_give_one_line_errors_or_sane_results(tmp_path, capfd)
     err = capfd.readouterr().err
     assert os.environ["OPENCV_FFMPEG_LOGLEVEL"] == "-8"
     assert "moov" not in err and "invalid" not in err and "[mjpeg" not in err
+
+
+@face_models_present
+def test_frame_count_is_bounded_before_and_while_decoding(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from facial_affect_addon.pipeline import video as video_pipeline
+
+    from .video_fixtures import moving_face_frames, write_video
+
+    path = write_video(tmp_path / "long.avi", moving_face_frames(8), fps=4.0)
+    monkeypatch.setattr(video_pipeline, "MAX_SAMPLED_FRAMES", 5)
+    with pytest.raises(InputError) as exc:  # the header says 8 frames: refused up front
+        video_pipeline.analyze_video(path, sample_fps=0)
+    assert _one_line(exc) == (
+        "long.avi has too many frames to analyse at every frame (8; the limit is 5). "
+        "Sample it at a lower rate or cut it into shorter clips."
+    )
+    assert video_pipeline.analyze_video(path, sample_fps=2.0).times.size == 4
+    probe = video_adapter.probe_video  # a header that claims 3 frames: stopped at the 6th
+    monkeypatch.setattr(video_adapter, "probe_video", lambda p: replace(probe(p), n_frames=3))
+    with pytest.raises(InputError, match=r"at every frame \(6; the limit is 5\)"):
+        video_pipeline.analyze_video(path, sample_fps=0)
