@@ -35,6 +35,7 @@ from ..pipeline.worker import (
     Work,
     run_work,
 )
+from .reporting import log_internal_error, one_line
 
 POLL_INTERVAL_S = 0.1
 
@@ -165,7 +166,10 @@ def _finish(job: Job, message: JobDone | JobFailed | JobCancelled) -> None:
         try:
             status = job.on_done(message.result)
         except FacialAffectError as exc:
-            _show(job, 0.0, f"{job.label} failed: {exc}", running=False, error=True)
+            _show(job, 0.0, f"{job.label} failed: {one_line(str(exc))}", running=False, error=True)
+        except Exception as exc:  # a bug: traceback to the log, one line in the panel
+            report = log_internal_error(exc, f"{job.label} (applying the result)")
+            _show(job, 0.0, f"{job.label} failed: {report}", running=False, error=True)
         else:
             _show(job, 1.0, status or f"{job.label} done.", running=False, error=False)
 

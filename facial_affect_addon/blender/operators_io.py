@@ -124,21 +124,45 @@ class FACEAFF_OT_import_curves(bpy.types.Operator, ImportHelper):  # type: ignor
     def execute(self, context):
         from dataclasses import replace
 
-        from ..core import formats
-
         settings = context.scene.faceaff
         path = Path(bpy.path.abspath(self.filepath))
-        if path.suffix.lower() == ".csv":
-            curves = formats.read_live_link_csv(path, frame_start=settings.frame_start)
-        else:
-            curves = formats.load_curves(path)
-            if self.use_scene_start:
-                curves = replace(curves, frame_start=settings.frame_start)
-        curves = curves.validated().at_fps(scene_fps(context.scene))
+        fps = scene_fps(context.scene)
+        curves = read_curves_file(path, settings.frame_start, fps, self.use_scene_start)
         options = replace(bake_options(settings), take_name=settings.take_name or path.stem)
         result = bake.bake_curves(target_object(context), curves, options)
         report_bake(self, result)
         return {"FINISHED"}
+
+
+def read_curves_file(path: Path, frame_start: int, fps: float, use_scene_start: bool = True):
+    """Read a curves file (JSON, or Live Link CSV by its suffix) re-timed to ``fps``.
+
+    Everything that can be wrong with the file is found here, before any bake (encoding, size,
+    counts, numbers, types, and the length once re-timed; see :mod:`..core.limits`), so a
+    failed import creates nothing.
+
+    Returns:
+        The validated :class:`~..core.curveset.CurveSet` at ``fps``.
+
+    Raises:
+        InputError: One line naming the file.
+    """
+    from dataclasses import replace
+
+    from ..core import formats, limits
+
+    if path.suffix.lower() == ".csv":
+        curves = formats.read_live_link_csv(path, frame_start=frame_start)
+    else:
+        curves = formats.load_curves(path)
+        if use_scene_start:
+            curves = replace(curves, frame_start=frame_start)
+    curves = curves.validated()
+    n_channels = len(curves.channels)
+    source = f"Curves file {str(path)!r}"
+    start = curves.frame_start
+    limits.check_resample(curves.n_frames, curves.fps, fps, n_channels, start, source)
+    return curves.at_fps(fps)
 
 
 classes = (FACEAFF_OT_export_curves, FACEAFF_OT_import_curves)

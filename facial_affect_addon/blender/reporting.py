@@ -1,31 +1,109 @@
-"""How operators tell the user what happened: one wrapper for domain errors, poll reasons, bakes.
+"""How operators tell the user what happened: one wrapper for errors, poll reasons, bakes.
 
-Every operator's ``execute`` is wrapped with :func:`reports_errors`: a
-:class:`~..core.errors.FacialAffectError` raised anywhere below it becomes one ``ERROR`` report
-and ``{'CANCELLED'}``. The pipeline validates before anything is written, so a cancelled
-operator leaves the file unchanged. Programming errors still raise (Blender shows the traceback).
+Every operator's ``execute`` is wrapped with :func:`reports_errors`:
+
+* a :class:`~..core.errors.FacialAffectError` raised anywhere below it becomes one ``ERROR``
+  report (one line) and ``{'CANCELLED'}``. The pipeline validates before anything is written,
+  so a cancelled operator leaves the file unchanged;
+* any other exception is a bug: its traceback goes to the error log (:func:`error_log_path`)
+  and the report is one line, ``internal error: <what> (details in <log path>)``; never the
+  raw traceback.
+
+In both cases actions the failed ``execute`` created are removed again, so a half-made take is
+never left behind.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
+import os
+import tempfile
+import traceback
+from pathlib import Path
+
+import bpy
 
 from ..core.errors import FacialAffectError
 
+LOG_NAME = "facial_affect_errors.log"
+MAX_LOG_BYTES = 1_000_000
+"""The log is started afresh (the old one kept as ``.1``) once it grows past this."""
+MAX_REPORT_CHARS = 500
+
+
+def one_line(message: str, limit: int = MAX_REPORT_CHARS) -> str:
+    """``message`` on one line (whitespace runs collapsed), cut to ``limit`` characters."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_log_path() -> Path:
+    """Where tracebacks of internal errors go.
+
+    The extension's own user folder when installed as an extension (it survives upgrades),
+    else ``<temp>/facial_affect``; ``FACIAL_AFFECT_LOG_DIR`` overrides both.
+    """
+    override = os.environ.get("FACIAL_AFFECT_LOG_DIR")
+    if override:
+        return Path(override) / LOG_NAME
+    package = __package__.rsplit(".", 1)[0]
+    try:
+        folder = Path(bpy.utils.extension_path_user(package, path="logs", create=True))
+    except (ValueError, RuntimeError, OSError, AttributeError):  # not installed as an extension
+        folder = Path(tempfile.gettempdir()) / "facial_affect"
+    return folder / LOG_NAME
+
+
+def log_internal_error(exc: BaseException, where: str) -> str:
+    """Write ``exc``'s traceback to the error log; return the one-line report for the user.
+
+    Never raises: if the log cannot be written, the traceback goes to the console instead.
+    """
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    stamp = datetime.datetime.now().isoformat(timespec="seconds")
+    path = error_log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.stat().st_size > MAX_LOG_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+        with path.open("a", encoding="utf-8", errors="replace") as log:
+            log.write(f"--- {stamp} {where}\n{details}\n")
+        where_to_look = str(path)
+    except OSError:
+        print(f"Facial Affect internal error in {where}:\n{details}")
+        where_to_look = "the system console"
+    what = one_line(f"{type(exc).__name__}: {exc}", 200)
+    return f"internal error: {what} (details in {where_to_look})"
+
+
+def _remove_new_actions(before: set[str]) -> None:
+    """Remove actions created since ``before`` was taken (a failed execute's half-made take)."""
+    for action in [a for a in bpy.data.actions if a.name not in before]:
+        bpy.data.actions.remove(action)
+
 
 def reports_errors(execute):
-    """Decorate an operator's ``execute(self, context)`` to report domain errors.
+    """Decorate an operator's ``execute(self, context)`` to report every error in one line.
 
     Blender checks the argument count of ``execute``, so the wrapper keeps ``(self, context)``.
     """
 
     @functools.wraps(execute)
     def wrapper(self, context):
+        before = {a.name for a in bpy.data.actions}
         try:
             return execute(self, context)
         except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
+            message = one_line(str(exc))
+        except Exception as exc:  # a bug: the traceback to the log, one line to the user
+            message = log_internal_error(exc, getattr(self, "bl_idname", type(self).__name__))
+        try:
+            _remove_new_actions(before)
+        except Exception as exc:  # never let the clean-up hide the first error
+            log_internal_error(exc, "reports_errors clean-up")
+        self.report({"ERROR"}, message)
+        return {"CANCELLED"}
 
     return wrapper
 
@@ -38,9 +116,9 @@ def poll_with_reason(cls, problem: str | None) -> bool:
 
 
 def report_warnings(op, warnings) -> None:
-    """Report each non-fatal warning once."""
+    """Report each non-fatal warning once (on one line)."""
     for warning in warnings:
-        op.report({"WARNING"}, warning)
+        op.report({"WARNING"}, one_line(warning))
 
 
 def report_bake(op, result) -> None:

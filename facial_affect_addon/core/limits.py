@@ -243,6 +243,28 @@ def check_take_length(n_frames: int, fps: float, start: int, where: str, limits:
         raise InputError(f"{where} ends after Blender's last frame ({MAX_FRAME_NUMBER:,}).")
 
 
+def check_resample(
+    n_frames: int,
+    fps: float,
+    to_fps: float,
+    n_channels: int,
+    start: int,
+    where: str,
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
+    """Refuse re-timing ``n_frames`` at ``fps`` to ``to_fps`` if the result would be over a cap.
+
+    Raises:
+        InputError: The re-timed take has too many frames or samples, or ends after Blender's
+            last frame.
+    """
+    n_new = math.floor((n_frames - 1) / fps * to_fps) + 1 if n_frames else 0
+    where_at = f"{where} at {to_fps:g} fps"
+    check_count(n_new, limits.max_frames, "frames", where_at)
+    check_count(n_new * n_channels, limits.max_samples, "samples", where_at)
+    check_take_length(n_new, to_fps, start, where_at, limits)
+
+
 def number_array(values: Sequence, where: str, ndim: int = 1) -> np.ndarray:
     """A list of finite JSON numbers (nested ``ndim`` deep) as a float array, else an error."""
     shape = "flat list" if ndim == 1 else "list of lists"
