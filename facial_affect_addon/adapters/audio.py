@@ -3,10 +3,11 @@
 Decoder decision: **soundfile** (libsndfile 1.2, bundled in the wheel) first, PyAV second.
 soundfile reads wav, flac, ogg and mp3 in ~2 ms for a 3 s clip, raises one clear error type for
 garbage, needs no ffmpeg, and its wheel is ``py3-none`` (same file for CPython 3.11 and 3.13).
-``faster_whisper.decode_audio`` (PyAV) was measured too: ~10-25 ms per clip, and with PyAV 19 it
-breaks outright (``av.open() got an unexpected keyword argument 'metadata_errors'``), hence the
-``av==18.1.0`` pin in requirements/speech.txt (PyAV 19 also has no cp311 wheel). PyAV stays as a
-fallback only for containers libsndfile cannot open (m4a/aac/mp4/webm) when it is installed.
+``faster_whisper.decode_audio`` (PyAV) was measured too: ~10-25 ms per clip (and PyAV 19 has no
+cp311 wheel, hence the ``av==18.1.0`` pin in requirements/speech.txt). PyAV (36 MB) is not in the
+extension (issue 12); where it is installed (the dev environments) it decodes the containers
+libsndfile cannot open (m4a/aac/mp4/webm). Without it those files give one-line InputError that
+names the file and says to convert it to WAV, FLAC or MP3.
 
 Resampling: :func:`._polyphase.resample_poly` (our numpy copy of ``scipy.signal.resample_poly``'s
 defaults, tested against it) with the exact rational ratio (22,050 -> 16,000 Hz is 320/441), i.e.
@@ -132,9 +133,20 @@ def _decode_soundfile(path: Path) -> tuple[np.ndarray, int]:
 
 
 def _decode_pyav(path: Path) -> tuple[np.ndarray, int]:
-    from faster_whisper import decode_audio
+    """Decode any container ffmpeg knows (m4a/aac/mp4/webm...) to mono float32 at 16 kHz."""
+    import av
 
-    return decode_audio(str(path), sampling_rate=SAMPLE_RATE)[:, None], SAMPLE_RATE
+    chunks: list[np.ndarray] = []
+    with av.open(str(path)) as container:
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            raise ValueError("the file has no audio stream")
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        for frame in container.decode(stream):
+            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+        chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    return samples.astype(np.float32)[:, None], SAMPLE_RATE
 
 
 # libsndfile's own formats: when it rejects one of these the file is broken, and ffmpeg's
@@ -157,8 +169,12 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
         )
     try:
         return _decode_pyav(path)
-    except ImportError:
-        pass  # no PyAV: the libsndfile message is the useful one
+    except ImportError:  # the extension bundles no PyAV (issue 12: 36 MB)
+        kind = path.suffix.lower()[1:].upper() or "this format"
+        raise InputError(
+            f"Cannot read '{path.name}': {kind} audio needs PyAV, which is not installed; "
+            "convert it to WAV, FLAC or MP3 (e.g. ffmpeg -i in.m4a out.wav)."
+        ) from None
     except Exception as exc:  # PyAV raises a zoo of av.error.* types; all mean "can't decode"
         errors.append(f"ffmpeg: {type(exc).__name__}: {exc}")
     detail = "; ".join(errors)

