@@ -64,8 +64,12 @@ def _read_tflite(path: Path):
 
     try:
         return cv2.dnn.readNetFromTFLite(str(path))
-    except cv2.error as exc:
-        raise ModelError(f"OpenCV cannot read {path.name}: {exc}") from None
+    except cv2.error as exc:  # its text spans lines and names OpenCV's source files: keep the gist
+        detail = (getattr(exc, "err", "") or str(exc)).strip().splitlines()[-1:] or ["?"]
+        raise ModelError(
+            f"OpenCV cannot read the face model {path.name} ({detail[0]}); the file may be "
+            "damaged: run `make setup` (tools/fetch_face_models.py) again."
+        ) from None
 
 
 def blazeface_anchors(size: int = 128, strides=(8, 16, 16, 16), per_cell: int = 2) -> np.ndarray:

@@ -137,3 +137,17 @@ def test_a_face_counts_only_when_its_mesh_is_a_plausible_face():
     rng = np.random.default_rng(0)
     noise = [rng.integers(0, 256, (480, 640, 3), dtype=np.uint8) for _ in range(12)]
     assert all(FaceAnalyzer().analyze(f) is None for f in noise)
+
+
+def test_damaged_face_model_is_one_line_model_error(tmp_path):
+    import shutil
+
+    from facial_affect_addon.ml.face_models import BlazeFaceDetector
+
+    bad = tmp_path / "face_detection_short_range.tflite"
+    bad.write_bytes(np.random.default_rng(0).bytes(1000))
+    shutil.copy(model_path("face_detection_short_range.json"), bad.with_suffix(".json"))
+    with pytest.raises(ModelError) as exc:
+        BlazeFaceDetector(bad)
+    msg = str(exc.value)
+    assert "\n" not in msg and "face_detection_short_range.tflite" in msg and "make setup" in msg
