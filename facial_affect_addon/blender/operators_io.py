@@ -86,17 +86,16 @@ class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):  # type: ignor
     @reports_errors
     def execute(self, context):
         from ..core import formats
+        from ..core.atomic import check_output_path
 
         path = Path(bpy.path.abspath(self.filepath))
+        check_output_path(path, what="The export file")  # before any work; written atomically
         fmt = "CSV" if path.suffix.lower() == ".csv" else self.file_format
         curves = take_curves(active_take(target_object(context)), scene_fps(context.scene))
-        try:
-            if fmt == "CSV":
-                report_warnings(self, formats.write_live_link_csv(curves, path)[:3])
-            else:
-                formats.save_curves(curves, path)
-        except OSError as exc:
-            raise InputError(f"Cannot write {path}: {exc.strerror}.") from None
+        if fmt == "CSV":
+            report_warnings(self, formats.write_live_link_csv(curves, path)[:3])
+        else:
+            formats.save_curves(curves, path)
         self.report({"INFO"}, f"Exported {len(curves.channels)} curves to {path}.")
         return {"FINISHED"}
 

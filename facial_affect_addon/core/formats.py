@@ -41,12 +41,12 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import limits as lim
+from .atomic import atomic_write_text
 from .capture import CaptureResult
 from .curveset import CurveSet
 from .emotions import EmotionWeights
@@ -247,7 +247,7 @@ def capture_from_dict(data: Any, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> 
 
 
 def _write_json(data: dict, path: str | os.PathLike) -> None:
-    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def _load(path: str | os.PathLike, kind: str, build, limits: lim.Limits):
@@ -261,7 +261,7 @@ def _load(path: str | os.PathLike, kind: str, build, limits: lim.Limits):
 
 
 def save_timeline(timeline: Timeline, path: str | os.PathLike) -> None:
-    """Write a timeline as JSON."""
+    """Write a timeline as JSON, atomically (InputError naming the file if it cannot be)."""
     _write_json(timeline_to_dict(timeline), path)
 
 
@@ -271,7 +271,7 @@ def load_timeline(path: str | os.PathLike, *, limits: lim.Limits = lim.DEFAULT_L
 
 
 def save_curves(curves: CurveSet, path: str | os.PathLike) -> None:
-    """Write a curve set as JSON."""
+    """Write a curve set as JSON, atomically (InputError naming the file if it cannot be)."""
     _write_json(curves_to_dict(curves), path)
 
 
@@ -370,9 +370,13 @@ def live_link_csv_text(curves: CurveSet, *, include_rotations: bool = True) -> t
 def write_live_link_csv(
     curves: CurveSet, path: str | os.PathLike, *, include_rotations: bool = True
 ) -> list[str]:
-    """Write a Live Link Face CSV (see :func:`live_link_csv_text`); returns the warnings."""
+    """Write a Live Link Face CSV atomically (see :func:`live_link_csv_text`); returns warnings.
+
+    Raises:
+        InputError: The curves cannot be written as CSV, or the file cannot be written.
+    """
     text, warnings = live_link_csv_text(curves, include_rotations=include_rotations)
-    Path(path).write_text(text, encoding="utf-8", newline="")
+    atomic_write_text(path, text)
     return warnings
 
 

@@ -38,11 +38,11 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
 from .antagonists import KeyAntagonist
+from .atomic import atomic_write_text
 from .emotions import EMOTION_NAMES, canonical_emotion_name, non_negative_number
 from .errors import InputError
 from .facs import CHANNEL_INDEX, expand_au
@@ -367,5 +367,9 @@ def load_profile(path: str | os.PathLike, *, limits: Limits | None = None) -> Ri
 
 
 def save_profile(profile: RigProfile, path: str | os.PathLike) -> None:
-    """Write a profile as JSON (UTF-8, indented)."""
-    Path(path).write_text(json.dumps(profile.to_dict(), indent=2) + "\n", encoding="utf-8")
+    """Write a profile as JSON (UTF-8, indented), atomically.
+
+    Raises:
+        InputError: The file cannot be written (the message names it).
+    """
+    atomic_write_text(path, json.dumps(profile.to_dict(), indent=2) + "\n")

@@ -150,3 +150,18 @@ def test_bug_while_applying_a_job_result_is_an_internal_error(face, tmp_path, mo
     assert settings.job_status.startswith("Test job failed: internal error: KeyError")
     assert "details in" in settings.job_status and "\n" not in settings.job_status
     assert "Traceback" in (tmp_path / "facial_affect_errors.log").read_text(encoding="utf-8")
+
+
+def test_export_to_a_path_that_cannot_be_written_is_one_line(face, tmp_path):
+    settings = bpy.context.scene.faceaff
+    settings.duration = 2.0
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x", encoding="utf-8")
+    for target in (blocker / "out.json", tmp_path):
+        message = _one_line_error(lambda t=target: bpy.ops.faceaff.export_curves(filepath=str(t)))
+        assert "internal error" not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder"]
+    path = tmp_path / "take.csv"
+    assert bpy.ops.faceaff.export_curves(filepath=str(path)) == {"FINISHED"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder", "take.csv"]
