@@ -2,7 +2,9 @@
 
 Frames go to ``<blend folder>/faceaff_preview/<take>/`` (a temporary folder for an unsaved
 file, reported). The scene's render settings are restored afterwards, so the only lasting
-effect is the images on disk. ``FACEAFF_RENDER_ENGINE`` (``BLENDER_EEVEE`` or
+effect is the images on disk. The folder is checked before the first frame, and each frame is
+rendered to a temporary name and renamed when complete, so a failed or cancelled render never
+leaves a half-written image. ``FACEAFF_RENDER_ENGINE`` (``BLENDER_EEVEE`` or
 ``BLENDER_WORKBENCH``) overrides the Auto choice, e.g. for tests and CI.
 """
 
@@ -16,6 +18,7 @@ from typing import cast
 import bpy
 from bpy.props import BoolProperty, IntProperty
 
+from ..core.atomic import check_output_path, shown, temp_path_for
 from ..core.errors import InputError
 from .operators import active_take
 from .props import target_object
@@ -89,10 +92,11 @@ class FACEAFF_OT_render_preview(bpy.types.Operator):
             raise InputError(f"Empty frame range {start}–{end}.")
         frames = list(range(start, end + 1, self.frame_step))
         folder, temporary = output_dir(take.name)
+        check_output_path(folder / "frame_0001.png", what="The preview frame")
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"Cannot create {folder}: {exc.strerror}.") from None
+            raise InputError(f"Cannot create {shown(folder)}: {exc.strerror}.") from None
         engine = choose_engine(settings.render_engine)
         written = self._render(context, frames, folder, engine, settings.render_size)
         where = f"a temporary folder (save the file to render next to it): {folder}"
@@ -119,9 +123,7 @@ class FACEAFF_OT_render_preview(bpy.types.Operator):
             for i, frame in enumerate(frames):
                 scene.frame_set(frame)
                 path = folder / f"frame_{frame:04d}.png"
-                render.filepath = str(path)
-                bpy.ops.render.render(write_still=True)
-                written.append(path)
+                written.append(_render_frame(render, path))
                 if wm.windows:
                     wm.progress_update(i + 1)
         finally:
@@ -132,6 +134,26 @@ class FACEAFF_OT_render_preview(bpy.types.Operator):
             render.image_settings.file_format = saved_format
             scene.frame_set(saved_frame)
         return written
+
+
+def _render_frame(render, path: Path) -> Path:
+    """Render the current frame to a temporary name next to ``path`` and rename it there.
+
+    Raises:
+        InputError: Blender wrote no image, or the rename failed.
+    """
+    temp = temp_path_for(path)
+    render.filepath = str(temp)
+    try:
+        bpy.ops.render.render(write_still=True)
+        if not temp.is_file():
+            raise InputError(f"Blender did not write {shown(path)}; check the folder.")
+        os.replace(temp, path)
+    except OSError as exc:
+        raise InputError(f"Cannot write {shown(path)}: {exc.strerror}.") from None
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
 
 
 classes = (FACEAFF_OT_render_preview,)
