@@ -285,3 +285,29 @@ def test_frame_count_is_bounded_before_and_while_decoding(tmp_path, monkeypatch)
     monkeypatch.setattr(video_adapter, "probe_video", lambda p: replace(probe(p), n_frames=3))
     with pytest.raises(InputError, match=r"at every frame \(6; the limit is 5\)"):
         video_pipeline.analyze_video(path, sample_fps=0)
+
+
+@face_models_present
+def test_without_the_mesh_model_detections_must_persist(tmp_path):
+    # The Haar fallback (no MediaPipe files) fires on blurred noise now and then, never twice
+    # running in the same place; the astronaut's moving face is found wherever it is visible.
+    import cv2
+
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+    from facial_affect_addon.pipeline import video as video_pipeline
+
+    from .video_fixtures import moving_face_frames, write_video
+
+    haar = FaceAnalyzer(detector="haar", landmarks=False, verify=False)
+    assert not haar.verifies
+    rng = np.random.default_rng(0)
+    frames = [
+        cv2.resize(rng.integers(0, 256, (15, 20, 3), dtype=np.uint8), (320, 240)) for _ in range(20)
+    ]
+    assert sum(bool(haar.analyze(f)) for f in frames) >= 2  # the detector alone is fooled
+    path = write_video(tmp_path / "blur_noise.avi", frames, fps=10.0)
+    with pytest.raises(InputError, match="No face found in any of the 20"):
+        video_pipeline.analyze_video(path, sample_fps=0, face_analyzer=haar)
+    path = write_video(tmp_path / "face.avi", moving_face_frames(8, blank=(3,)), fps=4.0)
+    result = video_pipeline.analyze_video(path, sample_fps=0, face_analyzer=haar)
+    assert result.face_found.tolist() == [i != 3 for i in range(8)]
