@@ -40,6 +40,7 @@ import json
 import math
 import os
 import re
+from array import array
 from collections.abc import Mapping
 from typing import Any
 
@@ -380,42 +381,45 @@ def write_live_link_csv(
     return warnings
 
 
-def _infer_fps(codes: list[tuple[int, int, int, float]]) -> float | None:
-    secs = {h * 3600 + m * 60 + s for h, m, s, _ in codes}
-    if len(secs) < 2:
+def _infer_fps(codes: np.ndarray) -> float | None:
+    """Largest ``FF`` + 1 when the (n, 4) [h, m, s, frames] codes span a second boundary."""
+    if len(np.unique(codes[:, 0] * 3600 + codes[:, 1] * 60 + codes[:, 2])) < 2:
         return None
-    return float(int(max(f for *_, f in codes)) + 1)
+    return float(int(codes[:, 3].max()) + 1)
 
 
-def _csv_table(text: str, source: str, limits: lim.Limits) -> tuple[list[str], list[list[str]]]:
-    rows = list(lim.csv_rows(text, source, limits))
-    if len(rows) < 2:
+def _read_table(text: str, source: str, limits: lim.Limits) -> tuple[np.ndarray, np.ndarray, list]:
+    """Stream the CSV into (rows, 52) blendshapes (absent columns 0) and (rows, 4) timecodes
+    (empty without a ``Timecode`` column), plus the names of absent columns; no row is kept."""
+    rows = lim.csv_rows(text, source, limits)
+    index = {normalize_name(h.strip()): i for i, h in enumerate(next(rows, []))}
+    cols = [
+        (j, index[normalize_name(n)]) for j, n in enumerate(ARKIT_52) if normalize_name(n) in index
+    ]
+    tc = index.get("timecode")
+    values, stamps, n, j = array("d"), array("d"), 0, 0
+    for n, row in enumerate(rows, start=1):
+        if not cols:
+            raise InputError(f"{source} has no ARKit blendshape columns (e.g. 'EyeBlinkLeft').")
+        out = [0.0] * len(ARKIT_52)
+        try:
+            for j, c in cols:
+                out[j] = float(row[c])
+        except (ValueError, IndexError):
+            raise InputError(f"{source}, row {n + 1}: bad value for {ARKIT_52[j]}.") from None
+        values.extend(out)
+        code = row[tc] if tc is not None and tc < len(row) else ""
+        try:
+            stamps.extend(parse_timecode(code) if tc is not None else ())
+        except InputError as exc:
+            raise InputError(f"{source}, row {n + 1}: {exc}") from None
+    if n == 0:
         raise InputError(f"{source} has no data rows; export a take from Live Link Face.")
-    return [c.strip() for c in rows[0]], rows[1:]
-
-
-def _blendshapes(rows: list[list[str]], cols: dict[str, int], source: str) -> np.ndarray:
-    """The (rows, 52) blendshape values; absent columns are 0."""
-    data = np.zeros((len(rows), len(ARKIT_52)))
-    for r, row in enumerate(rows):
-        for j, name in enumerate(ARKIT_52):
-            if name in cols:
-                try:
-                    data[r, j] = float(row[cols[name]])
-                except (ValueError, IndexError):
-                    raise InputError(f"{source}, row {r + 2}: bad value for {name}.") from None
+    data = np.frombuffer(values, dtype=float).reshape(n, len(ARKIT_52))
     if not np.all(np.isfinite(data)):
         raise InputError(f"{source} contains NaN or infinite blendshape values.")
-    return data
-
-
-def _timecodes(rows: list[list[str]], tc: int, source: str) -> list[tuple[int, int, int, float]]:
-    try:
-        return [parse_timecode(row[tc]) for row in rows]
-    except IndexError:
-        raise InputError(f"{source} has a row without a timecode.") from None
-    except InputError as exc:
-        raise InputError(f"{source}: {exc}") from None
+    absent = [name for name in ARKIT_52 if normalize_name(name) not in index]
+    return data, np.frombuffer(stamps, dtype=float).reshape(-1, 4), absent
 
 
 def _place_by_timecode(
@@ -458,21 +462,13 @@ def parse_live_link_csv(
     """
     rate = lim.frame_rate(fps, "fps") if fps else None
     start = lim.frame_number(frame_start, "frame_start")
-    header, rows = _csv_table(text, source, limits)
-    index = {normalize_name(h): i for i, h in enumerate(header)}
-    cols = {n: index[normalize_name(n)] for n in ARKIT_52 if normalize_name(n) in index}
-    if not cols:
-        raise InputError(f"{source} has no ARKit blendshape columns (e.g. 'EyeBlinkLeft').")
-    absent = [n for n in ARKIT_52 if n not in cols]
+    data, codes, absent = _read_table(text, source, limits)
     warnings = [f"CSV columns read as 0 (absent): {', '.join(absent)}."] if absent else []
-    data = _blendshapes(rows, cols, source)
-    tc = index.get("timecode")
-    codes = _timecodes(rows, tc, source) if tc is not None else []
-    rate = rate or (_infer_fps(codes) if codes else None) or DEFAULT_LIVE_LINK_FPS
-    t = np.array([h * 3600 + m * 60 + s + f / rate for h, m, s, f in codes]) if codes else None
-    if t is not None and len(t) > 1 and np.all(np.diff(t) > 0):
+    rate = rate or (_infer_fps(codes) if len(codes) else None) or DEFAULT_LIVE_LINK_FPS
+    t = codes[:, 0] * 3600 + codes[:, 1] * 60 + codes[:, 2] + codes[:, 3] / rate
+    if len(t) > 1 and np.all(np.diff(t) > 0):
         data = _place_by_timecode(data, t, rate, source, limits)
-    elif t is not None and len(t) > 1:
+    elif len(t) > 1:
         warnings.append("Timecodes are not increasing; each CSV row was taken as one frame.")
     lim.check_take_length(len(data), rate, start, source, limits)
     channels = {name: np.clip(data[:, j], 0.0, 1.0) for j, name in enumerate(ARKIT_52)}
