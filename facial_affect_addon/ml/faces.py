@@ -6,9 +6,9 @@ in ``models/``; without the landmark model it still returns boxes, so the emotio
 only landmark capture is lost.
 
 A detection alone is not a face (issue 13): on frames of random noise (uniform, Gaussian and
-blurred, 100 of each) BlazeFace fires on 54 of 300 with scores 0.50-0.62, and real faces in the
-test videos score 0.64-0.92, so no detector threshold separates them. The 468-point mesh model
-does: its face-presence output is below 0.02 on every one of those noise boxes and 1.00 on every
+blurred, 100 of each) BlazeFace fires on 54 of 300 (55 boxes) with scores 0.50-0.64, and real
+faces score 0.55-0.94, so no detector threshold separates them. The 468-point mesh model
+does: its face-presence output is at most 0.002 on those 55 noise boxes and 1.00 on every
 real face measured (the astronaut moving, mirrored, rotated 30-180 degrees, at half size; a
 three-quarter profile; all 28 demo-head renders of docs/legibility_grid.png, front and 3/4). So
 when the landmark model is loaded a face counts only when (1) the presence is at least
