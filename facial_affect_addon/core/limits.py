@@ -17,8 +17,14 @@ cap                     default         why
 ``max_samples``         64,000,000      frames x channels (512 MB of float64)
 ``max_duration_s``      4 h             a take's length, whatever its frame rate
 ``max_items``           100,000         timeline events, micro-expressions, profile pairs
-``max_depth``           64              JSON nesting (our documents nest 4 deep)
+``max_depth``           64              JSON nesting (our documents nest at most 5 deep)
 ======================  ==============  ===================================================
+
+Also refused: a CSV field longer than the csv module's limit (131,072 characters), a frame
+rate outside (0, :data:`MAX_FPS`], a frame number beyond Blender's :data:`MAX_FRAME_NUMBER`, a
+time code outside ``00-99:00-59:00-59:FF`` (``FF`` below :data:`MAX_FPS`), JSON ``NaN`` and
+``Infinity``, integers over 4,300 digits. Rig profiles have their own, smaller file cap
+(:data:`.rig_profile.MAX_PROFILE_BYTES`).
 
 Text must be UTF-8 (a byte-order mark is accepted and dropped); UTF-16/32 and legacy 8-bit
 encodings are refused by name, with the advice to re-save as UTF-8.
