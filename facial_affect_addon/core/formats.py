@@ -134,9 +134,11 @@ def timeline_from_dict(data: Any, *, limits: lim.Limits = lim.DEFAULT_LIMITS) ->
         raise InputError("'events' and 'micro' must be lists.")
     lim.check_count(len(events), limits.max_items, "events", "The timeline")
     lim.check_count(len(micro), limits.max_items, "micro-expressions", "The timeline")
-    return Timeline.from_events(
-        [_event(e, i) for i, e in enumerate(events)], [_burst(b, i) for i, b in enumerate(micro)]
-    )
+    parsed = [_event(e, i) for i, e in enumerate(events)]
+    bursts = [_burst(b, i) for i, b in enumerate(micro)]
+    ends = [e.start + e.duration for e in parsed] + [b.start + b.duration for b in bursts]
+    lim.check_duration(max(ends, default=0.0), "The timeline", limits)
+    return Timeline.from_events(parsed, bursts)
 
 
 def curves_to_dict(curves: CurveSet) -> dict:

@@ -237,13 +237,18 @@ def frame_number(value: Any, where: str) -> int:
     return int(start)
 
 
+def check_duration(seconds: float, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a take or timeline longer than ``limits.max_duration_s``."""
+    if seconds > limits.max_duration_s:
+        raise InputError(
+            f"{where} lasts {seconds / 3600:,.1f} h, over the "
+            f"{limits.max_duration_s / 3600:g} h limit; split it."
+        )
+
+
 def check_take_length(n_frames: int, fps: float, start: int, where: str, limits: Limits) -> None:
     """Refuse a take longer than the duration cap or ending after Blender's last frame."""
-    if n_frames / fps > limits.max_duration_s:
-        raise InputError(
-            f"{where} lasts {n_frames / fps / 3600:,.1f} h, over the "
-            f"{limits.max_duration_s / 3600:g} h limit; split the take."
-        )
+    check_duration(n_frames / fps, where, limits)
     if start + n_frames - 1 > MAX_FRAME_NUMBER:
         raise InputError(f"{where} ends after Blender's last frame ({MAX_FRAME_NUMBER:,}).")
 

@@ -189,6 +189,10 @@ def test_too_many_events_or_capture_samples(tmp_path):
     events = [{"start": i, "duration": 0.5, "weights": {"happiness": 1}} for i in range(5)]
     doc = {"schema_version": 1, "kind": "timeline", "events": events}
     _refused(lambda: formats.timeline_from_dict(doc, limits=Limits(max_items=3)), "events")
+    far = {**doc, "events": [{"start": 1e12, "duration": 1.0, "weights": {"happiness": 1}}]}
+    _refused(lambda: formats.timeline_from_dict(far), "h limit")
+    path = _write(tmp_path, "far.json", far)
+    _refused(lambda: formats.load_timeline(path), "far.json", "h limit")
     capture = {
         **{"schema_version": 1, "kind": "capture", "times": [0.0, 0.1, 0.2], "names": ["a"]},
         **{"weights": [[0.0], [0.1], [0.2]], "valid": [True] * 3, "neutral_index": 0},
