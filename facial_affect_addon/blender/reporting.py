@@ -25,6 +25,7 @@ from pathlib import Path
 import bpy
 
 from ..core.errors import FacialAffectError
+from .prefs import ADDON_ID
 
 LOG_NAME = "facial_affect_errors.log"
 MAX_LOG_BYTES = 1_000_000
@@ -47,9 +48,8 @@ def error_log_path() -> Path:
     override = os.environ.get("FACIAL_AFFECT_LOG_DIR")
     if override:
         return Path(override) / LOG_NAME
-    package = __package__.rsplit(".", 1)[0]
     try:
-        folder = Path(bpy.utils.extension_path_user(package, path="logs", create=True))
+        folder = Path(bpy.utils.extension_path_user(ADDON_ID, path="logs", create=True))
     except (ValueError, RuntimeError, OSError, AttributeError):  # not installed as an extension
         folder = Path(tempfile.gettempdir()) / "facial_affect"
     return folder / LOG_NAME
