@@ -405,9 +405,9 @@ def _run(argv: list[str]) -> int:
     if args.command == "batch":
         return run_batch_command(args)
     warnings = cli_checks.check_command(args)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     performance, doc = make_performance(args)
+    for warning in warnings:  # after the analysis: a failure stays one line
+        print(f"warning: {warning}", file=sys.stderr)
     _print_weights(performance)
     with OutputSet() as outputs:
         if args.bake is not None:

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from .cli_guard import UsageError
-from .core.atomic import check_distinct, check_output_path, shown
+from .core.atomic import check_distinct, check_output_path, check_path_text, shown
 from .core.errors import InputError
 from .core.text_input import MAX_LINE_CHARS, clean_line, read_text_file
 
@@ -64,6 +64,17 @@ def _name(value: str | None, option: str) -> None:
         raise InputError(
             f"{option} {shown(value, 60)!r} is longer than Blender's {MAX_NAME_BYTES} bytes."
         )
+
+
+def _path_texts(args: argparse.Namespace) -> None:
+    for attr, value in vars(args).items():
+        if isinstance(value, Path):
+            check_path_text(
+                value, "--" + attr.replace("_", "-") if attr not in _POSITIONAL else attr
+            )
+
+
+_POSITIONAL = ("path", "manifest")
 
 
 def _combinations(args: argparse.Namespace) -> None:
@@ -130,7 +141,7 @@ def _text(args: argparse.Namespace) -> list[str]:
         clean = clean_line(args.text, "--text")
         args.lines, removed = (clean.text,), clean.n_removed
     if removed:
-        return [f"{removed} control character(s) in the text were replaced or removed."]
+        return [f"{removed} control character(s) were removed from the text."]
     return []
 
 
@@ -144,6 +155,7 @@ def check_command(args: argparse.Namespace) -> list[str]:
         UsageError: Options that clash or would be ignored.
         InputError: A number out of range, bad text, or an output path that cannot be written.
     """
+    _path_texts(args)
     warnings: list[str] = []
     if args.command == "demo":
         args.json = args.out / "demo.json"
@@ -184,6 +196,7 @@ def check_batch(args: argparse.Namespace) -> None:
         UsageError: Options that clash or would be ignored.
         InputError: The output folder cannot be written or the head file is missing.
     """
+    _path_texts(args)
     if args.gather_outputs and not args.scheduler:
         raise UsageError("--gather-outputs only matters with --scheduler; add --scheduler.")
     if args.no_bake and (args.head is not None or args.object is not None):

@@ -35,6 +35,19 @@ def shown(path: object, limit: int = _SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def check_path_text(path: str | os.PathLike[str], what: str = "path") -> None:
+    """Refuse a path no file system takes: empty, or with a NUL character.
+
+    Raises:
+        InputError: Naming ``what``.
+    """
+    text = os.fspath(path)
+    if not str(text).strip():
+        raise InputError(f"{what} is empty; give a file name.")
+    if "\0" in str(text):
+        raise InputError(f"{what} {shown(text)} holds a NUL character; no file can have that name.")
+
+
 def _existing_ancestor(path: Path) -> Path:
     """The nearest folder above ``path`` that exists (``path.parent`` when it does)."""
     for parent in path.parents:
@@ -64,6 +77,7 @@ def check_output_path(
         InputError: The path is a folder, a parent is a file, the folder is not writable, or
             the disk is too full.
     """
+    check_path_text(path, what)
     final = Path(os.path.abspath(os.fspath(path)))
     if final.is_dir():
         raise InputError(

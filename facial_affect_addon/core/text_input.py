@@ -34,7 +34,8 @@ _SPACES = {"\t", "\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028
 
 @dataclass(frozen=True)
 class CleanText:
-    """A checked line or text, and how many control characters were removed or replaced."""
+    """A checked line or text, and how many control characters were removed (line breaks and
+    tabs become spaces without counting)."""
 
     text: str
     n_removed: int = 0
@@ -77,7 +78,6 @@ def clean_line(text: str, what: str = "text") -> CleanText:
     for c in text:
         if c in _SPACES:
             out.append(" ")
-            removed += c != " "
         elif unicodedata.category(c) == "Cc":
             removed += 1
         else:
@@ -115,7 +115,7 @@ def read_text_file(path: str | os.PathLike[str]) -> tuple[tuple[str, ...], int]:
     """The non-empty lines of a UTF-8 text file, each checked by :func:`clean_line`.
 
     Returns:
-        (the lines, how many control characters were removed or replaced).
+        (the lines, how many control characters were removed).
 
     Raises:
         InputError: Missing or unreadable, larger than :data:`MAX_FILE_BYTES`, not UTF-8, a

@@ -20,17 +20,18 @@ InputError`, one line): a missing input file is the item's own failure, reported
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core import limits
+from ..core.atomic import shown
 from ..core.errors import InputError
 from ..core.synthesis_options import SynthesisMode
+from ..core.text_input import clean_line, read_text_file
 from .options import InputSource
 
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac"})
@@ -38,6 +39,7 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"})
 INPUT_KEYS = {"text": InputSource.TEXT, "audio": InputSource.AUDIO, "video": InputSource.VIDEO}
 STT_ENGINES = ("whisper", "pocketsphinx", "openai")
 _UNSAFE = re.compile(r"[^\w.-]+")
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,25 @@ def _flag(value: Any) -> bool:
 
 
 def _optional_float(value: Any) -> float | None:
-    return None if value is None or str(value).strip() == "" else float(value)
+    return None if value is None or str(value).strip() == "" else _finite(value)
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _seed(value: Any) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("not a whole number")
+    seed = int(value)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"not in [0, {MAX_SEED}]")
+    return seed
 
 
 def _mode(value: Any) -> SynthesisMode:
@@ -137,10 +157,10 @@ def _stt(value: Any) -> str:
 # manifest key -> (ItemOptions field, parser)
 _OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "mode": ("mode", _mode),
-    "intensity": ("intensity", float),
+    "intensity": ("intensity", _finite),
     "micro": ("micro", _flag),
     "life": ("life", _flag),
-    "seed": ("seed", int),
+    "seed": ("seed", _seed),
     "sparse": ("sparse", _flag),
     "duration": ("duration_s", _optional_float),
     "stt": ("stt", _stt),
@@ -159,8 +179,8 @@ def _options(row: Mapping[str, Any], where: str) -> ItemOptions:
             continue
         try:
             values[name] = parse(raw)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{where}: bad {key} {raw!r} ({exc}).") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InputError(f"{where}: bad {key} {shown(repr(raw), 60)} ({exc}).") from None
     options = ItemOptions(**values)
     if not 0.0 <= options.intensity <= 1.0:
         raise InputError(f"{where}: intensity must be between 0 and 1, not {options.intensity}.")
@@ -201,7 +221,7 @@ def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
         index=index,
         take=str(present.get("take", default_take)).strip(),
         source=source,
-        lines=(value.strip(),) if kind == "text" else (),
+        lines=(clean_line(value, f"text of {where}").text.strip(),) if kind == "text" else (),
         path="" if kind == "text" else _resolve(value, base),
         head=_resolve(str(head), base) if head else None,
         object_name=str(present["object"]) if "object" in present else None,
@@ -214,10 +234,13 @@ def _folder_items(folder: Path) -> list[BatchItem]:
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         suffix = path.suffix.lower()
         if suffix == ".txt":
-            lines = tuple(s.strip() for s in path.read_text(encoding="utf-8").splitlines())
-            lines = tuple(s for s in lines if s)
-            if lines:
-                items.append(BatchItem(len(items), path.stem, InputSource.TEXT, lines=lines))
+            try:
+                lines, _ = read_text_file(path)
+            except InputError as exc:
+                if "holds no text" in str(exc):
+                    continue
+                raise
+            items.append(BatchItem(len(items), path.stem, InputSource.TEXT, lines=lines))
         elif suffix in AUDIO_SUFFIXES or suffix in VIDEO_SUFFIXES:
             source = InputSource.AUDIO if suffix in AUDIO_SUFFIXES else InputSource.VIDEO
             items.append(BatchItem(len(items), path.stem, source, path=str(path.resolve())))
@@ -225,26 +248,27 @@ def _folder_items(folder: Path) -> list[BatchItem]:
 
 
 def _rows(path: Path) -> list[Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read the manifest {path}: {exc}") from None
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = list(reader)
-        if not reader.fieldnames:
-            raise InputError(f"The manifest {path} has no header row.")
-        return rows
-    if path.suffix.lower() != ".json":
-        raise InputError(f"A manifest is a .csv or .json file or a folder, not {path.name}.")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"The manifest {path} is not valid JSON: {exc}") from None
+    source = f"The manifest {shown(path)}"
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(f"A manifest is a .csv or .json file or a folder, not {shown(path.name)}.")
+    text = limits.read_text(path, source)
+    if suffix == ".csv":
+        rows = limits.csv_rows(text, source)
+        header = next(rows, None)
+        if not header:
+            raise InputError(f"{source} has no header row.")
+        items = []
+        for n, row in enumerate(rows, 2):
+            if len(row) > len(header):
+                raise InputError(f"{source}, row {n}: more cells than the header has.")
+            items.append(dict(zip(header, row, strict=False)))
+        return items
+    data = limits.parse_json(text, source)
     if isinstance(data, Mapping):
         data = data.get("items")
     if not isinstance(data, list):
-        raise InputError(f"The manifest {path} must hold a list of items (or {{'items': [...]}}).")
+        raise InputError(f"{source} must hold a list of items (or {{'items': [...]}}).")
     return data
 
 
