@@ -410,3 +410,48 @@ def test_library_noise_in_a_real_process_stays_off_the_terminal(out, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
     assert "Traceback" not in lines[0]
     assert not any(out.iterdir())
+
+
+# --- batch manifests and the atomic helpers ---------------------------------------------------
+
+
+def test_batch_text_file_not_utf8_is_refused_by_name(capsys, out, tmp_path):
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes("Très content !\n".encode("cp1252"))
+    code, err, _ = run(capsys, "batch", str(folder), "--out", str(out / "r"), "--no-bake")
+    assert "not UTF-8" in refused(code, err, out)
+
+
+@pytest.mark.parametrize(
+    "row", [{"text": "hi", "seed": -1}, {"text": "hi", "seed": 1e999}, {"text": "hi\ud83d"}]
+)
+def test_batch_items_with_bad_numbers_or_text_are_refused(capsys, out, tmp_path, row):
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps([row]))
+    code, err, _ = run(capsys, "batch", str(manifest), "--out", str(out / "r"), "--no-bake")
+    refused(code, err, out)
+
+
+def test_output_set_renames_all_or_nothing(tmp_path):
+    with atomic.OutputSet() as outputs:
+        outputs.temp(tmp_path / "a.json").write_text("a")
+        outputs.temp(tmp_path / "new" / "b.png").write_bytes(b"b")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "b.png", "new"]
+    with pytest.raises(RuntimeError), atomic.OutputSet() as outputs:
+        outputs.temp(tmp_path / "a.json").write_text("changed")
+        outputs.temp(tmp_path / "deep" / "er" / "c.json").write_text("c")
+        raise RuntimeError("the render failed")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "b.png", "new"]
+    assert (tmp_path / "a.json").read_text() == "a"
+
+
+def test_atomic_helpers_check_paths_and_write_whole_files(tmp_path):
+    atomic.atomic_write_text(tmp_path / "x.json", "{}\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+    with pytest.raises(FacialAffectError, match="is a folder"):
+        atomic.check_output_path(tmp_path, what="--json")
+    with pytest.raises(FacialAffectError, match="NUL character"):
+        atomic.check_output_path(tmp_path / "a\0b.json", what="--json")
+    with pytest.raises(FacialAffectError, match="needs about"):
+        atomic.check_output_path(tmp_path / "big.blend", estimate_bytes=10**18)
