@@ -96,9 +96,7 @@ def _event(obj: Any, i: int) -> EmotionEvent:
     where = f"Event {i}"
     if not isinstance(obj, Mapping):
         raise InputError(f"{where} must be an object.")
-    weights = lim.document_field(obj, "weights", where)
-    if not isinstance(weights, Mapping):
-        raise InputError(f"{where}: 'weights' must map emotion names to numbers.")
+    weights = lim.number_map(lim.document_field(obj, "weights", where), f"{where} weights")
     return EmotionEvent(
         lim.finite_number(lim.document_field(obj, "start", where), f"{where} start"),
         lim.finite_number(lim.document_field(obj, "duration", where), f"{where} duration"),
@@ -110,14 +108,14 @@ def _event(obj: Any, i: int) -> EmotionEvent:
 
 def _burst(obj: Any, i: int) -> MicroBurst:
     where = f"Micro-expression {i}"
-    if not isinstance(obj, Mapping) or not isinstance(obj.get("apex"), Mapping):
+    if not isinstance(obj, Mapping):
         raise InputError(f"{where} must be an object with an 'apex' mapping of AU -> value.")
-    apex = {k: lim.finite_number(v, f"{where} {k}") for k, v in obj["apex"].items()}
+    apex = lim.number_map(lim.document_field(obj, "apex", where), f"{where} apex")
     return MicroBurst.from_mapping(
         lim.finite_number(lim.document_field(obj, "start", where), f"{where} start"),
         lim.finite_number(lim.document_field(obj, "duration", where), f"{where} duration"),
         apex,
-        str(obj.get("emotion", "")),
+        lim.clip_text(obj.get("emotion", ""), lim.MAX_NAME_CHARS),
     )
 
 

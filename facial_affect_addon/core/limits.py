@@ -54,6 +54,8 @@ MAX_WARNINGS = 100
 """Warnings kept from a document (the rest are dropped); each is cut to :data:`MAX_TEXT`."""
 MAX_TEXT = 300
 """Characters of a file-supplied label or warning that are kept or echoed in a message."""
+MAX_NAME_CHARS = 200
+"""Longest emotion, AU, channel or key name a document may use."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,16 @@ def as_list(value: Any, where: str) -> list:
     if not isinstance(value, list):
         raise InputError(f"{where} must be a list, got {type(value).__name__}.")
     return value
+
+
+def number_map(value: Any, where: str) -> dict[str, float]:
+    """A JSON object of name -> finite number (names up to :data:`MAX_NAME_CHARS`) or an error."""
+    if not isinstance(value, Mapping):
+        raise InputError(f"{where} must map names to numbers, got {type(value).__name__}.")
+    for name in value:
+        if len(str(name)) > MAX_NAME_CHARS:
+            raise InputError(f"{where}: the name {clip_text(name, 40)!r} is too long.")
+    return {str(k): finite_number(v, f"{where}: {k!r}") for k, v in value.items()}
 
 
 def document_warnings(data: Mapping) -> tuple[str, ...]:

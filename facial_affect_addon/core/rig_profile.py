@@ -29,7 +29,8 @@ in these fields may use any naming style of a key in ``keys``.
 
 :func:`load_profile` reads files through :mod:`.limits`: UTF-8 only, at most
 :data:`MAX_PROFILE_BYTES`, ``limits.max_channels`` keys, ``limits.max_items`` pairs or gains,
-names up to :data:`MAX_NAME_CHARS` characters, and JSON nested at most ``limits.max_depth``.
+names up to :data:`~.limits.MAX_NAME_CHARS` characters, JSON nested at most
+``limits.max_depth``.
 """
 
 from __future__ import annotations
@@ -46,15 +47,21 @@ from .atomic import atomic_write_text
 from .emotions import EMOTION_NAMES, canonical_emotion_name, non_negative_number
 from .errors import InputError
 from .facs import CHANNEL_INDEX, expand_au
-from .limits import DEFAULT_LIMITS, Limits, check_count, clip_text, finite_number, read_json
+from .limits import (
+    DEFAULT_LIMITS,
+    MAX_NAME_CHARS,
+    Limits,
+    check_count,
+    clip_text,
+    finite_number,
+    read_json,
+)
 from .names import normalize_name
 
 PROFILE_SCHEMA_VERSION = 1
 MAX_GAIN = 10.0
 MAX_PROFILE_BYTES = 16 * 2**20
 """A profile file's size cap: the built-in profiles are under 20 KB."""
-MAX_NAME_CHARS = 200
-"""Longest key, AU, emotion or profile name a profile file may use."""
 
 
 @dataclass(frozen=True)

@@ -244,3 +244,16 @@ def test_rig_profile_caps(tmp_path):
     small = replace(DEFAULT_LIMITS, max_bytes=64)
     _refused(lambda: rigs.load_profile(path, limits=small), "many.json", "MiB limit")
     assert len(rigs.load_profile(path).keys) == 20
+
+
+def test_timeline_numbers_and_names_are_checked_before_use():
+    def doc(weights: dict, apex: dict | None = None) -> dict:
+        micro = [{"start": 0.2, "duration": 0.1, "apex": apex or {"AU12_L": 0.4}}]
+        event = {"start": 0.0, "duration": 2.0, "weights": weights}
+        return {"schema_version": 1, "kind": "timeline", "events": [event], "micro": micro}
+
+    for weights in ({"happiness": 10**400}, {"happiness": "0.5"}, {"happiness": None}, [0.5]):
+        _refused(lambda w=weights: formats.timeline_from_dict(doc(w)), "Event 0 weights")
+    message = _refused(lambda: formats.timeline_from_dict(doc({"x" * 100_000: 1.0})), "too long")
+    assert len(message) < 200
+    _refused(lambda: formats.timeline_from_dict(doc({"happiness": 1}, {"AU12_L": 1e999})), "apex")
