@@ -169,6 +169,8 @@ def curves_from_dict(data: Any, *, limits: lim.Limits = lim.DEFAULT_LIMITS) -> C
     arrays, total = {}, 0
     for name, values in channels.items():
         label = lim.clip_text(name, 60)
+        if len(name) > lim.MAX_NAME_CHARS:
+            raise InputError(f"Channel name {label!r} is over {lim.MAX_NAME_CHARS} characters.")
         lim.check_count(
             len(lim.as_list(values, f"Channel {label!r}")), limits.max_frames, "frames", where
         )

@@ -130,6 +130,8 @@ def test_wrong_type_where_a_list_belongs():
         doc = _curves_doc(channels={"jawOpen": channel})
         _refused(lambda d=doc: formats.curves_from_dict(d), "jawOpen")
     _refused(lambda: formats.curves_from_dict(_curves_doc(warnings="oops")), "warnings")
+    long_name = _curves_doc(channels={"k" * 100_000: [0.0, 1.0]})
+    assert len(_refused(lambda: formats.curves_from_dict(long_name), "characters")) < 200
     capture = {"schema_version": 1, "kind": "capture", "times": "abc", "names": ["jawOpen"]}
     _refused(lambda: formats.capture_from_dict(capture), "times", "list")
     capture.update(times=[0.0], weights={"a": 1}, valid=[True], neutral_index=0)
