@@ -35,12 +35,16 @@ class HeadlessBakeResult:
 
 
 def _find_object(name: str | None) -> bpy.types.Object:
+    with_keys = [o for o in bpy.data.objects if o.type == "MESH" and bake.shape_key_names(o)]
+    choices = ", ".join(shown(o.name, 40) for o in with_keys[:10]) or "none"
     if name:
         obj = bpy.data.objects.get(name)
         if obj is None:
-            raise RigError(f"No object named {name!r} in the head file.")
+            raise RigError(
+                f"No object named '{shown(name, 60)}' in the head file; meshes with shape "
+                f"keys: {choices}."
+            )
         return obj
-    with_keys = [o for o in bpy.data.objects if o.type == "MESH" and bake.shape_key_names(o)]
     if not with_keys:
         raise RigError("The head file has no mesh with shape keys; pass --object NAME.")
     return with_keys[0]
