@@ -165,3 +165,13 @@ def test_export_to_a_path_that_cannot_be_written_is_one_line(face, tmp_path):
     path = tmp_path / "take.csv"
     assert bpy.ops.faceaff.export_curves(filepath=str(path)) == {"FINISHED"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder", "take.csv"]
+
+
+def test_a_take_too_long_at_the_scene_rate_is_refused_before_baking(face, tmp_path):
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(_curves_doc(fps=1.0, channels={"jawOpen": [0.5] * 14_000})))
+    bpy.context.scene.render.fps = 1000  # 14,000 s at 1,000 fps: 14 million frames
+    before = scene_fingerprint()
+    message = _one_line_error(lambda: bpy.ops.faceaff.import_curves(filepath=str(path)))
+    assert "slow.json" in message and "1,000,000 frames" in message
+    assert scene_fingerprint() == before
