@@ -301,6 +301,15 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
         print(f"warning: {warning}", file=sys.stderr)
 
 
+def _check_head(args) -> None:
+    """Open the head before the analysis: its object and (for --png) camera are checked now."""
+    from .blender.headless import open_head
+    from .pipeline.models import demo_head_path
+
+    head = getattr(args, "head", None) or demo_head_path()
+    open_head(Path(head), getattr(args, "object", None), need_camera=args.png is not None)
+
+
 def _add_batch(sub: Any) -> None:
     p = sub.add_parser(
         "batch",
@@ -405,6 +414,8 @@ def _run(argv: list[str]) -> int:
     if args.command == "batch":
         return run_batch_command(args)
     warnings = cli_checks.check_command(args)
+    if args.bake is not None:
+        _check_head(args)
     performance, doc = make_performance(args)
     for warning in warnings:  # after the analysis: a failure stays one line
         print(f"warning: {warning}", file=sys.stderr)

@@ -95,14 +95,8 @@ def bake_to_file(
     )
     if png_path is not None:
         png_path = check_output_path(png_path, what="The PNG", estimate_bytes=4 * resolution**2)
-    _open_head(head_path)
-    obj = _find_object(object_name)
+    obj = open_head(head_path, object_name, need_camera=png_path is not None)
     scene = cast("bpy.types.Scene", bpy.context.scene)  # never None with a file loaded
-    if png_path is not None and scene.camera is None:
-        raise RigError(
-            f"The head file {shown(head_path.name)} has no scene camera to render the PNG from; "
-            "add one or drop --png."
-        )
     fps = scene.render.fps / scene.render.fps_base
     curves = make_curves(bake.shape_key_names(obj), fps)
     result = bake.bake_curves(obj, curves, options or bake.BakeOptions())
@@ -114,13 +108,31 @@ def bake_to_file(
     return HeadlessBakeResult(out_blend, png_path, obj.name, result, apex)
 
 
-def _open_head(head_path: Path) -> None:
+def open_head(
+    head_path: Path, object_name: str | None = None, *, need_camera: bool = False
+) -> bpy.types.Object:
+    """Open the head file and return its head object; the CLI also calls it before analysing,
+    so a wrong head, object or a missing camera fails in a second, not after the analysis.
+
+    Raises:
+        InputError: The file is missing or not a .blend Blender can open.
+        RigError: No such object, no mesh with shape keys, or no camera when one is needed.
+    """
+    head_path = Path(head_path)
     if not head_path.is_file():
         raise InputError(f"Head file not found: {shown(head_path)}")
     try:
         bpy.ops.wm.open_mainfile(filepath=str(head_path), load_ui=False)
     except RuntimeError as exc:
         raise InputError(f"Cannot open {shown(head_path)}: {_first_line(exc)}") from None
+    obj = _find_object(object_name)
+    scene = cast("bpy.types.Scene", bpy.context.scene)  # never None with a file loaded
+    if need_camera and scene.camera is None:
+        raise RigError(
+            f"The head file {shown(head_path.name)} has no scene camera to render the PNG from; "
+            "add one or drop --png."
+        )
+    return obj
 
 
 def _write(blend: Path, png: Path | None, resolution: int, outputs: OutputSet | None) -> None:
