@@ -95,6 +95,7 @@ extension: setup
 
 test: setup extension .venv-train/.stamp
 	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q tests/fuzz
 	$(PY) -m pytest -q tests/blender
 	$(PY50) -m pytest -q tests/blender
 	$(PY45) -m pytest -q tests/blender

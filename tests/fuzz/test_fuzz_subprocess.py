@@ -1,0 +1,414 @@
+"""Hostile inputs through real ``python -m facial_affect_addon.cli`` processes, with a timeout
+(a timeout is a hang) and an 8 GiB address-space limit.
+
+- a sample of the in-process cases, to check that the real process keeps the same promise;
+- what only a process can meet: undecodable bytes in ``argv``, WAV headers that lie about their
+  length, FIFOs and endless devices as inputs, read-only output folders (run as ``nobody`` when
+  the suite runs as root);
+- head files: corrupt, empty, not a .blend, no mesh, no shape keys, odd key names, no camera with
+  ``--png``, a missing object, and five kinds of pre-animated heads, whose user keys the bake must
+  leave exactly as they were (read back with ``blend_tool.py keys``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .generators import (
+    corrupt,
+    garbage,
+    gzip_bytes,
+    noise,
+    png_bytes,
+    tone,
+    wav_bytes,
+    write_bytes,
+    write_sf,
+)
+from .promise import PYTHON, REPO, Outcome, check, cli_env, run_subprocess
+from .test_fuzz_cli import AUDIO, VIDEO, _manifest
+
+BLEND_TOOL = Path(__file__).with_name("blend_tool.py")
+DEMO_HEAD = REPO / "models" / "demo_head.blend"
+BAKE = ["--bake", "out/b.blend", "--json", "out/r.json"]
+
+
+def _rng(name: str) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+# --- a sample of the in-process cases ------------------------------------------------------------
+
+SAMPLE = [
+    ("text-plain", lambda d: ["text", "I can't believe you did that!"]),
+    ("text-surrogates", lambda d: ["text", "caf\udce9 \udcff angry"]),
+    ("text-dash", lambda d: ["text", "-hello there"]),
+    ("emotion-1e308", lambda d: ["emotion", "happiness=1e308"]),
+    ("emotion-unknown-100k", lambda d: ["emotion", "x" * 100_000]),
+    ("option-seed-negative", lambda d: ["emotion", "anger", "--seed", "-1"]),
+    ("option-png-without-bake", lambda d: ["emotion", "anger", "--png", "out/p.png"]),
+    ("option-intensity-nan", lambda d: ["emotion", "anger", "--intensity", "nan"]),
+    ("audio-m4a-truncated", lambda d: ["audio", str(AUDIO["m4a-truncated"](d, _rng("a")))]),
+    ("audio-webm-garbage", lambda d: ["audio", str(AUDIO["webm-ebml-garbage"](d, _rng("b")))]),
+    ("audio-mp3-garbage", lambda d: ["audio", str(AUDIO["mp3-sync-garbage"](d, _rng("c")))]),
+    ("audio-99ms", lambda d: ["audio", str(AUDIO["wav-99ms"](d, _rng("d")))]),
+    ("audio-tone-3s", lambda d: ["audio", str(AUDIO["wav-tone-3s"](d, _rng("e")))]),
+    ("video-noise", lambda d: ["video", str(VIDEO["mp4-noise-h264-320"](d, _rng("f")))]),
+    ("video-0-frames", lambda d: ["video", str(VIDEO["mp4-0-frames"](d, _rng("g")))]),
+    ("video-header-1KB", lambda d: ["video", str(VIDEO["mp4-header-1KB"](d, _rng("h")))]),
+    ("video-png-renamed", lambda d: ["video", str(VIDEO["png-renamed-mp4"](d, _rng("i")))]),
+    ("video-face-capture", lambda d: ["video", str(VIDEO["mp4-face"](d, _rng("j"))), "--capture"]),
+    (
+        "batch-json-deep",
+        lambda d: ["batch", str(_manifest(d.parent, "json-deep")), "--out", "out/b"],
+    ),
+    (
+        "batch-scheduler-refused",
+        lambda d: [
+            "batch",
+            str(_manifest(d.parent, "csv-seed-negative")),
+            "--out",
+            "out/b",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ],
+    ),
+    ("no-command", lambda d: []),
+    ("unknown-command", lambda d: ["dance"]),
+]
+
+
+@pytest.mark.parametrize("make", [m for _, m in SAMPLE], ids=[k for k, _ in SAMPLE])
+def test_sample_as_subprocess(make, case_dir, request):
+    argv = make(case_dir / "in")
+    if argv and argv[0] != "batch":
+        argv = [*argv, "--json", "out/r.json"]
+    allowed = (0, 1, 2) if argv and argv[0] == "batch" else (0, 2)
+    outcome = run_subprocess(argv, case_dir, request.node.name, "subprocess")
+    check(outcome, allowed=allowed)
+
+
+# --- undecodable bytes in argv -------------------------------------------------------------------
+
+BYTES_ARGV = {
+    "text-latin1-bytes": [b"text", b"caf\xe9 \xff\xfe angry"],
+    "emotion-bytes": [b"emotion", b"happiness=\xff\xfe"],
+    "json-path-bytes": [b"emotion", b"anger", b"--json", b"out/r\xff.json"],
+    "take-bytes": [b"emotion", b"anger", b"--take", b"t\xff"],
+}
+
+
+@pytest.mark.parametrize("name", list(BYTES_ARGV))
+def test_undecodable_argv(name, case_dir, request):
+    argv = BYTES_ARGV[name]
+    if b"--json" not in argv:
+        argv = [*argv, b"--json", b"out/r.json"]
+    check(run_subprocess(argv, case_dir, request.node.name, "argv-bytes"))
+
+
+def test_audio_file_name_not_utf8(case_dir, request):
+    path = os.fsencode(case_dir / "in") + b"/caf\xe9.wav"
+    Path(os.fsdecode(path)).write_bytes(wav_bytes(np.zeros(8000)))
+    check(run_subprocess([b"audio", path], case_dir, request.node.name, "argv-bytes"))
+
+
+# --- inputs that could allocate without bound, or block ------------------------------------------
+
+LYING = {
+    "wav-rate-1Hz": lambda d, r: write_bytes(d / "a.wav", wav_bytes(noise(r, 1.0), rate=1)),
+    "wav-rate-8Hz": lambda d, r: write_bytes(d / "a.wav", wav_bytes(noise(r, 1.0), rate=8)),
+    "wav-rate-4G": lambda d, r: write_bytes(d / "a.wav", wav_bytes(noise(r, 1.0), rate=0xFFFFFFFF)),
+    "wav-rate-1Hz-size-4GB": lambda d, r: write_bytes(
+        d / "a.wav", wav_bytes(noise(r, 1.0), rate=1, data_size=0xFFFFFFF0)
+    ),
+    "wav-10min-silence-8kHz": lambda d, r: write_bytes(
+        d / "a.wav", wav_bytes(np.zeros(8000 * 600), rate=8000)
+    ),
+    "wav-20s-tone": lambda d, r: write_bytes(d / "a.wav", wav_bytes(tone(20.0))),
+    "flac-rate-1Hz": lambda d, r: write_sf(d / "a.flac", noise(r, 1.0, 16000)[:4000], 1, "FLAC"),
+}
+
+
+@pytest.mark.parametrize("name", list(LYING))
+def test_audio_that_lies_about_its_length(name, case_dir, request):
+    path = LYING[name](case_dir / "in", _rng(name))
+    argv = ["audio", str(path), "--json", "out/r.json"]
+    check(run_subprocess(argv, case_dir, request.node.name, "audio-lying", timeout=150))
+
+
+ENDLESS = {
+    "audio-fifo": ("audio", "fifo.wav"),
+    "video-fifo": ("video", "fifo.mp4"),
+    "audio-dev-zero": ("audio", "/dev/zero"),
+    "video-dev-urandom": ("video", "/dev/urandom"),
+    "batch-fifo": ("batch", "fifo.csv"),
+}
+
+
+@pytest.mark.parametrize("name", list(ENDLESS))
+def test_endless_input(name, case_dir, request):
+    command, target = ENDLESS[name]
+    path = Path(target)
+    if not path.is_absolute():
+        path = case_dir / "in" / target
+        os.mkfifo(path)
+    argv = [
+        command,
+        str(path),
+        *(["--out", "out/b"] if command == "batch" else ["--json", "out/r.json"]),
+    ]
+    check(
+        run_subprocess(argv, case_dir, request.node.name, "endless", timeout=60),
+        allowed=(0, 1, 2),
+    )
+
+
+# --- read-only output folders --------------------------------------------------------------------
+
+READ_ONLY = {
+    "json-in-read-only": ["emotion", "happiness", "--json", "ro/r.json"],
+    "bake-in-read-only": ["emotion", "happiness", "--bake", "ro/b.blend"],
+    "json-read-only-after-bake": [
+        "emotion",
+        "happiness",
+        "--bake",
+        "ok/b.blend",
+        "--json",
+        "ro/r.json",
+    ],
+    "png-read-only-after-bake": [
+        "emotion",
+        "happiness",
+        "--bake",
+        "ok/b.blend",
+        "--png",
+        "ro/p.png",
+    ],
+    "batch-out-read-only": ["batch", "m.csv", "--out", "ro/batch", "--no-bake"],
+}
+
+
+@pytest.mark.parametrize("name", list(READ_ONLY))
+def test_read_only_output(name, case_dir, request):
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: a read-only folder cannot be made")
+    (case_dir / "ro").mkdir()
+    (case_dir / "ok").mkdir()
+    (case_dir / "m.csv").write_text("text\nhello there\n")
+    (case_dir / "ro").chmod(0o555)
+    try:
+        outcome = run_subprocess(
+            READ_ONLY[name],
+            case_dir,
+            request.node.name,
+            "output-read-only",
+            honour_permissions=True,
+        )
+    finally:
+        (case_dir / "ro").chmod(0o755)
+    check(outcome, allowed=(0, 1, 2) if name.startswith("batch") else (0, 2), expect="refuse")
+
+
+# --- head files ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def heads(tmp_path_factory) -> Path:
+    """Every hostile head file, built once (Blender-made ones by ``blend_tool.py make``)."""
+    d = tmp_path_factory.mktemp("heads")
+    proc = subprocess.run(
+        [PYTHON, str(BLEND_TOOL), "make", str(DEMO_HEAD), str(d)],
+        env=cli_env(),
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    rng = np.random.default_rng(1313)
+    demo = DEMO_HEAD.read_bytes()
+    raw = (d / "uncompressed.blend").read_bytes()
+    write_bytes(d / "empty.blend", b"")
+    write_bytes(d / "text.blend", b"this is not a blend file\n" * 40)
+    write_bytes(d / "png.blend", png_bytes(rng))
+    write_bytes(d / "compressed_half.blend", demo[: len(demo) // 2])
+    write_bytes(d / "header_only.blend", raw[:12])
+    write_bytes(d / "uncompressed_half.blend", raw[: len(raw) // 2])
+    write_bytes(d / "magic_garbage.blend", b"BLENDER-v405" + garbage(rng, 20000))
+    write_bytes(d / "zstd_garbage.blend", b"\x28\xb5\x2f\xfd" + garbage(rng, 20000))
+    write_bytes(d / "gzip_garbage.blend", gzip_bytes(garbage(rng, 20000)))
+    for i in range(3):
+        shutil.copy(d / "uncompressed.blend", d / f"flipped{i}.blend")
+        corrupt(d / f"flipped{i}.blend", np.random.default_rng(100 + i), n=32, skip=4096)
+    return d
+
+
+HEADS = [
+    "empty",
+    "text",
+    "png",
+    "compressed_half",
+    "header_only",
+    "uncompressed_half",
+    "magic_garbage",
+    "zstd_garbage",
+    "gzip_garbage",
+    "flipped0",
+    "flipped1",
+    "flipped2",
+    "no_mesh",
+    "no_shape_keys",
+    "only_basis",
+    "odd_keys",
+]
+PREANIMATED = [
+    "preanim_shape_keys",
+    "preanim_object_and_keys",
+    "preanim_nla",
+    "preanim_take_name_clash",
+    "preanim_fake_user",
+]
+
+
+@functools.cache
+def _head_keys(path: Path) -> str:
+    """The keys of a (never changing) source head, read once."""
+    return json.dumps(_keys(path))
+
+
+def _keys(path: Path) -> dict:
+    proc = subprocess.run(
+        [PYTHON, str(BLEND_TOOL), "keys", str(path)],
+        env=cli_env(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
+def _lost_keys(before: dict, after: dict) -> list[str]:
+    """The user's actions whose keys are not found, unchanged, in the baked file."""
+    kept = {json.dumps(curves) for curves in after.values()}
+    return [name for name, curves in before.items() if json.dumps(curves) not in kept]
+
+
+def _bake_case(
+    heads: Path,
+    case_dir: Path,
+    head: str,
+    argv: list[str],
+    case: str,
+    kind: str,
+    expect: str | None = None,
+) -> Outcome:
+    src = heads / f"{head}.blend"
+    path = case_dir / "in" / f"{head}.blend"
+    shutil.copy(src, path)
+    digest = path.read_bytes()
+    outcome = run_subprocess([*argv, "--head", str(path), *BAKE], case_dir, case, kind)
+    if path.read_bytes() != digest:
+        outcome.lost_keys.append(f"the head file {path.name} itself was modified")
+    if head.startswith("preanim") and outcome.rc == 0 and (case_dir / "out" / "b.blend").is_file():
+        before = json.loads(_head_keys(src))
+        outcome.lost_keys += _lost_keys(before, _keys(case_dir / "out" / "b.blend"))
+    check(outcome, expect=expect)
+    return outcome
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_hostile_head(head, heads, case_dir, request):
+    _bake_case(
+        heads,
+        case_dir,
+        head,
+        ["emotion", "happiness", "--duration", "2"],
+        request.node.name,
+        "head-files",
+    )
+
+
+@pytest.mark.parametrize("head", PREANIMATED)
+def test_bake_keeps_the_users_keys(head, heads, case_dir, request):
+    outcome = _bake_case(
+        heads,
+        case_dir,
+        head,
+        ["emotion", "happiness", "--duration", "2"],
+        request.node.name,
+        "preanimated",
+    )
+    assert outcome.rc == 0, outcome.stderr
+
+
+PREANIM_VARIANTS = {
+    "text-onto-keys": ("preanim_shape_keys", ["text", "Oh no, not again."]),
+    "sparse-onto-nla": ("preanim_nla", ["emotion", "anger", "--duration", "2", "--sparse"]),
+    "take-named-like-user-action": (
+        "preanim_take_name_clash",
+        ["emotion", "fear", "--duration", "2", "--take", "Affect"],
+    ),
+    "take-user-spare-name": (
+        "preanim_fake_user",
+        ["emotion", "fear", "--duration", "2", "--take", "UserSpare"],
+    ),
+    "take-quotes-slashes": (
+        "preanim_shape_keys",
+        ["emotion", "fear", "--duration", "2", "--take", 'a"b/c\\d'],
+    ),
+    "take-10k": (
+        "preanim_object_and_keys",
+        ["emotion", "fear", "--duration", "2", "--take", "t" * 10_000],
+    ),
+    "object-missing": (
+        "preanim_shape_keys",
+        ["emotion", "anger", "--duration", "2", "--object", "Nope"],
+    ),
+    "object-camera": (
+        "preanim_shape_keys",
+        ["emotion", "anger", "--duration", "2", "--object", "DemoCamera"],
+    ),
+    "object-empty-name": (
+        "preanim_shape_keys",
+        ["emotion", "anger", "--duration", "2", "--object", ""],
+    ),
+    "png-without-camera": (
+        "no_camera",
+        ["emotion", "anger", "--duration", "2", "--png", "out/p.png"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PREANIM_VARIANTS))
+def test_bake_variant(name, heads, case_dir, request):
+    head, argv = PREANIM_VARIANTS[name]
+    expect = "refuse" if name == "png-without-camera" else None
+    _bake_case(heads, case_dir, head, argv, request.node.name, "bake-options", expect=expect)
+
+
+def test_head_is_a_directory(case_dir, request):
+    (case_dir / "in" / "h.blend").mkdir()
+    argv = ["emotion", "anger", "--head", "in/h.blend", *BAKE]
+    check(run_subprocess(argv, case_dir, request.node.name, "head-files"))
+
+
+def test_batch_bake_with_a_garbage_head(case_dir, request):
+    write_bytes(case_dir / "in" / "h.blend", b"BLENDER-v405" + garbage(_rng("h"), 5000))
+    write_bytes(
+        case_dir / "in" / "m.json",
+        b'[{"text": "Hello there!", "take": "good"},'
+        b' {"text": "So angry now.", "take": "bad", "head": "h.blend"}]',
+    )
+    argv = ["batch", "in/m.json", "--out", "out/b"]
+    outcome = run_subprocess(argv, case_dir, request.node.name, "batch-bake")
+    check(outcome, allowed=(0, 1, 2))
+    assert outcome.rc == 1, outcome.stderr
