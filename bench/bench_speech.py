@@ -6,7 +6,12 @@ with an RTX 4070 SUPER): 0.62 s for "audio capture and speech-to-text" and 2.47 
 faster than the paper).
 
 * ``stt_3s_utterance``: decode the WAV, find the utterance (energy VAD), Whisper tiny.en
-  (faster-whisper, int8, 2 threads) -> text. Warm model; median of ``REPEATS`` runs.
+  (our numpy model, ``ml/whisper_np.py``, int8 weights, greedy) -> text. Warm model; median of
+  ``REPEATS`` runs.
+* ``stt_numpy_vs_faster_whisper``: the recogniser alone on the same 16 kHz samples, numpy vs
+  faster-whisper (CTranslate2 int8, 2 threads, greedy: the same decoding) on the same weights,
+  interleaved runs. ``ratio = faster-whisper / numpy`` (below 1: numpy is slower). Skipped when
+  faster-whisper (a dev dependency, the reference) is not installed.
 * ``speech_to_weights``: the same plus
   ``pipeline.text_analysis.analyze_text(text).weights``. When that module does not exist yet,
   only the transcript is timed and the entry's note says so.
@@ -59,6 +64,53 @@ def _entry(name: str, value: float, baseline: float, note: str) -> dict:
     }
 
 
+def _versus_faster_whisper(samples) -> list[dict]:
+    """Numpy Whisper vs faster-whisper on the same samples; [] without faster-whisper."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError:
+        return []
+    from facial_affect_addon.adapters.stt import word_error_rate
+    from facial_affect_addon.ml.whisper_np import _installed_model_dir, load_model
+
+    ours = load_model()
+    folder = str(_installed_model_dir())
+    theirs = WhisperModel(folder, device="cpu", compute_type="int8", cpu_threads=2)
+
+    def fw():
+        segments, _ = theirs.transcribe(
+            samples, language="en", beam_size=1, without_timestamps=True, vad_filter=False,
+            condition_on_previous_text=False,
+        )  # fmt: skip
+        return " ".join(s.text.strip() for s in segments).strip()
+
+    np_times, fw_times, np_text, fw_text = [], [], "", ""
+    fw(), ours.transcribe(samples)  # warm both
+    for _ in range(REPEATS):  # interleaved, so load from other processes hits both alike
+        start = time.perf_counter()
+        np_text = ours.transcribe(samples).text
+        np_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        fw_text = fw()
+        fw_times.append(time.perf_counter() - start)
+    np_s, fw_s = statistics.median(np_times), statistics.median(fw_times)
+    return [
+        {
+            "name": "stt_numpy_vs_faster_whisper",
+            "value": np_s,
+            "unit": "s",
+            "baseline": fw_s,
+            "ratio": fw_s / np_s,
+            "note": (
+                f"recogniser only, {samples.size / 16000:.2f} s of audio; numpy int8 "
+                f"{np_text!r} (WER {word_error_rate(SENTENCE, np_text):.2f}) vs faster-whisper "
+                f"int8 greedy {fw_s:.3f} s {fw_text!r} "
+                f"(WER {word_error_rate(SENTENCE, fw_text):.2f}); median of {REPEATS}"
+            ),
+        }
+    ]
+
+
 def run() -> list[dict]:
     """Time the speech path; see the module docstring. Prints nothing."""
     from facial_affect_addon.adapters.audio import load_audio
@@ -70,7 +122,7 @@ def run() -> list[dict]:
         start = time.perf_counter()
         get_transcriber("whisper")
         load_s = time.perf_counter() - start
-        transcribe_file(wav)  # first call allocates CTranslate2 buffers; not what we time
+        transcribe_file(wav)  # the first call warms caches; not what we time
 
         stt_s, transcript = _median_time(lambda: transcribe_file(wav))
         text = transcript.text
@@ -81,10 +133,12 @@ def run() -> list[dict]:
                 "stt_3s_utterance",
                 stt_s,
                 PAPER_STT_S,
-                f"{common}; whisper tiny.en int8, 2 threads; "
+                f"{common}; whisper tiny.en, numpy, int8 weights; "
                 f"model load {load_s:.2f} s not included",
             )
         ]
+
+        entries += _versus_faster_whisper(load_audio(wav).samples)
 
         try:
             from facial_affect_addon.pipeline.text_analysis import analyze_text

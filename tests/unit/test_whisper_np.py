@@ -162,7 +162,7 @@ def test_wer_equals_faster_whisper(speech_corpus, int8_model, reference, record_
         print(f"  {ref!r}\n    np {our_texts[ref]!r}\n    fw {their_texts[ref]!r}")
     assert ours <= theirs + 0.05, (our_texts, their_texts)
     same = sum(our_texts[r] == their_texts[r] for r in our_texts)
-    assert same >= len(our_texts) - 2  # word for word on most sentences
+    assert same >= len(our_texts) - 1  # word for word (all six, measured)
 
 
 @needs_soundfile
