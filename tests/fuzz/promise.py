@@ -21,8 +21,10 @@ Each outcome goes into :data:`TALLY`; ``conftest.py`` prints the summary line at
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import re
 import resource
 import shutil
 import signal
@@ -53,6 +55,7 @@ refused, not allocated (the MemoryError then shows up as a traceback, not as a d
 
 _BLENDER_TMP = Path(tempfile.mkdtemp(prefix="faceaff-fuzz-"))
 os.chmod(_BLENDER_TMP, 0o777)
+atexit.register(shutil.rmtree, _BLENDER_TMP, True)
 os.environ.setdefault("BLENDER_USER_RESOURCES", str(_BLENDER_TMP / "user"))
 for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "FACIAL_AFFECT_LLM_MODEL"):
     os.environ.pop(_var, None)
@@ -78,7 +81,8 @@ class Outcome:
 
     @property
     def internal_error(self) -> bool:
-        return "internal error" in self.stderr
+        """The CLI's or an operator's report of an unexpected exception."""
+        return re.search(r"^(error: )?internal error:", self.stderr, re.MULTILINE) is not None
 
     @property
     def traceback(self) -> bool:
@@ -196,11 +200,14 @@ def run_inprocess(
 
 
 def _read_log(log_dir: Path) -> str:
+    """The tail of a run's CLI log; the run's log folder is removed."""
     path = log_dir / "cli.log"
     try:
         return path.read_text("utf-8", "replace")[-20000:] if path.is_file() else ""
     except OSError:
         return ""
+    finally:
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def _limit_memory() -> None:

@@ -120,6 +120,36 @@ def test_text_starting_with_dash_is_not_help(case_dir, capfd):
     assert not (outcome.rc == 0 and "usage:" in outcome.stdout), outcome.stdout[:300]
 
 
+TEXT_FILES: dict[str, bytes | None] = {
+    "utf8": b"Oh, how wonderful!\nI hate this.\n",
+    "utf8-bom": b"\xef\xbb\xbfWhat a surprise!\n",
+    "utf16": "What a surprise!\n".encode("utf-16"),
+    "utf32": "What a surprise!\n".encode("utf-32"),
+    "latin1": "Caf\xe9 au lait, c'est d\xe9licieux!\n".encode("latin-1"),
+    "binary": bytes(range(256)) * 16,
+    "empty": b"",
+    "blank-lines": b"\n\n   \n\t\n",
+    "nul-bytes": b"hello\x00there\n",
+    "1MB-one-line": b"a" * 1_000_000,
+    "1MB-many-lines": b"so happy today\n" * 70_000,
+    "crlf-and-cr": b"first line\r\nsecond line\rthird line\r\n",
+    "gzip": gzip_bytes(b"compressed happiness\n"),
+    "directory": None,
+    "missing": None,
+}
+
+
+@pytest.mark.parametrize("name", list(TEXT_FILES))
+def test_text_file(name, case_dir, capfd, request):
+    path = case_dir / "in" / "lines.txt"
+    if name == "directory":
+        path.mkdir()
+    elif name != "missing":
+        path.write_bytes(TEXT_FILES[name] or b"")
+    argv = ["text", "--file", str(path), *JSON_OUT]
+    _run(argv, case_dir, capfd, request.node.name, "text-file")
+
+
 # --- emotion specs -------------------------------------------------------------------------------
 
 NAMES = [*EMOTION_NAMES, *COMPOUND_PRESETS]
@@ -212,13 +242,13 @@ for _opt, _values in NUMERIC_OPTIONS.items():
         OPTION_CASES.append((f"{_opt}={_v}", [*_extra, f"{_opt}={_v}"], None))
 OPTION_CASES += [
     ("png-without-bake", ["--png", "out/x.png"], "refuse"),
-    ("head-without-bake", ["--head", "in/h.blend"], None),
-    ("object-without-bake", ["--object", "DemoHead"], None),
-    ("sparse-without-bake", ["--sparse"], None),
+    ("head-without-bake", ["--head", "in/h.blend"], "refuse"),
+    ("object-without-bake", ["--object", "DemoHead"], "refuse"),
+    ("sparse-without-bake", ["--sparse"], "refuse"),
     ("mode-unknown", ["--mode", "chaotic"], None),
     ("mode-empty", ["--mode", ""], None),
-    ("take-empty", ["--take", ""], None),
-    ("take-100k", ["--take", "t" * 100_000], None),
+    ("take-empty", ["--take", ""], "refuse"),
+    ("take-100k", ["--take", "t" * 100_000], "refuse"),
     ("unknown-option", ["--frobnicate"], None),
     ("option-twice", ["--intensity", "0.5", "--intensity", "0.7"], None),
     ("llm-bad-url", ["--llm", "--llm-base-url", "not a url"], None),
@@ -472,6 +502,8 @@ AUDIO_OPTIONS = {
     "stt-pocketsphinx": ("wav-noise-1s", ["--stt", "pocketsphinx"]),
     "stt-unknown": ("wav-noise-1s", ["--stt", "whisperx"]),
 }
+# Believable results (issue 13, item 5): noise, silence and a pure tone hold no speech.
+AUDIO_REFUSE = {"wav-noise-1s", "wav-silence-1s", "wav-tone-3s"}
 AUDIO_CASES = [(k, k, []) for k in AUDIO] + [(k, m, o) for k, (m, o) in AUDIO_OPTIONS.items()]
 
 
@@ -483,7 +515,8 @@ AUDIO_CASES = [(k, k, []) for k in AUDIO] + [(k, m, o) for k, (m, o) in AUDIO_OP
 def test_audio(maker, extra, case_dir, capfd, request):
     path = AUDIO[maker](case_dir / "in", np.random.default_rng(zlib.crc32(maker.encode())))
     argv = ["audio", str(path), *JSON_OUT, *extra]
-    _run(argv, case_dir, capfd, request.node.name, "audio")
+    expect = "refuse" if maker in AUDIO_REFUSE and not extra else None
+    _run(argv, case_dir, capfd, request.node.name, "audio", expect=expect)
 
 
 # --- video files ---------------------------------------------------------------------------------
@@ -559,18 +592,34 @@ VIDEO_OPTIONS = {
     "capture-1-frame": ("mp4-face-1-frame", ["--capture"]),
     "capture-black": ("mp4-black", ["--capture"]),
 }
+# Believable results (issue 13, item 5): noise and flat frames hold no face; a flag that would
+# be ignored is an error (item 4).
+VIDEO_REFUSE = {
+    "mp4-noise-64",
+    "mp4-noise-h264-320",
+    "mp4-1-frame",
+    "mp4-black",
+    "mp4-white",
+    "webm-vp8-noise",
+    "avi-mjpeg-noise",
+    "neutral-at-without-capture",
+    "capture-noise",
+    "capture-black",
+    "mp4-0-frames",
+    "mp4-audio-only",
+}
 VIDEO_CASES = [(k, k, []) for k in VIDEO] + [(k, m, o) for k, (m, o) in VIDEO_OPTIONS.items()]
 
 
 @pytest.mark.parametrize(
-    ("maker", "extra"),
-    [(m, o) for _, m, o in VIDEO_CASES],
+    ("maker", "extra", "expect"),
+    [(m, o, "refuse" if k in VIDEO_REFUSE else None) for k, m, o in VIDEO_CASES],
     ids=[case_id(i, k) for i, (k, _, _) in enumerate(VIDEO_CASES)],
 )
-def test_video(maker, extra, case_dir, capfd, request):
+def test_video(maker, extra, expect, case_dir, capfd, request):
     path = VIDEO[maker](case_dir / "in", np.random.default_rng(zlib.crc32(maker.encode())))
     argv = ["video", str(path), *JSON_OUT, *extra]
-    _run(argv, case_dir, capfd, request.node.name, "video")
+    _run(argv, case_dir, capfd, request.node.name, "video", expect=expect)
 
 
 # --- batch manifests (--no-bake: the bake itself is the subprocess file's) -----------------------
