@@ -23,12 +23,14 @@ from facial_affect_addon.core.emotions import COMPOUND_PRESETS, EMOTION_NAMES
 from .generators import (
     corrupt,
     draw,
+    dump_json,
     encode_audio,
     encode_video,
     face_frames,
     flat_frames,
     garbage,
     gzip_bytes,
+    json_any,
     noise,
     noise_frames,
     png_bytes,
@@ -741,3 +743,67 @@ def test_batch_out_is_a_file(case_dir, capfd):
     manifest = write_bytes(case_dir / "in" / "m.csv", b"text\nhello there\n")
     argv = ["batch", str(manifest), "--out", "out/file", "--no-bake"]
     _run(argv, case_dir, capfd, "batch-out-is-file", "batch", allowed=(0, 1, 2))
+
+
+# --- manifests and option values drawn by hypothesis ---------------------------------------------
+
+_MANIFEST_KEYS = [
+    "text",
+    "audio",
+    "video",
+    "take",
+    "head",
+    "object",
+    "mode",
+    "intensity",
+    "micro",
+    "life",
+    "seed",
+    "sparse",
+    "duration",
+    "stt",
+    "sample_fps",
+    "capture",
+    "neutral_at",
+]
+_item = st.dictionaries(
+    st.one_of(st.sampled_from(_MANIFEST_KEYS), st.text(max_size=6)),
+    st.one_of(json_any, st.sampled_from(["hello there", "in/none.wav", "-1", "nan", "yes"])),
+    min_size=1,
+    max_size=5,
+)
+MANIFESTS_DRAWN = draw(
+    st.one_of(st.lists(_item, min_size=0, max_size=3), st.fixed_dictionaries({"items": json_any})),
+    25,
+    1319,
+)
+
+
+@pytest.mark.parametrize(
+    "doc", MANIFESTS_DRAWN, ids=[f"hyp{i:02d}" for i in range(len(MANIFESTS_DRAWN))]
+)
+def test_batch_manifest_drawn(doc, case_dir, capfd, request):
+    manifest = case_dir / "in" / "m.json"
+    manifest.write_text(dump_json(doc), "utf-8")
+    argv = ["batch", str(manifest), "--out", "out/batch", "--no-bake"]
+    _run(argv, case_dir, capfd, request.node.name, "batch", allowed=(0, 1, 2))
+
+
+_number = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**25), max_value=10**25).map(str),
+    st.text(st.sampled_from("0123456789.eE+-_xinfa"), min_size=1, max_size=8),
+)
+NUMBERS_DRAWN = draw(
+    st.tuples(st.sampled_from(["--intensity", "--seed", "--fps", "--duration"]), _number), 30, 1321
+)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    NUMBERS_DRAWN,
+    ids=[case_id(i, f"{o}={v}") for i, (o, v) in enumerate(NUMBERS_DRAWN)],
+)
+def test_option_value_drawn(option, value, case_dir, capfd, request):
+    argv = ["emotion", "surprise", *JSON_OUT, f"{option}={value}"]
+    _run(argv, case_dir, capfd, request.node.name, "options")
