@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from .promise import Outcome, check
-from .test_fuzz_importers import CSV_CASES, MUTATED, RAW, VALID_CSV
+from .test_fuzz_importers import CSV_CASES, MUTATED, RAW, STORED, VALID_CSV
 
 bpy = pytest.importorskip("bpy")
 
@@ -108,11 +108,32 @@ def test_import_operator(suffix, data, addon, tmp_path, request):
     _face()
     path = tmp_path / f"take{suffix}"
     path.write_bytes(data)
+    _call(lambda: bpy.ops.faceaff.import_curves(filepath=str(path)), request.node.name)
+
+
+TAMPERED = {f"stored-{n}": v for n, v in STORED.items()}
+TAMPERED.update({case: text for reader, case, text in MUTATED if reader == "performance"})
+
+
+@pytest.mark.parametrize("name", list(TAMPERED))
+def test_bake_from_a_tampered_stored_analysis(name, addon, request):
+    """A .blend whose stored analysis was tampered with: Bake reports one line."""
+    _face()
+    value = TAMPERED[name]
+    settings = bpy.context.scene.faceaff
+    settings.analysis_token = ""
+    settings.analysis_data = value() if callable(value) else value
+    settings.duration = 2.0
+    _call(lambda: bpy.ops.faceaff.bake(), request.node.name)
+
+
+def _call(op, case: str) -> None:
+    """Run an operator and check its promise (one-line report, scene and user keys kept)."""
     scene_before, keys_before = _scene(), _user_keys()
-    outcome = Outcome(request.node.name, "operator")
+    outcome = Outcome(case, "operator")
     start = time.monotonic()
     try:
-        result = bpy.ops.faceaff.import_curves(filepath=str(path))
+        result = op()
         outcome.rc = 0 if result == {"FINISHED"} else 2
     except RuntimeError as exc:
         outcome.rc = 2
