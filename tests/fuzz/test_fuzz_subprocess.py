@@ -414,3 +414,49 @@ def test_batch_bake_with_a_garbage_head(case_dir, request):
     outcome = run_subprocess(argv, case_dir, request.node.name, "batch-bake")
     check(outcome, allowed=(0, 1, 2))
     assert outcome.rc == 1, outcome.stderr
+
+
+def test_capture_bake_keeps_the_users_keys(heads, case_dir, request):
+    """A face video's own expression (--capture) baked onto a pre-animated head."""
+    video = VIDEO["mp4-face"](case_dir / "in", _rng("face"))
+    _bake_case(
+        heads,
+        case_dir,
+        "preanim_shape_keys",
+        ["video", str(video), "--capture"],
+        request.node.name,
+        "preanimated",
+    )
+
+
+def test_batch_bake_keeps_the_users_keys(heads, case_dir, request):
+    """A batch item baked onto a pre-animated head keeps the user's keys in its .blend."""
+    head = case_dir / "in" / "preanim_nla.blend"
+    shutil.copy(heads / "preanim_nla.blend", head)
+    manifest = case_dir / "in" / "m.json"
+    manifest.write_text(
+        json.dumps([{"text": "Well, hello there!", "take": "t1", "head": str(head)}])
+    )
+    outcome = run_subprocess(
+        ["batch", str(manifest), "--out", "out/b"], case_dir, request.node.name, "preanimated"
+    )
+    baked = case_dir / "out" / "b" / "t1.blend"
+    if outcome.rc == 0 and baked.is_file():
+        before = json.loads(_head_keys(heads / "preanim_nla.blend"))
+        outcome.lost_keys += _lost_keys(before, _keys(baked))
+    check(outcome, allowed=(0, 1, 2))
+    assert outcome.rc == 0 and baked.is_file(), outcome.stderr
+
+
+DEMO = {
+    "out-is-a-file": lambda d: ["demo", "--out", str(write_bytes(d / "out" / "f", b"x"))],
+    "text-surrogates": lambda d: ["demo", "--out", "out/demo", "--text", "hi \udcff there"],
+    "text-empty": lambda d: ["demo", "--out", "out/demo", "--text", ""],
+    "text-20k-line": lambda d: ["demo", "--out", "out/demo", "--text", "la " * 10_000],
+}
+
+
+@pytest.mark.parametrize("name", list(DEMO))
+def test_demo_command(name, case_dir, request):
+    argv = DEMO[name](case_dir)
+    check(run_subprocess(argv, case_dir, request.node.name, "demo"))
