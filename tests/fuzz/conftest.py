@@ -7,6 +7,7 @@ L lost keys`` is printed and written, with every failing case, to ``out/fuzz_sum
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,15 @@ def case_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+_STARTED = time.monotonic()
+
+
+def pytest_sessionstart(session) -> None:
+    """Start the wall clock of the run (collection included)."""
+    global _STARTED
+    _STARTED = time.monotonic()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Print the summary line and write ``out/fuzz_summary.json``."""
     if not TALLY:
@@ -30,6 +40,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     line = summary_line(s)
     terminalreporter.write_sep("=", "fuzz summary")
     terminalreporter.write_line(line)
+    wall = time.monotonic() - _STARTED
+    terminalreporter.write_line(f"fuzz: {wall:.0f} s wall clock, {len(by_kind())} classes")
     failing = [
         {
             "case": o.case,
@@ -47,6 +59,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         "line": line,
         "by_kind": by_kind(),
         "seconds": round(sum(o.seconds for o in TALLY), 1),
+        "wall_seconds": round(wall, 1),
         "failing": failing,
     }
     out = REPO / "out"
