@@ -61,6 +61,7 @@ NO_SPEECH_PROB = 0.6  # Whisper's no_speech_threshold
 LOGPROB_THRESHOLD = -1.0  # Whisper's logprob_threshold
 COMPRESSION_RATIO = 2.4  # Whisper's compression_ratio_threshold
 SHORT_GUESS_TOKENS = 3  # see Result.is_speech
+LOOP_CHECK_TOKENS = 32  # decoding stops early once the text so far compresses like a loop
 
 SHIPPED_FOLDER = "whisper"  # under the package's models/ folder in the extension zip
 WEIGHTS_FILE = "model.int8.npz"
@@ -427,6 +428,11 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum())
 
 
+def _loops(text: str) -> bool:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) > COMPRESSION_RATIO
+
+
 class WhisperModel:
     """Whisper (tiny.en) encoder and decoder over float32 numpy weights.
 
@@ -565,6 +571,8 @@ class WhisperModel:
             if token == vocab.eot:
                 break
             emitted.append(token)
+            if len(emitted) % LOOP_CHECK_TOKENS == 0 and _loops(vocab.decode(emitted)):
+                break  # a repetition loop: the result is rejected anyway (Result.is_speech)
             step_logits = self._decode_step([token], len(prompt) + step, cache, cross)[0]
         return Result(
             text=vocab.decode(emitted).strip(),

@@ -213,6 +213,16 @@ def test_the_three_no_speech_rules() -> None:
     assert not W.Result("a b c d e", (1, 2, 3, 4, 5), -1.2, 0.7).is_speech
 
 
+def test_a_repetition_loop_stops_early_and_is_not_speech(int8_model) -> None:
+    # With the tone's spectrogram padded by silence (OpenAI's padding, not ours) the model
+    # says "Aaaa..." at -0.18 per token until the 224-token limit; decoding stops at 32.
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(5 * SR) / SR)).astype(np.float32)
+    padded = np.concatenate([tone, np.full(W.CHUNK_SAMPLES - tone.size, 1e-9, np.float32)])
+    result = int8_model.decode(int8_model.encode(W.log_mel(padded)))
+    assert len(result.tokens) == W.LOOP_CHECK_TOKENS
+    assert result.compression_ratio > W.COMPRESSION_RATIO and not result.is_speech
+
+
 def test_long_audio_is_cut_into_30_s_windows(int8_model, speech_corpus) -> None:
     clip = load_audio(speech_corpus[4][1]).samples
     samples = np.concatenate([clip, np.zeros(31 * SR - clip.size, np.float32), clip])
