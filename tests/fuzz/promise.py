@@ -210,8 +210,13 @@ def _read_log(log_dir: Path) -> str:
         shutil.rmtree(log_dir, ignore_errors=True)
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+def _limits(file_size: int | None):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        if file_size is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+
+    return apply
 
 
 def cli_env() -> dict[str, str]:
@@ -230,11 +235,14 @@ def run_subprocess(
     kind: str,
     timeout: int = SUBPROCESS_TIMEOUT_S,
     honour_permissions: bool = False,
+    file_size_limit: int | None = None,
 ) -> Outcome:
     """Run ``python -m facial_affect_addon.cli *argv`` in ``watch`` with a timeout.
 
     ``honour_permissions``: when this suite runs as root, drop the capabilities that let root
     write into a read-only folder (``setpriv``), so a read-only folder is read-only to the CLI.
+    ``file_size_limit``: no file may grow past this many bytes (``RLIMIT_FSIZE``), the way a
+    full disk stops a write half-way.
     """
     outcome = Outcome(case, kind)
     before = snapshot(watch)
@@ -253,7 +261,7 @@ def run_subprocess(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_limit_memory,
+        preexec_fn=_limits(file_size_limit),
         start_new_session=True,
     )
     try:

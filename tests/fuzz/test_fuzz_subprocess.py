@@ -220,6 +220,28 @@ def test_read_only_output(name, case_dir, request):
     check(outcome, allowed=(0, 1, 2) if name.startswith("batch") else (0, 2), expect="refuse")
 
 
+# --- a disk that fills up half-way through a write (RLIMIT_FSIZE) -------------------------------
+
+DISK_FULL = {
+    "json-over-512-bytes": (["emotion", "happiness", "--json", "out/r.json"], 512),
+    "blend-over-64KB": (["emotion", "happiness", "--bake", "out/b.blend"], 64 << 10),
+    "blend-ok-json-over-1KB": (
+        ["emotion", "happiness", "--bake", "out/b.blend", "--json", "out/r.json"],
+        1 << 10,
+    ),
+    "batch-summary-over-1KB": (["batch", "in/m.csv", "--out", "out/b", "--no-bake"], 1 << 10),
+}
+
+
+@pytest.mark.parametrize("name", list(DISK_FULL))
+def test_disk_full(name, case_dir, request):
+    argv, limit = DISK_FULL[name]
+    (case_dir / "in" / "m.csv").write_text("text\nhello there\nhow are you\n")
+    outcome = run_subprocess(argv, case_dir, request.node.name, "disk-full", file_size_limit=limit)
+    batch = argv[0] == "batch"
+    check(outcome, allowed=(0, 1, 2) if batch else (0, 2), expect=None if batch else "refuse")
+
+
 # --- head files ----------------------------------------------------------------------------------
 
 
