@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ MAX_MESSAGE = 2000
 INPROCESS_TIMEOUT_S = 60
 SUBPROCESS_TIMEOUT_S = 120
 LOG_DIR_ENV = "FACIAL_AFFECT_LOG_DIR"
+EXIT_INTERRUPTED = 130
 SETPRIV = shutil.which("setpriv") or "setpriv"
 MEMORY_LIMIT = 8 << 30
 """Address-space cap of every CLI subprocess: a header that lies about its length must be
@@ -228,6 +230,31 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+def _interrupt_on_output(proc: subprocess.Popen, timeout: float) -> tuple[bytes, bytes]:
+    """Send SIGINT when the first stdout line arrives; return all output once it exits."""
+    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    first_line = threading.Event()
+
+    def pump(stream, key: str) -> None:
+        for line in iter(stream.readline, b""):
+            chunks[key].append(line)
+            if key == "out":
+                first_line.set()
+
+    threads = [
+        threading.Thread(target=pump, args=(proc.stdout, "out"), daemon=True),
+        threading.Thread(target=pump, args=(proc.stderr, "err"), daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    if first_line.wait(timeout) and proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=timeout)
+    for t in threads:
+        t.join(5)
+    return b"".join(chunks["out"]), b"".join(chunks["err"])
+
+
 def run_subprocess(
     argv: list[str | bytes],
     watch: Path,
@@ -236,13 +263,15 @@ def run_subprocess(
     timeout: int = SUBPROCESS_TIMEOUT_S,
     honour_permissions: bool = False,
     file_size_limit: int | None = None,
+    interrupt_on_output: bool = False,
 ) -> Outcome:
     """Run ``python -m facial_affect_addon.cli *argv`` in ``watch`` with a timeout.
 
     ``honour_permissions``: when this suite runs as root, drop the capabilities that let root
     write into a read-only folder (``setpriv``), so a read-only folder is read-only to the CLI.
     ``file_size_limit``: no file may grow past this many bytes (``RLIMIT_FSIZE``), the way a
-    full disk stops a write half-way.
+    full disk stops a write half-way. ``interrupt_on_output``: press Ctrl-C (SIGINT) as soon as
+    the first line of output appears (the weights are printed just before a bake starts).
     """
     outcome = Outcome(case, kind)
     before = snapshot(watch)
@@ -265,7 +294,10 @@ def run_subprocess(
         start_new_session=True,
     )
     try:
-        out, err = proc.communicate(timeout=timeout)
+        if interrupt_on_output:
+            out, err = _interrupt_on_output(proc, timeout)
+        else:
+            out, err = proc.communicate(timeout=timeout)
         outcome.rc = proc.returncode
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -303,6 +335,10 @@ def check(outcome: Outcome, allowed: tuple[int, ...] = (0, 2), expect: str | Non
         problems.append(f"crash: exit status {outcome.rc}, expected one of {allowed}")
     if outcome.traceback:
         problems.append(f"traceback: {outcome.first_error()}")
+    if outcome.rc == EXIT_INTERRUPTED:
+        lines = [ln for ln in outcome.stderr.splitlines() if ln.strip()]
+        if len(lines) > 1:
+            problems.append(f"message: {len(lines)} lines on stderr after Ctrl-C, expected 0-1")
     if outcome.rc == 2:
         lines = [ln for ln in outcome.stderr.splitlines() if ln.strip()]
         if len(lines) != 1:

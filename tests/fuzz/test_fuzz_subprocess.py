@@ -34,7 +34,7 @@ from .generators import (
     write_bytes,
     write_sf,
 )
-from .promise import PYTHON, REPO, Outcome, check, cli_env, run_subprocess
+from .promise import EXIT_INTERRUPTED, PYTHON, REPO, Outcome, check, cli_env, run_subprocess
 from .test_fuzz_cli import AUDIO, VIDEO, _manifest
 
 BLEND_TOOL = Path(__file__).with_name("blend_tool.py")
@@ -240,6 +240,24 @@ def test_disk_full(name, case_dir, request):
     outcome = run_subprocess(argv, case_dir, request.node.name, "disk-full", file_size_limit=limit)
     batch = argv[0] == "batch"
     check(outcome, allowed=(0, 1, 2) if batch else (0, 2), expect=None if batch else "refuse")
+
+
+# --- Ctrl-C half-way -----------------------------------------------------------------------------
+
+INTERRUPTS = {
+    "emotion-bake": ["emotion", "happiness", "--bake", "out/b.blend", "--json", "out/r.json"],
+    "text-bake-png": ["text", "Oh wow!", "--bake", "out/b.blend", "--png", "out/p.png"],
+}
+
+
+@pytest.mark.parametrize("name", list(INTERRUPTS))
+def test_interrupted(name, case_dir, request):
+    """Ctrl-C as the bake starts (right after the weights are printed): exit 130 (or 0/2 if it
+    was done or failed first), at most one line, no traceback, no file left behind."""
+    outcome = run_subprocess(
+        INTERRUPTS[name], case_dir, request.node.name, "interrupt", interrupt_on_output=True
+    )
+    check(outcome, allowed=(0, 2, EXIT_INTERRUPTED))
 
 
 # --- head files ----------------------------------------------------------------------------------
