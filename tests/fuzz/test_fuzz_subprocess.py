@@ -35,7 +35,7 @@ from .generators import (
     write_sf,
 )
 from .promise import EXIT_INTERRUPTED, PYTHON, REPO, Outcome, check, cli_env, run_subprocess
-from .test_fuzz_cli import AUDIO, VIDEO, _manifest
+from .test_fuzz_cli import _NEEDS_BAKE, AUDIO, VIDEO, _manifest, _prepare_outputs
 
 BLEND_TOOL = Path(__file__).with_name("blend_tool.py")
 DEMO_HEAD = REPO / "models" / "demo_head.blend"
@@ -218,6 +218,13 @@ def test_read_only_output(name, case_dir, request):
     finally:
         (case_dir / "ro").chmod(0o755)
     check(outcome, allowed=(0, 1, 2) if name.startswith("batch") else (0, 2), expect="refuse")
+
+
+@pytest.mark.parametrize("name", sorted(_NEEDS_BAKE))
+def test_bake_output_path(name, case_dir, request):
+    """The output paths of ``test_fuzz_cli.py`` that need a real bake to reach the save."""
+    argv = ["emotion", "happiness", *_prepare_outputs(case_dir, name)]
+    check(run_subprocess(argv, case_dir, request.node.name, "output-paths"), expect="refuse")
 
 
 # --- a disk that fills up half-way through a write (RLIMIT_FSIZE) -------------------------------
