@@ -221,17 +221,7 @@ def analyze_video(
     unstable = unstable_detections(collector.boxes, collector.verified)
     collector.drop(unstable)
     found = np.array([p is not None for p in collector.probs])
-    warnings = [*info.warnings, *faces.warnings]
-    if unstable:
-        warnings.append(
-            f"{len(unstable)} unconfirmed face detection(s) with no face near them in the "
-            "neighbouring frames were ignored."
-        )
-    warnings += _coverage_warnings(found, info.path.name)
-    if info.n_frames and n_decoded < info.n_frames - 1:
-        warnings.append(
-            f"Decoding stopped after {n_decoded} of {info.n_frames} frames (truncated file?)."
-        )
+    warnings = _video_warnings(info, faces, len(unstable), found, n_decoded)
     times = np.array(collector.times)
     raw = np.array([p if p is not None else np.full(7, np.nan) for p in collector.probs])
     probs = fill_gaps(raw, found)
@@ -243,6 +233,22 @@ def analyze_video(
     performance = _performance(times, probs, found, end_s, warnings, models, capture)
     indices = np.array(collector.indices)
     return VideoAnalysis(performance, indices, times, probs, found, peaks, capture)
+
+
+def _video_warnings(info, faces, n_unstable: int, found: np.ndarray, n_decoded: int) -> list[str]:
+    """What the user should know about the video: decoder and face notes, coverage, truncation."""
+    warnings = [*info.warnings, *faces.warnings]
+    if n_unstable:
+        warnings.append(
+            f"{n_unstable} unconfirmed face detection(s) with no face near them in the "
+            "neighbouring frames were ignored."
+        )
+    warnings += _coverage_warnings(found, info.path.name)
+    if info.n_frames and n_decoded < info.n_frames - 1:
+        warnings.append(
+            f"Decoding stopped after {n_decoded} of {info.n_frames} frames (truncated file?)."
+        )
+    return warnings
 
 
 def _performance(times, probs, found, end_s, warnings, models, capture) -> Performance:

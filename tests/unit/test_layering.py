@@ -184,9 +184,16 @@ def test_blender_reaches_the_engine_only_through_pipeline_and_core():
     assert offenders("blender", {"core", "pipeline"}) == {}
 
 
+CLI_MODULES = ("cli.py", "cli_guard.py", "cli_checks.py")
+
+
 def test_cli_reaches_the_engine_only_through_pipeline_and_core():
-    used = {layer_of(m) for m in package_imports(PACKAGE / "cli.py")} - {None}
-    assert used <= {"core", "pipeline", "blender"}, used
+    # cli_guard (the one-line error boundary) and cli_checks (option validation) are the CLI's
+    # own modules, split off to keep cli.py small; they are held to the same rule.
+    cli_layers = {name.removesuffix(".py") for name in CLI_MODULES}
+    for name in CLI_MODULES:
+        used = {layer_of(m) for m in package_imports(PACKAGE / name)} - {None}
+        assert used <= {"core", "pipeline", "blender"} | cli_layers, (name, used)
 
 
 @pytest.mark.parametrize(
