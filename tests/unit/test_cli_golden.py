@@ -9,10 +9,12 @@ after an intended change (and say why in the commit).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,13 +37,45 @@ def run_cli(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def check_golden(name: str, produced: Path) -> None:
+def check_golden(name: str, produced: Path, *, tolerance: float = 0.0) -> None:
+    """``produced`` equals the golden: byte for byte, or within ``tolerance`` for every number.
+
+    Video goldens get a tolerance: the head pose comes from a least-squares fit over landmarks
+    that the face mesh computes in float32, and its second decimal moved by up to 0.02 between
+    two x86-64 machines with the same pinned packages (different SIMD paths in OpenCV's DNN).
+    Structure, keys, strings and every other number must still match.
+    """
     golden = GOLDEN / name
     if UPDATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_bytes(produced.read_bytes())
     assert golden.is_file(), f"no golden {golden}: run with FACEAFF_UPDATE_GOLDEN=1"
-    assert produced.read_bytes() == golden.read_bytes(), f"{name} differs from its golden"
+    if not tolerance:
+        assert produced.read_bytes() == golden.read_bytes(), f"{name} differs from its golden"
+        return
+    got, want = json.loads(produced.read_text()), json.loads(golden.read_text())
+    assert _mismatches(got, want, tolerance, name) == [], f"{name} differs from its golden"
+
+
+def _mismatches(got: Any, want: Any, tol: float, where: str) -> list[str]:
+    """Paths where ``got`` and ``want`` differ (numbers by more than ``tol``)."""
+    numbers = (int, float)
+    if isinstance(want, bool) or isinstance(got, bool) or not isinstance(want, numbers):
+        if isinstance(want, dict) and isinstance(got, dict):
+            if got.keys() != want.keys():
+                return [f"{where}: keys {sorted(got)} != {sorted(want)}"]
+            return [m for k in want for m in _mismatches(got[k], want[k], tol, f"{where}.{k}")]
+        if isinstance(want, list) and isinstance(got, list):
+            if len(got) != len(want):
+                return [f"{where}: {len(got)} items != {len(want)}"]
+            pairs = zip(got, want, strict=True)
+            return [
+                m for i, (g, w) in enumerate(pairs) for m in _mismatches(g, w, tol, f"{where}[{i}]")
+            ]
+        return [] if got == want else [f"{where}: {got!r} != {want!r}"]
+    if not isinstance(got, numbers) or abs(got - want) > tol:
+        return [f"{where}: {got!r} != {want!r}"]
+    return []
 
 
 def test_text_example(tmp_path):
@@ -73,10 +107,10 @@ def clip(tmp_path_factory) -> Path:
 def test_video_example(tmp_path, clip):
     out = tmp_path / "v.json"
     run_cli("video", str(clip), "--json", str(out))
-    check_golden("video_emotion.json", out)
+    check_golden("video_emotion.json", out, tolerance=0.05)
 
 
 def test_video_capture_example(tmp_path, clip):
     out = tmp_path / "m.json"
     run_cli("video", str(clip), "--capture", "--neutral-at", "0.5", "--json", str(out))
-    check_golden("video_capture.json", out)
+    check_golden("video_capture.json", out, tolerance=0.05)
