@@ -38,6 +38,7 @@ from ._vad import (
     segment_speech,
     segment_stream,
 )
+from .audio_limits import MAX_DURATION_S, MIN_DURATION_S, check_audio_file, check_duration
 
 __all__ = [
     "MIN_DURATION_S",
@@ -57,9 +58,6 @@ __all__ = [
 
 SAMPLE_RATE = 16000
 """Sample rate every recogniser here expects."""
-
-MIN_DURATION_S = 0.1
-"""Shorter audio cannot hold a word; it is rejected as too short."""
 
 SILENCE_DBFS = -70.0
 """Peak level below which a recording counts as silent (16-bit dither sits near -90 dBFS)."""
@@ -132,21 +130,38 @@ def _decode_soundfile(path: Path) -> tuple[np.ndarray, int]:
     return data, int(rate)
 
 
-def _decode_pyav(path: Path) -> tuple[np.ndarray, int]:
-    """Decode any container ffmpeg knows (m4a/aac/mp4/webm...) to mono float32 at 16 kHz."""
+def _decode_pyav(path: Path, max_duration_s: float = MAX_DURATION_S) -> tuple[np.ndarray, int]:
+    """Decode any container ffmpeg knows (m4a/aac/mp4/webm...) to mono float32 at 16 kHz.
+
+    Containers carry no header libsndfile can check, so the decoded length is bounded while
+    decoding: past ``max_duration_s`` (plus a second of slack) it stops with InputError instead
+    of filling memory.
+    """
     import av
 
     chunks: list[np.ndarray] = []
+    limit = int((max_duration_s + 1.0) * SAMPLE_RATE)
+    decoded = 0
     with av.open(str(path)) as container:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
-            raise ValueError("the file has no audio stream")
+            raise InputError(f"'{path.name}' has no audio stream.")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         for frame in container.decode(stream):
-            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+            for f in resampler.resample(frame):
+                chunks.append(f.to_ndarray().reshape(-1))
+                decoded += chunks[-1].size
+            if decoded > limit:
+                check_duration(path.name, decoded / SAMPLE_RATE, max_duration_s=max_duration_s)
         chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
     return samples.astype(np.float32)[:, None], SAMPLE_RATE
+
+
+def _libsndfile_detail(exc: Exception) -> str:
+    """libsndfile's reason without the full path it repeats ("Error opening '/a/b.wav': X")."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.rsplit("': ", 1)[-1].rstrip(".")
 
 
 # libsndfile's own formats: when it rejects one of these the file is broken, and ffmpeg's
@@ -154,71 +169,73 @@ def _decode_pyav(path: Path) -> tuple[np.ndarray, int]:
 _SNDFILE_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"}
 
 
-def _decode(path: Path) -> tuple[np.ndarray, int]:
-    errors: list[str] = []
+def _decode(path: Path, max_duration_s: float = MAX_DURATION_S) -> tuple[np.ndarray, int]:
     try:
         return _decode_soundfile(path)
     except ImportError:
-        errors.append("soundfile is not installed")
+        reason = "soundfile is not installed"
     except (RuntimeError, ValueError, EOFError) as exc:  # LibsndfileError is a RuntimeError
-        errors.append(f"libsndfile: {exc}")
-    if path.suffix.lower() in _SNDFILE_SUFFIXES and errors[0].startswith("libsndfile"):
-        raise InputError(
-            f"Cannot read '{path.name}' as audio: the file is damaged or not really "
-            f"{path.suffix.lower()[1:].upper()} ({errors[0]})."
-        )
+        reason = _libsndfile_detail(exc)
+        if path.suffix.lower() in _SNDFILE_SUFFIXES:
+            raise InputError(
+                f"Cannot read '{path.name}' as audio: the file is damaged or not really "
+                f"{path.suffix.lower()[1:].upper()} ({reason})."
+            ) from None
     try:
-        return _decode_pyav(path)
+        return _decode_pyav(path, max_duration_s)
     except ImportError:  # the extension bundles no PyAV (issue 12: 36 MB)
         kind = path.suffix.lower()[1:].upper() or "this format"
         raise InputError(
             f"Cannot read '{path.name}': {kind} audio needs PyAV, which is not installed; "
             "convert it to WAV, FLAC or MP3 (e.g. ffmpeg -i in.m4a out.wav)."
         ) from None
-    except Exception as exc:  # PyAV raises a zoo of av.error.* types; all mean "can't decode"
-        errors.append(f"ffmpeg: {type(exc).__name__}: {exc}")
-    detail = "; ".join(errors)
+    except InputError:
+        raise
+    except Exception:  # PyAV raises a zoo of av.error.* types; all mean "can't decode"
+        pass  # their text is FFmpeg internals ("[Errno 1094995529] Invalid data ..."), not news
     raise InputError(
-        f"Cannot read '{path.name}' as audio ({detail}). Use a WAV, FLAC, OGG or MP3 file."
+        f"Cannot read '{path.name}' as audio (not a format this build decodes, or a damaged "
+        f"file; {reason}). Use a WAV, FLAC, OGG or MP3 file."
     )
 
 
-def load_audio(path: str | Path, *, min_duration_s: float = MIN_DURATION_S) -> AudioClip:
+def load_audio(
+    path: str | Path,
+    *,
+    min_duration_s: float = MIN_DURATION_S,
+    max_duration_s: float = MAX_DURATION_S,
+) -> AudioClip:
     """Read an audio file and return it as mono float32 at 16 kHz.
 
     Channels are averaged; any sample rate is resampled to :data:`SAMPLE_RATE`. Silent files are
-    returned (check :attr:`AudioClip.is_silent`): "no speech" is a result, not an error.
+    returned (check :attr:`AudioClip.is_silent`): "no speech" is a result, not an error. The
+    header is checked before anything is decoded (:func:`.audio_limits.check_audio_file`), so a
+    file that lies about its rate or length is refused without allocating.
 
     Args:
         path: A wav, flac, ogg or mp3 file (m4a/mp4/webm too when PyAV is installed).
         min_duration_s: Shorter audio raises :class:`InputError`.
+        max_duration_s: Longer audio raises :class:`InputError` (default 10 minutes).
 
     Returns:
         The decoded clip.
 
     Raises:
-        InputError: The file is missing, not a file, not decodable, empty or too short.
+        InputError: The file is missing, not a file, not decodable, empty, too short or too
+            long, or its header claims an implausible rate.
     """
     p = Path(path).expanduser()
-    if not p.exists():
-        raise InputError(f"Audio file not found: '{p}'.")
-    if not p.is_file():
-        raise InputError(f"Not an audio file (it is a folder or device): '{p}'.")
-    if p.stat().st_size == 0:
-        raise InputError(f"Audio file '{p.name}' is empty (0 bytes).")
-    data, rate = _decode(p)
+    check_audio_file(p, max_duration_s=max_duration_s, min_duration_s=min_duration_s)
+    data, rate = _decode(p, max_duration_s)
     channels = int(data.shape[1]) if data.ndim == 2 else 1
     mono = data.mean(axis=1) if data.ndim == 2 else data
     if mono.size == 0:
         raise InputError(f"Audio file '{p.name}' holds no samples.")
     if not np.all(np.isfinite(mono)):
         raise InputError(f"Audio file '{p.name}' holds invalid (NaN/inf) samples.")
-    duration = mono.size / rate
-    if duration < min_duration_s:
-        raise InputError(
-            f"Audio file '{p.name}' is too short ({duration * 1000:.0f} ms); "
-            f"speech needs at least {min_duration_s * 1000:.0f} ms."
-        )
+    check_duration(
+        p.name, mono.size / rate, min_duration_s=min_duration_s, max_duration_s=max_duration_s
+    )
     samples = np.clip(resample(mono, rate, SAMPLE_RATE), -1.0, 1.0)
     return AudioClip(
         samples=samples,
