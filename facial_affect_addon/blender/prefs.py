@@ -56,7 +56,7 @@ class FACEAFF_AP_preferences(bpy.types.AddonPreferences):
     stt_engine: EnumProperty(
         name="Speech to text",
         items=[
-            ("whisper", "Whisper tiny.en (offline)", "faster-whisper, CPU; accurate"),
+            ("whisper", "Whisper tiny.en (offline)", "Runs in the add-on (numpy, CPU); accurate"),
             ("pocketsphinx", "PocketSphinx (offline)", "Light fallback; much less accurate"),
             ("openai", "OpenAI-compatible (online)", "Sends each utterance's audio"),
         ],

@@ -63,7 +63,7 @@ def performance_from_audio(
         ModelError: The speech or text model is missing.
         CancelledError: ``should_cancel`` returned True.
     """
-    from ..adapters.stt import transcribe_file
+    from .transcribers import transcribe_file
 
     if not str(path):
         raise InputError("No audio file chosen: pick a recording (wav, flac, ogg or mp3).")

@@ -181,7 +181,8 @@ class MicFeeder(Feeder):
 
     def run(self) -> None:
         from ..adapters._vad import StreamingSegmenter
-        from ..adapters.stt import get_transcriber, transcribe_segment
+        from ..adapters.stt import transcribe_segment
+        from .transcribers import get_transcriber
 
         transcriber = get_transcriber(self.engine)
         segmenter, reader = StreamingSegmenter(), LineReader(self.llm)

@@ -16,7 +16,7 @@ from .. import paths
 
 NOT_MEASURED = "accuracy not measured by this project"
 OFFLINE_TEXT_LABEL = "offline MiniLM + logistic regression (held-out accuracy in README)"
-WHISPER_NOTE = "word error rate 0.08 on this project's espeak-ng test sentences"
+WHISPER_NOTE = "word error rate 0.10 on this project's espeak-ng test sentences"
 SPHINX_NOTE = "word error rate 0.79 on this project's espeak-ng test sentences (weak)"
 
 
@@ -63,7 +63,7 @@ def model_notes(prefs, online: bool) -> list[tuple[str, str]]:
     elif engine == "pocketsphinx":
         notes.append(("Speech: PocketSphinx en-US (offline)", SPHINX_NOTE))
     else:
-        notes.append(("Speech: Whisper tiny.en via faster-whisper (offline)", WHISPER_NOTE))
+        notes.append(("Speech: Whisper tiny.en, int8, numpy (offline)", WHISPER_NOTE))
     notes.append(face_model_note())
     return notes
 

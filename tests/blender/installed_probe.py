@@ -25,7 +25,7 @@ os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
 import bpy  # noqa: E402
 
 MODULE = "bl_ext.user_default.facial_affect"
-HEAVY = ("cv2", "scipy", "tokenizers", "faster_whisper", "ctranslate2", "safetensors")
+HEAVY = ("cv2", "scipy", "tokenizers", "faster_whisper", "ctranslate2", "av", "safetensors")
 KEYS = ("browDownLeft", "browDownRight", "browInnerUp", "jawOpen", "mouthSmileLeft",
         "mouthSmileRight", "mouthFrownLeft", "eyeWideLeft", "cheekSquintLeft")  # fmt: skip
 

@@ -1,7 +1,7 @@
 """The built zip, installed into a bare Python (only bpy), analyses text, audio and video and bakes.
 
 A user's Blender has its own Python with numpy and nothing else, so the development virtualenv
-(which has OpenCV, scipy, faster-whisper... installed) cannot tell whether the zip carries what
+(which has OpenCV, scipy, tokenizers... installed) cannot tell whether the zip carries what
 each feature needs. This test makes a fresh virtualenv with only the running ``bpy`` wheel (and
 the numpy it requires) and runs ``installed_probe.py`` there: install the zip, then Analyze +
 Bake a line of text, a speech WAV and a face video through the installed panel operator.
@@ -84,8 +84,10 @@ def test_a_happy_line_reads_happy_as_text_and_as_speech(installed):
 
 
 def test_heavy_modules_come_from_the_zip(installed):
-    # OpenCV (video), tokenizers (text), faster-whisper (speech); the engine needs no scipy
-    assert {"cv2", "tokenizers", "faster_whisper"} <= set(installed["heavy_from"])
+    # OpenCV (video), tokenizers (text); speech is numpy Whisper (no faster-whisper, CTranslate2
+    # or PyAV); the engine needs no scipy
+    assert {"cv2", "tokenizers"} <= set(installed["heavy_from"])
+    assert not {"faster_whisper", "ctranslate2", "av"} & set(installed["heavy_from"])
     assert "scipy" not in installed["heavy_from"]
     for module, folder in installed["heavy_from"].items():
         assert "faceaff-installed-" in folder and "extensions" in folder, (module, folder)

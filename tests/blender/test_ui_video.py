@@ -123,7 +123,7 @@ def test_compute_device_preference_reaches_the_runtimes(addon_prefs):
 
     try:
         addon_prefs.compute_device = "AUTO"
-        assert compute.compute_device() == "AUTO" and compute.ctranslate2_device() == "auto"
+        assert compute.compute_device() == "AUTO"
         model = EmotionModel()  # this machine has no GPU provider: the CPU still works
         if model.backend == "onnxruntime":
             assert model._session.get_providers()[-1] == "CPUExecutionProvider"

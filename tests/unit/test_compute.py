@@ -18,7 +18,6 @@ def test_cpu_never_asks_for_a_gpu():
     compute.set_compute_device("CPU")
     offered = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     assert compute.onnx_providers(offered) == ["CPUExecutionProvider"]
-    assert compute.ctranslate2_device() == "cpu"
 
 
 def test_auto_takes_an_offered_gpu_and_keeps_the_cpu_fallback():
@@ -26,7 +25,6 @@ def test_auto_takes_an_offered_gpu_and_keeps_the_cpu_fallback():
     offered = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
     assert compute.onnx_providers(offered) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
     assert compute.onnx_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
-    assert compute.ctranslate2_device() == "auto"
 
 
 def test_unknown_choice_is_refused():

