@@ -21,16 +21,16 @@ import os
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from .core import error_log
 from .core.atomic import shown
 from .core.errors import FacialAffectError
 
-LOG_DIR_ENV = "FACIAL_AFFECT_LOG_DIR"
+LOG_DIR_ENV = error_log.LOG_DIR_ENV
 LOG_NAME = "cli.log"
 MAX_LOG_BYTES = 5_000_000
 MAX_MESSAGE_CHARS = 800
@@ -139,9 +139,7 @@ def native_stderr_to(log: Path) -> Iterator[None]:
 
 
 def _log_traceback(log: Path, exc: BaseException) -> None:
-    with contextlib.suppress(OSError), open(log, "a", encoding="utf-8", errors="replace") as f:
-        f.write(f"\n== {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {sys.argv!r}\n")
-        f.writelines(traceback.format_exception(exc))
+    error_log.write_traceback(exc, log, shown(repr(sys.argv), 2000), MAX_LOG_BYTES)
 
 
 def os_error_message(exc: OSError) -> str:
@@ -171,8 +169,7 @@ def guarded(work: Callable[[], int], *, stream: IO[str] | None = None) -> int:
         say(f"error: {os_error_message(exc)}")
     except Exception as exc:
         _log_traceback(log, exc)
-        detail = shown(" ".join(str(exc).split()), 160)
-        say(f"error: internal error: {type(exc).__name__}: {detail} (details in {log})")
+        say(f"error: {error_log.internal_error_message(exc, log)}")
     return EXIT_ERROR
 
 

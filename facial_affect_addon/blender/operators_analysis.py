@@ -164,6 +164,7 @@ class FACEAFF_OT_cancel_job(bpy.types.Operator):
     def poll(cls, context):
         return poll_with_reason(cls, None if jobs.is_running() else "No job is running.")
 
+    @reports_errors
     def execute(self, context):
         jobs.cancel_job()
         self.report({"INFO"}, "Cancelling…")
@@ -182,6 +183,7 @@ class FACEAFF_OT_clear_analysis(bpy.types.Operator):
         has = context.scene.faceaff.has_analysis
         return poll_with_reason(cls, None if has else "Nothing has been analysed.")
 
+    @reports_errors
     def execute(self, context):
         context.scene.faceaff.clear_analysis()
         return {"FINISHED"}

@@ -14,6 +14,7 @@ directly.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import bpy
@@ -22,7 +23,7 @@ from ..pipeline.options import FaceMode, LiveSource
 from . import bake, jobs
 from .operators import shape_key_problem
 from .props import scene_fps, target_object
-from .reporting import poll_with_reason, report_bake, reports_errors
+from .reporting import log_internal_error, poll_with_reason, report_bake, reports_errors
 
 TICK_S = 1.0 / 30.0
 MAX_DT_S = 0.25  # a stalled UI must not make the face jump
@@ -103,20 +104,59 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         return self._session
 
     def modal(self, context, event):
-        if event.type in {"ESC", "RIGHTMOUSE"} and event.value == "PRESS":
-            return self.stop(context)
-        if event.type == "TIMER":
-            now = time.monotonic()
-            dt, self._last = min(now - self._last, MAX_DT_S), now
-            return self.tick(context, dt)
+        try:
+            if event.type in {"ESC", "RIGHTMOUSE"} and event.value == "PRESS":
+                return self.stop(context)
+            if event.type == "TIMER":
+                now = time.monotonic()
+                dt, self._last = min(now - self._last, MAX_DT_S), now
+                return self.tick(context, dt)
+        except Exception as exc:  # a bug (tick's own are handled there): stop, one line
+            return self._fail(context, exc)
         return {"PASS_THROUGH"}
 
     def tick(self, context, dt: float):
-        """One step: drain events, advance, write key values (called by modal on TIMER)."""
+        """One step: drain events, advance, write key values (called by modal on TIMER).
+
+        A bug stops the preview cleanly (values restored, timer removed, no take baked) and
+        is reported in one line, its traceback in the error log.
+        """
+        try:
+            return self._tick(context, dt)
+        except Exception as exc:
+            return self._fail(context, exc)
+
+    def _fail(self, context, exc: Exception):
+        """Stop after a bug: put the values back and end the operator, whatever else fails."""
+        message = log_internal_error(exc, f"{self.bl_idname} (while running)")
+        try:
+            self._end(context, bake_take=False)
+        except Exception as cleanup:  # restoring failed too: still stop the feeder and timer
+            log_internal_error(cleanup, f"{self.bl_idname} (stopping after an error)")
+            self._abandon(context)
+        _report(self, {"ERROR"}, f"Live preview stopped: {message}")
+        return {"CANCELLED"}
+
+    def _abandon(self, context) -> None:
+        """End the preview's feeder, timer and running state, each step whatever the others do."""
+        with contextlib.suppress(Exception):
+            self._session.feeder.stop()
+        with contextlib.suppress(Exception):
+            _status_text(context, None)
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            with contextlib.suppress(Exception):
+                context.window_manager.event_timer_remove(timer)
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        with contextlib.suppress(Exception):
+            bpy.data.scenes[self._scene_name].faceaff.live_running = False
+
+    def _tick(self, context, dt: float):
         session = self._session
         session.drain()
         if session.error:
-            self.report({"WARNING"}, session.error)
+            _report(self, {"WARNING"}, session.error)
             session.error = ""
         if session.text != self._shown:
             self._shown = session.text
@@ -124,7 +164,7 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         obj = bpy.data.objects.get(self._object_name)
         key = getattr(getattr(obj, "data", None), "shape_keys", None)
         if key is None:
-            self.report({"WARNING"}, "The previewed object was removed; preview stopped.")
+            _report(self, {"WARNING"}, "The previewed object was removed; preview stopped.")
             return self._end(context, bake_take=False)
         for name, value in session.advance(dt).items():
             block = key.key_blocks.get(name)
@@ -181,6 +221,12 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
         scene = bpy.data.scenes.get(self._scene_name)
         if scene is not None:
             scene.faceaff.live_running = False
+
+
+def _report(op, kind: set[str], message: str) -> None:
+    """``op.report`` for the running preview (the seam tests listen on: outside ``bpy.ops``
+    a report goes nowhere they can read, and ``report`` cannot be replaced on an instance)."""
+    op.report(kind, message)
 
 
 def _status_text(context, text: str | None) -> None:

@@ -15,21 +15,17 @@ never left behind.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import os
-import tempfile
-import traceback
 from pathlib import Path
 
 import bpy
 
+from ..core import error_log
 from ..core.errors import FacialAffectError
 from .prefs import ADDON_ID
 
-LOG_NAME = "facial_affect_errors.log"
-MAX_LOG_BYTES = 1_000_000
-"""The log is started afresh (the old one kept as ``.1``) once it grows past this."""
+LOG_NAME = error_log.LOG_NAME
 MAX_REPORT_CHARS = 500
 
 
@@ -45,14 +41,13 @@ def error_log_path() -> Path:
     The extension's own user folder when installed as an extension (it survives upgrades),
     else ``<temp>/facial_affect``; ``FACIAL_AFFECT_LOG_DIR`` overrides both.
     """
-    override = os.environ.get("FACIAL_AFFECT_LOG_DIR")
-    if override:
-        return Path(override) / LOG_NAME
+    if os.environ.get(error_log.LOG_DIR_ENV):
+        return error_log.log_path()
     try:
         folder = Path(bpy.utils.extension_path_user(ADDON_ID, path="logs", create=True))
     except (ValueError, RuntimeError, OSError, AttributeError):  # not installed as an extension
-        folder = Path(tempfile.gettempdir()) / "facial_affect"
-    return folder / LOG_NAME
+        folder = None
+    return error_log.log_path(folder)
 
 
 def log_internal_error(exc: BaseException, where: str) -> str:
@@ -60,21 +55,8 @@ def log_internal_error(exc: BaseException, where: str) -> str:
 
     Never raises: if the log cannot be written, the traceback goes to the console instead.
     """
-    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    stamp = datetime.datetime.now().isoformat(timespec="seconds")
-    path = error_log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_file() and path.stat().st_size > MAX_LOG_BYTES:
-            os.replace(path, path.with_name(path.name + ".1"))
-        with path.open("a", encoding="utf-8", errors="replace") as log:
-            log.write(f"--- {stamp} {where}\n{details}\n")
-        where_to_look = str(path)
-    except OSError:
-        print(f"Facial Affect internal error in {where}:\n{details}")
-        where_to_look = "the system console"
-    what = one_line(f"{type(exc).__name__}: {exc}", 200)
-    return f"internal error: {what} (details in {where_to_look})"
+    log = error_log.log_internal_error(exc, where, error_log_path())
+    return error_log.internal_error_message(exc, log)
 
 
 def _remove_new_actions(before: set[str]) -> None:

@@ -16,6 +16,7 @@ from enum import Enum, StrEnum
 
 import numpy as np
 
+from .atomic import shown
 from .errors import InputError
 
 
@@ -53,6 +54,19 @@ def _text(name: object) -> str:
     return name.value if isinstance(name, Enum) else str(name)
 
 
+MAX_SHOWN = 60
+"""Characters of a refused value echoed in a message."""
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` escaped and cut to :data:`MAX_SHOWN` characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int over Python's 4,300-digit str() limit
+        text = f"an integer of {int(value.bit_length() * 0.30103) + 1} digits"  # type: ignore[attr-defined]
+    return shown(text, MAX_SHOWN)
+
+
 def canonical_emotion_name(name: str) -> str:
     """Return the canonical emotion name for ``name`` (case-insensitive, common aliases allowed).
 
@@ -68,7 +82,7 @@ def canonical_emotion_name(name: str) -> str:
     key = _text(name).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in EMOTION_NAMES:
-        raise InputError(f"Unknown emotion {name!r}; use one of: {', '.join(EMOTION_NAMES)}.")
+        raise InputError(f"Unknown emotion {_shown(name)}; use one of: {', '.join(EMOTION_NAMES)}.")
     return key
 
 
@@ -95,7 +109,14 @@ class EmotionWeights:
         Raises:
             InputError: On a wrong length, NaN/inf, negative values or an all-zero vector.
         """
-        arr = np.asarray(list(array), dtype=float)
+        try:
+            arr = np.asarray(list(array), dtype=float)
+        except OverflowError:  # an int too large for a float
+            raise InputError(
+                "Emotion weights must be finite numbers (got one too large for a float)."
+            ) from None
+        except (TypeError, ValueError):
+            raise InputError("Emotion weights must be numbers.") from None
         if arr.shape != (len(EMOTION_NAMES),):
             raise InputError(
                 f"Expected {len(EMOTION_NAMES)} emotion weights, got shape {arr.shape}."
@@ -120,15 +141,25 @@ class EmotionWeights:
         Raises:
             InputError: On unknown names, non-numeric, NaN or negative values, or all zeros.
         """
+        if not isinstance(weights, Mapping):
+            raise InputError(
+                f"Emotion weights must be a mapping of name to weight, got {_shown(weights)}."
+            )
         arr = [0.0] * len(EMOTION_NAMES)
         for name, value in weights.items():
             key = canonical_emotion_name(name)
+            if isinstance(value, bool):
+                raise InputError(f"Weight for {_shown(name)} is not a number: {_shown(value)}.")
             try:
                 number = float(value)
+            except OverflowError:  # an int too large for a float: refused as infinite below
+                number = math.inf
             except (TypeError, ValueError):
-                raise InputError(f"Weight for {name!r} is not a number: {value!r}.") from None
+                raise InputError(
+                    f"Weight for {_shown(name)} is not a number: {_shown(value)}."
+                ) from None
             if math.isnan(number):
-                raise InputError(f"Weight for {name!r} is NaN.")
+                raise InputError(f"Weight for {_shown(name)} is NaN.")
             arr[EMOTION_NAMES.index(key)] += number
         return cls.from_array(arr)
 
@@ -224,7 +255,7 @@ def canonical_compound_name(name: str) -> CompoundEmotion:
     key = _compound_key(name)
     if key not in COMPOUND_PRESETS:
         raise InputError(
-            f"Unknown compound emotion {name!r}; use one of: {', '.join(COMPOUND_PRESETS)}."
+            f"Unknown compound emotion {_shown(name)}; use one of: {', '.join(COMPOUND_PRESETS)}."
         )
     return CompoundEmotion(key)
 
@@ -249,14 +280,14 @@ def expand_mixture(parts: Iterable[tuple[str, float]]) -> dict[str, float]:
     """
     out: dict[str, float] = {}
     for name, weight in parts:
-        value = non_negative_number(weight, f"weight for {name!r}")
+        value = non_negative_number(weight, f"weight for {_shown(name)}")
         if _text(name).strip().lower() in EMOTION_NAMES or _text(name).strip().lower() in _ALIASES:
             share = {canonical_emotion_name(name): 1.0}
         elif _compound_key(name) in COMPOUND_PRESETS:
             share = COMPOUND_PRESETS[CompoundEmotion(_compound_key(name))]
         else:
             raise InputError(
-                f"Unknown emotion or preset {name!r}; emotions: {', '.join(EMOTION_NAMES)}; "
+                f"Unknown emotion or preset {_shown(name)}; emotions: {', '.join(EMOTION_NAMES)}; "
                 f"presets: {', '.join(COMPOUND_PRESETS)}."
             )
         for emotion, part in share.items():
@@ -267,15 +298,36 @@ def expand_mixture(parts: Iterable[tuple[str, float]]) -> dict[str, float]:
 def non_negative_number(value: object, what: str) -> float:
     """``value`` as a finite number >= 0 (weights, gains), or a one-line error naming ``what``.
 
+    The value is echoed cut to :data:`MAX_SHOWN` characters (a 400-digit integer is not repeated).
+
     Raises:
-        InputError: Not a number (booleans included), not finite, or negative.
+        InputError: Not a number (booleans included), not finite (an integer too large for a
+            float too), or negative.
+    """
+    number = _finite_number(value, f"The {what}")
+    if number < 0:
+        raise InputError(
+            f"The {what} must be a finite number, non-negative (>= 0), got {_shown(value)}."
+        )
+    return number
+
+
+def _finite_number(value: object, what: str) -> float:
+    """``value`` as a finite float; ``what`` starts the message (``"The weight for 'joy'"``).
+
+    Raises:
+        InputError: Not a number (booleans included) or not finite.
     """
     if isinstance(value, bool):
-        raise InputError(f"The {what} must be a number, got {value!r}.")
+        raise InputError(f"{what} must be a number, got {_shown(value)}.")
     try:
         number = float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an int too large for a float
+        number = math.inf
     except (TypeError, ValueError):
-        raise InputError(f"The {what} must be a number, got {value!r}.") from None
-    if not math.isfinite(number) or number < 0:
-        raise InputError(f"The {what} must be a finite number, non-negative (>= 0), got {value!r}.")
+        raise InputError(f"{what} must be a number, got {_shown(value)}.") from None
+    if not math.isfinite(number):
+        raise InputError(
+            f"{what} must be a finite number, non-negative (>= 0), got {_shown(value)}."
+        )
     return number

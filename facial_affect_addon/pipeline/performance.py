@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import limits as lim
 from ..core.capture import CaptureResult
 from ..core.emotions import EmotionWeights
 from ..core.errors import InputError
@@ -176,8 +177,48 @@ def performance_to_json(
     return doc
 
 
+def _time(value: Any, what: str, low: float = 0.0) -> float:
+    """A finite time in seconds within [``low``, the longest take a document may hold]."""
+    number = lim.finite_number(value, what)
+    longest = lim.DEFAULT_LIMITS.max_duration_s
+    if not low <= number <= longest:
+        raise InputError(f"{what} must be between {low:g} and {longest:g} s, got {number:g}.")
+    return number
+
+
+def _string(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text, got {type(value).__name__}.")
+    return value
+
+
+def _segment(s: Any, i: int) -> Segment:
+    """One stored segment, every field type- and range-checked."""
+    what = f"Segment {i + 1}"
+    if not isinstance(s, Mapping):
+        raise InputError(f"{what} is not an object.")
+    start = _time(lim.document_field(s, "start_s", what), f"{what}'s start")
+    end = _time(lim.document_field(s, "end_s", what), f"{what}'s end", start)
+    intensity = lim.finite_number(lim.document_field(s, "intensity", what), f"{what}'s intensity")
+    if not 0.0 <= intensity <= 1.0:
+        raise InputError(f"{what}'s intensity must be between 0 and 1, got {intensity:g}.")
+    return Segment(
+        start,
+        end,
+        _string(lim.document_field(s, "text", what), f"{what}'s text"),
+        EmotionWeights.from_mapping(lim.document_field(s, "weights", what)),
+        intensity,
+        _string(lim.document_field(s, "source", what), f"{what}'s source"),
+        _string(s.get("reason", ""), f"{what}'s reason"),
+    )
+
+
 def performance_from_json(doc: Mapping[str, Any], capture: CaptureResult | None = None):
     """Rebuild a performance written by :func:`performance_to_json` with ``with_timeline``.
+
+    The document may come from an edited .blend: times must be finite and within
+    [0, :attr:`~..core.limits.Limits.max_duration_s`], an end not before its start, intensities
+    in [0, 1], texts strings.
 
     Args:
         doc: The parsed document.
@@ -190,30 +231,32 @@ def performance_from_json(doc: Mapping[str, Any], capture: CaptureResult | None 
     Raises:
         InputError: The document is not a valid stored performance.
     """
+    where = "The stored analysis"
     try:
-        segments = tuple(
-            Segment(
-                float(s["start_s"]),
-                float(s["end_s"]),
-                str(s["text"]),
-                EmotionWeights.from_mapping(s["weights"]),
-                float(s["intensity"]),
-                str(s["source"]),
-                str(s.get("reason", "")),
-            )
-            for s in doc["timeline"]
-        )
+        if not isinstance(doc, Mapping):
+            raise InputError(f"{where} is not a JSON object.")
+        timeline = lim.as_list(lim.document_field(doc, "timeline", where), "Its 'timeline'")
+        lim.check_count(len(timeline), lim.DEFAULT_LIMITS.max_items, "segments", where)
+        segments = tuple(_segment(s, i) for i, s in enumerate(timeline))
         if capture is None and doc.get("capture"):
             capture = capture_from_dict(doc["capture"])
+        warnings = lim.as_list(doc.get("warnings", []), "Its 'warnings'")
+        models = doc.get("models", {})
+        if not isinstance(models, Mapping):
+            raise InputError(f"{where}: 'models' must be an object.")
         return Performance(
-            PerformanceKind(doc["kind"]),
-            EmotionWeights.from_mapping(doc["weights"]),
-            timeline_from_dict(doc["timeline_events"]),
-            float(doc["duration_s"]),
+            PerformanceKind(_string(lim.document_field(doc, "kind", where), "Its 'kind'")),
+            EmotionWeights.from_mapping(lim.document_field(doc, "weights", where)),
+            timeline_from_dict(lim.document_field(doc, "timeline_events", where)),
+            _time(lim.document_field(doc, "duration_s", where), "Its duration"),
             segments,
-            tuple(str(w) for w in doc.get("warnings", ())),
-            {str(k): str(v) for k, v in dict(doc.get("models", {})).items()},
+            tuple(lim.clip_text(w) for w in warnings[: lim.MAX_WARNINGS]),
+            {lim.clip_text(k): lim.clip_text(v) for k, v in models.items()},
             capture,
         )
+    except InputError as exc:
+        reason = str(exc).removesuffix(".")
+        raise InputError(f"{where} is unreadable: {reason}; analyse again.") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"The stored analysis is unreadable ({exc}); analyse again.") from None
+        detail = lim.clip_text(exc, 120)
+        raise InputError(f"{where} is unreadable ({detail}); analyse again.") from None

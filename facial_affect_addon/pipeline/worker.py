@@ -8,15 +8,14 @@ and polls ``should_cancel``. Exactly one final message follows the progress mess
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ..core import error_log
 from ..core.errors import CancelledError, FacialAffectError, MissingPackageError
-
-log = logging.getLogger(__name__)
 
 Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
@@ -57,12 +56,18 @@ JobMessage = JobProgress | JobDone | JobFailed | JobCancelled
 
 
 def run_work(
-    job_id: int, work: Work, cancel: threading.Event, post: Callable[[JobMessage], None]
+    job_id: int,
+    work: Work,
+    cancel: threading.Event,
+    post: Callable[[JobMessage], None],
+    log: Path | None = None,
 ) -> None:
     """Run ``work(progress, should_cancel)`` and post its messages (worker thread).
 
     Domain errors and missing packages become a one-line :class:`JobFailed`; any other
-    exception is a bug: its traceback goes to the log and a sentence to the user.
+    exception is a bug: its traceback goes to the error log (``log``, else
+    :func:`~..core.error_log.log_path`) and the user reads
+    ``internal error: <Type>: <message> (details in <log>)``.
     """
 
     def progress(fraction: float, message: str = "") -> None:
@@ -76,8 +81,8 @@ def run_work(
         post(JobFailed(job_id, str(exc)))
     except ImportError as exc:
         post(JobFailed(job_id, str(MissingPackageError.from_import(exc))))
-    except Exception as exc:  # a bug: keep the traceback in the log, a sentence in the panel
-        log.exception("Facial Affect job failed")
-        post(JobFailed(job_id, f"Unexpected error ({type(exc).__name__}): {exc}"))
+    except Exception as exc:  # a bug: the traceback to the log, one line in the panel
+        written = error_log.log_internal_error(exc, f"background job {job_id}", log)
+        post(JobFailed(job_id, error_log.internal_error_message(exc, written)))
     else:
         post(JobCancelled(job_id) if cancel.is_set() else JobDone(job_id, result))
