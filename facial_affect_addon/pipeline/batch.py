@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..core import atomic
+from ..core import atomic, error_log
 from ..core.errors import FacialAffectError, InputError
 from ..core.synthesis_options import SynthesisOptions
 from .analysis import AnalysisRequest, run_analysis
@@ -278,7 +278,8 @@ def run_item(item: BatchItem, config: BatchConfig) -> ItemResult:
     except FacialAffectError as exc:
         error = str(exc)
     except Exception as exc:  # an unexpected bug in one item must not stop the batch
-        error = f"{type(exc).__name__}: {exc}"
+        log = error_log.log_internal_error(exc, f"batch item {item.index} ({item.take})")
+        error = error_log.internal_error_message(exc, log)
     finally:
         for temp in temps:
             temp.unlink(missing_ok=True)

@@ -159,7 +159,8 @@ def test_the_item_json_is_what_the_text_command_writes(tmp_path):
     assert (tmp_path / "t.json").read_text() == (tmp_path / "cli.json").read_text()
 
 
-def test_a_crashed_attempt_leaves_no_output_and_its_temporaries_are_swept(tmp_path):
+def test_a_crashed_attempt_leaves_no_output_and_its_temporaries_are_swept(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACIAL_AFFECT_LOG_DIR", str(tmp_path / "logs"))
     item = load_manifest(_manifest(tmp_path))[0]
 
     def crashing_baker(performance, job):
@@ -168,7 +169,8 @@ def test_a_crashed_attempt_leaves_no_output_and_its_temporaries_are_swept(tmp_pa
 
     config = batch.BatchConfig(str(tmp_path / "out"), crashing_baker)
     result = batch.run_item(item, config)
-    assert (result.status, result.error) == ("failed", "RuntimeError: the bake crashed")
+    assert result.status == "failed"
+    assert result.error.startswith("internal error: RuntimeError: the bake crashed (details in")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
     (tmp_path / "out" / ".angry.0123456789ab.tmp.blend").write_bytes(b"left by a killed worker")
     assert batch.sweep_temporaries(tmp_path / "out") == 1
@@ -217,3 +219,21 @@ def test_outputs_sent_back_by_a_worker_are_stored_atomically_and_journalled(tmp_
         "angry"
     )
     assert batch.run_item(item, config).status == "skipped"
+
+
+def test_a_bug_in_one_item_is_an_internal_error_with_its_traceback_in_the_log(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FACIAL_AFFECT_LOG_DIR", str(tmp_path / "logs"))
+    item = load_manifest(_manifest(tmp_path))[0]
+
+    def buggy_baker(performance, job):
+        raise KeyError("a bug, not bad input")
+
+    result = batch.run_item(item, batch.BatchConfig(str(tmp_path / "out"), buggy_baker))
+    assert result.status == "failed"
+    assert result.error.startswith("internal error: KeyError:") and "details in" in result.error
+    assert "\n" not in result.error
+    logged = "".join(p.read_text() for p in (tmp_path / "logs").rglob("*.log"))
+    assert "Traceback" in logged and "buggy_baker" in logged
+    assert not any((tmp_path / "out").glob("*.blend"))
