@@ -22,7 +22,19 @@ the gains existed still loads, and this version writes them all)::
      "antagonists": [["smile_L", "frown_L"]],
      "overrides": [["blink_L", "wide_L"]],
      "key_gains": {"smile_L": 0.8},
-     "emotion_gains": {"fear": 1.2}}
+     "emotion_gains": {"fear": 1.2},
+     "key_offsets": {"blink_L": 0.05},
+     "key_clamps": {"smile_L": [0.0, 0.9]},
+     "emotion_keys": {"Fcl_ALL_Joy": {"happiness": 1.0}}}
+
+A driver in ``keys`` is an AU (``"AU12_L"``, any spelling) or one of ARKit's 52 channels
+(``{"Mouth_Smile_L": {"mouthSmileLeft": 1.0}}``), which stands for its AU mix in
+:data:`.rig_tables.ARKIT_TABLE` and is written back as given. ``emotion_keys`` are whole-face
+keys (VRoid ``Fcl_ALL_Joy``, VRM ``happy``) driven by the emotion weights themselves, not by AUs.
+Every key's value is ``clip(clip(gain * drive, 0, 1) + offset, lo, hi)`` with ``offset`` from
+``key_offsets`` (in [-1, 1], default 0) and ``[lo, hi]`` from ``key_clamps`` (within [0, 1],
+default [0, 1]). The last three fields came after version 1 was fixed; they are optional, so the
+version stays 1 and every older file still loads.
 
 ``antagonists`` are symmetric pairs; ``overrides`` pairs list the key that wins first. Key names
 in these fields may use any naming style of a key in ``keys``.
@@ -44,9 +56,8 @@ import numpy as np
 
 from .antagonists import KeyAntagonist
 from .atomic import atomic_write_text
-from .emotions import EMOTION_NAMES, canonical_emotion_name, non_negative_number
+from .emotions import EMOTION_NAMES, canonical_emotion_name
 from .errors import InputError
-from .facs import CHANNEL_INDEX, expand_au
 from .limits import (
     DEFAULT_LIMITS,
     MAX_NAME_CHARS,
@@ -57,9 +68,21 @@ from .limits import (
     read_json,
 )
 from .names import normalize_name
+from .rig_profile_checks import (  # noqa: F401  (ARKIT_CHANNELS, MAX_GAIN: re-exported)
+    ARKIT_CHANNELS,
+    MAX_GAIN,
+    check_clamp,
+    check_drivers,
+    check_extras,
+    check_gain,
+    check_offset,
+    check_shaping,
+    expand_drivers,
+    own_key,
+    parse_emotion_keys,
+)
 
 PROFILE_SCHEMA_VERSION = 1
-MAX_GAIN = 10.0
 MAX_PROFILE_BYTES = 16 * 2**20
 """A profile file's size cap: the built-in profiles are under 20 KB."""
 
@@ -72,11 +95,14 @@ class KeyTarget:
         key: The key's canonical name in the profile (any style matches it).
         drivers: ``(channel, weight)`` pairs; empty for keys no AU drives.
         only_if_missing: Profile keys that, when present in the rig, disable this target.
+        spec: The drivers as written when they name ARKit channels (``drivers`` holds their
+            AU expansion); empty when ``drivers`` are the written form.
     """
 
     key: str
     drivers: tuple[tuple[str, float], ...] = ()
     only_if_missing: tuple[str, ...] = ()
+    spec: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,9 @@ class RigProfile:
         antagonists: Key pairs that undo each other (names as in ``targets``).
         key_gains: ``(key, gain)`` pairs: a gain on a key's whole output (default 1).
         emotion_gains: ``(emotion, gain)`` pairs: a gain on an emotion's amplitude (default 1).
+        key_offsets: ``(key, offset)`` pairs added to a key's value (default 0).
+        key_clamps: ``(key, (lo, hi))`` pairs clamping a key's value (default (0, 1)).
+        emotion_keys: ``(key, ((emotion, weight), ...))``: whole-face keys driven by emotions.
 
     Raises:
         InputError: (on construction) if the profile has no targets, no target is driven by an
@@ -103,31 +132,49 @@ class RigProfile:
     antagonists: tuple[KeyAntagonist, ...] = ()
     key_gains: tuple[tuple[str, float], ...] = ()
     emotion_gains: tuple[tuple[str, float], ...] = ()
+    key_offsets: tuple[tuple[str, float], ...] = ()
+    key_clamps: tuple[tuple[str, tuple[float, float]], ...] = ()
+    emotion_keys: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.targets:
+        if not self.targets and not self.emotion_keys:
             raise InputError(f"Rig profile {self.name!r} is empty; give it at least one key.")
-        if not any(t.drivers for t in self.targets):
+        if not any(t.drivers for t in self.targets) and not self.emotion_keys:
             raise InputError(
                 f"Rig profile {self.name!r} maps no Action Unit to any key; "
                 "give at least one key a driver such as {'AU12_L': 1.0}."
             )
         seen: dict[str, str] = {}
-        for t in self.targets:
-            norm = normalize_name(t.key)
+        for key in self.all_keys:
+            norm = normalize_name(key)
             if norm in seen:
                 raise InputError(
-                    f"Rig profile {self.name!r} lists {t.key!r} and {seen[norm]!r}, "
+                    f"Rig profile {self.name!r} lists {key!r} and {seen[norm]!r}, "
                     "which are the same key; keep one."
                 )
-            seen[norm] = t.key
-            _check_drivers(t)
-        _check_extras(self)
+            seen[norm] = key
+        for t in self.targets:
+            check_drivers(t)
+        check_extras(self)
+        check_shaping(self)
 
     @property
     def keys(self) -> tuple[str, ...]:
         """All key names of the profile, in order."""
         return tuple(t.key for t in self.targets)
+
+    @property
+    def all_keys(self) -> tuple[str, ...]:
+        """AU-driven keys, then emotion-driven keys."""
+        return self.keys + tuple(k for k, _ in self.emotion_keys)
+
+    def shape(self, key: str, values: np.ndarray) -> np.ndarray:
+        """``clip(values + offset, lo, hi)`` for ``key`` (unchanged without offset or clamp)."""
+        offset = dict(self.key_offsets).get(key, 0.0)
+        lo, hi = dict(self.key_clamps).get(key, (0.0, 1.0))
+        if offset == 0.0 and (lo, hi) == (0.0, 1.0):
+            return values
+        return np.clip(np.asarray(values, dtype=float) + offset, lo, hi)
 
     def key_gain(self, key: str) -> float:
         """The gain on ``key``'s output (1 unless ``key_gains`` says otherwise)."""
@@ -151,8 +198,11 @@ class RigProfile:
         antagonists: Iterable[KeyAntagonist] = (),
         key_gains: Mapping[str, float] | None = None,
         emotion_gains: Mapping[str, float] | None = None,
+        key_offsets: Mapping[str, float] | None = None,
+        key_clamps: Mapping[str, Sequence[float]] | None = None,
+        emotion_keys: Mapping[str, Mapping[str, float]] | None = None,
     ) -> RigProfile:
-        """Build a profile from ``{key: {AU name: weight}}`` (AU names in any spelling).
+        """Build a profile from ``{key: {AU or ARKit name: weight}}`` (names in any spelling).
 
         Key names in ``antagonists`` and ``key_gains`` may use any naming style of a key in
         ``keys``; emotion names may be aliases (``"happy"``). Override pairs are kept before
@@ -168,26 +218,32 @@ class RigProfile:
         for key, aus in keys.items():
             if not isinstance(aus, Mapping):
                 raise InputError(f"Key {key!r}: expected a mapping of AU -> weight, got {aus!r}.")
-            drivers: dict[str, float] = {}
-            for au_name, weight in aus.items():
-                w = non_negative_number(weight, f"weight of {au_name!r} for key {key!r}")
-                for channel, part in expand_au(au_name, w):
-                    drivers[channel] = drivers.get(channel, 0.0) + part
+            drivers, spec = expand_drivers(key, aus)
             only = tuple((fallbacks or {}).get(key, ()))
-            targets.append(KeyTarget(str(key), tuple(drivers.items()), only))
-        own = {normalize_name(k): str(k) for k in keys}
+            targets.append(KeyTarget(str(key), drivers, only, spec))
+        emo = parse_emotion_keys(emotion_keys or {})
+        own = {normalize_name(k): str(k) for k in (*keys, *(k for k, _ in emo))}
         pairs = tuple(
-            KeyAntagonist(_own(own, p.first), _own(own, p.second), p.first_overrides)
+            KeyAntagonist(own_key(own, p.first), own_key(own, p.second), p.first_overrides)
             for p in sorted(antagonists, key=lambda p: not p.first_overrides)  # overrides first
         )
         kg = tuple(
-            (_own(own, k), _gain(g, f"key gain of {k!r}")) for k, g in (key_gains or {}).items()
+            (own_key(own, k), check_gain(g, f"key gain of {k!r}"))
+            for k, g in (key_gains or {}).items()
         )
         eg = tuple(
-            (canonical_emotion_name(e), _gain(g, f"emotion gain of {e!r}"))
+            (canonical_emotion_name(e), check_gain(g, f"emotion gain of {e!r}"))
             for e, g in (emotion_gains or {}).items()
         )
-        return cls(str(name), tuple(targets), description, pairs, kg, eg)
+        offsets = tuple(
+            (own_key(own, k), check_offset(v, f"offset of {k!r}"))
+            for k, v in (key_offsets or {}).items()
+        )
+        clamps = tuple(
+            (own_key(own, k), check_clamp(v, f"clamp of {k!r}"))
+            for k, v in (key_clamps or {}).items()
+        )
+        return cls(str(name), tuple(targets), description, pairs, kg, eg, offsets, clamps, emo)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (see the module docstring for the schema)."""
@@ -196,7 +252,7 @@ class RigProfile:
             "kind": "rig_profile",
             "name": self.name,
             "description": self.description,
-            "keys": {t.key: dict(t.drivers) for t in self.targets},
+            "keys": {t.key: dict(t.spec or t.drivers) for t in self.targets},
             "fallbacks": {
                 t.key: list(t.only_if_missing) for t in self.targets if t.only_if_missing
             },
@@ -204,55 +260,19 @@ class RigProfile:
             "overrides": [[p.first, p.second] for p in self.antagonists if p.first_overrides],
             "key_gains": dict(self.key_gains),
             "emotion_gains": dict(self.emotion_gains),
+            **self._shaping_dict(),
         }
 
-
-def _check_drivers(target: KeyTarget) -> None:
-    for channel, weight in target.drivers:
-        if channel not in CHANNEL_INDEX:
-            raise InputError(f"Key {target.key!r} is driven by unknown channel {channel!r}.")
-        if not np.isfinite(weight) or weight < 0:
-            raise InputError(
-                f"Key {target.key!r}: weight of {channel} must be a non-negative number, "
-                f"got {weight}."
-            )
-
-
-def _check_extras(profile: RigProfile) -> None:
-    """Antagonists and gains must name the profile's own keys (and known emotions)."""
-    keys = set(profile.keys)
-    for pair in profile.antagonists:
-        for key in (pair.first, pair.second):
-            if key not in keys:
-                raise InputError(
-                    f"Rig profile {profile.name!r}: antagonist pair names {key!r}, "
-                    "which is not one of its keys."
-                )
-        if pair.first == pair.second:
-            raise InputError(f"Rig profile {profile.name!r}: {pair.first!r} cannot oppose itself.")
-    for key, gain in profile.key_gains:
-        if key not in keys:
-            raise InputError(f"Rig profile {profile.name!r} has a gain for unknown key {key!r}.")
-        _gain(gain, f"key gain of {key!r}")
-    for name, gain in profile.emotion_gains:
-        if name not in EMOTION_NAMES:
-            raise InputError(f"Rig profile {profile.name!r}: no emotion is called {name!r}.")
-        _gain(gain, f"emotion gain of {name!r}")
-
-
-def _own(own: Mapping[str, str], key: object) -> str:
-    """The profile's spelling of ``key`` (any naming style), or an error naming it."""
-    found = own.get(normalize_name(str(key)))
-    if found is None:
-        raise InputError(f"{key!r} is not one of the rig profile's keys.")
-    return found
-
-
-def _gain(value: object, what: str) -> float:
-    number = non_negative_number(value, what)
-    if number > MAX_GAIN:
-        raise InputError(f"The {what} must be at most {MAX_GAIN:g}, got {value!r}.")
-    return number
+    def _shaping_dict(self) -> dict:
+        """The optional fields added after version 1 (only those in use, so old files stay)."""
+        out: dict = {}
+        if self.key_offsets:
+            out["key_offsets"] = dict(self.key_offsets)
+        if self.key_clamps:
+            out["key_clamps"] = {k: list(v) for k, v in self.key_clamps}
+        if self.emotion_keys:
+            out["emotion_keys"] = {k: dict(v) for k, v in self.emotion_keys}
+        return out
 
 
 def _name(value: object, what: str) -> str:
@@ -286,9 +306,19 @@ def _gain_map(data: Mapping, field: str, limits: Limits) -> dict[str, float]:
     return {_name(k, "A name"): finite_number(g, f"{field} of {k!r}") for k, g in gains.items()}
 
 
-def _keys(data: Mapping, limits: Limits) -> dict[str, dict[str, float]]:
+def _clamps(data: Mapping, limits: Limits) -> dict[str, list]:
+    clamps = _mapping(data, "key_clamps", "key names to [low, high] pairs", limits)
+    out = {}
+    for key, pair in clamps.items():
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InputError(f"'key_clamps' of {clip_text(key, 60)!r} must be a [low, high] pair.")
+        out[_name(key, "A key name")] = [finite_number(v, f"Clamp of {key!r}") for v in pair]
+    return out
+
+
+def _keys(data: Mapping, limits: Limits, field: str = "keys") -> dict[str, dict[str, float]]:
     """``keys``: names checked, AU weights finite numbers (before the profile's own checks)."""
-    keys = _mapping(data, "keys", "key names to {AU: weight} mappings", limits)
+    keys = _mapping(data, field, "key names to {name: weight} mappings", limits)
     out = {}
     for key, aus in keys.items():
         if not isinstance(aus, Mapping):
@@ -349,6 +379,9 @@ def profile_from_dict(data: Mapping, *, limits: Limits = DEFAULT_LIMITS) -> RigP
         antagonists=pairs,
         key_gains=_gain_map(data, "key_gains", limits),
         emotion_gains=_gain_map(data, "emotion_gains", limits),
+        key_offsets=_gain_map(data, "key_offsets", limits),
+        key_clamps=_clamps(data, limits),
+        emotion_keys=_keys(data, limits, "emotion_keys"),
     )
 
 

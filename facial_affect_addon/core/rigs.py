@@ -261,13 +261,24 @@ def _coverage(profile: RigProfile, active: Mapping[str, str]) -> Coverage:
     return Coverage(expressible, missing, partial)
 
 
+def _default_candidates(names: Sequence[str]) -> list[RigProfile]:
+    """The built-in profiles, then the one suggested from the names (it wins only if better)."""
+    from .rig_mapping import suggest_profile  # rig_mapping builds on this module's siblings
+
+    suggested, _ = suggest_profile(names)
+    extra = [suggested] if suggested is not None and suggested.targets else []
+    return list(BUILTIN_PROFILES.values()) + extra
+
+
 def detect_profile(
     shape_key_names: Iterable[str], profiles: Iterable[RigProfile] | None = None
 ) -> RigMatch:
     """Pick the profile that best fits a rig's shape-key names.
 
     The winner expresses the most AU channels; ties go to the profile that matched more keys,
-    then to the earlier profile.
+    then to the earlier profile. Without ``profiles`` the candidates are the built-ins and, last,
+    the profile :func:`.rig_mapping.suggest_profile` makes from the names (CC4, Daz, MakeHuman
+    and other families of :mod:`.rig_aliases`).
 
     Args:
         shape_key_names: The rig's key names (``Basis`` is ignored).
@@ -282,13 +293,20 @@ def detect_profile(
     names = [str(n) for n in shape_key_names]
     if not [n for n in names if normalize_name(n) != "basis"]:
         raise RigError("The object has no shape keys to animate; add shape keys (e.g. ARKit's).")
-    candidates = list(profiles) if profiles is not None else list(BUILTIN_PROFILES.values())
+    candidates = list(profiles) if profiles is not None else _default_candidates(names)
     if not candidates:
         raise InputError("No rig profiles to choose from; pass at least one profile.")
     matches = [match_profile(p, names) for p in candidates]
+    builtin = {id(p) for p in BUILTIN_PROFILES.values()}
+    suggested = [profiles is None and id(m.profile) not in builtin for m in matches]
     best = max(
         range(len(matches)),
-        key=lambda i: (len(matches[i].coverage.expressible), len(matches[i].key_map), -i),
+        key=lambda i: (
+            len(matches[i].coverage.expressible),
+            not suggested[i],  # the suggestion wins only by expressing more
+            len(matches[i].key_map),
+            -i,
+        ),
     )
     if not matches[best].coverage.expressible:
         sample = ", ".join(repr(n) for n in names[:4])

@@ -15,11 +15,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..core.any_rig import synthesize_any
 from ..core.curveset import CurveSet
 from ..core.emotions import EmotionWeights
 from ..core.errors import InputError
+from ..core.rig_profile import RigProfile
 from ..core.sampling import sample_linear
-from ..core.synthesis import synthesize
 from . import text
 from .options import EmotionChoice, FaceMode, PerformanceOptions
 from .performance import Performance
@@ -28,11 +29,17 @@ PRESET_SECONDS = 3.0
 
 
 def performance_curves(
-    performance: Performance, shape_key_names: Iterable[str], options: PerformanceOptions
+    performance: Performance,
+    shape_key_names: Iterable[str],
+    options: PerformanceOptions,
+    *,
+    profile: RigProfile | None = None,
 ) -> CurveSet:
     """Synthesise the performance's curves for a rig.
 
-    ``options.synthesis.n_frames`` of None (or 0) covers the whole performance.
+    ``options.synthesis.n_frames`` of None (or 0) covers the whole performance. ``profile`` maps
+    the engine's channels and emotions to the rig's keys (:mod:`..core.any_rig`); without one it
+    is chosen from the key names. Keys no profile maps stay unkeyed, with a warning.
 
     Raises:
         InputError: Invalid options, or MIRROR without a capture.
@@ -45,8 +52,11 @@ def performance_curves(
     if options.face != FaceMode.EMOTION:
         raise InputError(f"Unknown drive {options.face!r}; use EMOTION or MIRROR.")
     speech = performance.speech_spans if options.articulate else ()
-    return synthesize(
-        performance.timeline, shape_key_names, replace(synth, n_frames=n_frames, speech=speech)
+    return synthesize_any(
+        performance.timeline,
+        shape_key_names,
+        replace(synth, n_frames=n_frames, speech=speech),
+        profile,
     )
 
 
@@ -87,12 +97,16 @@ def emotion_curves(
     weights: EmotionWeights | Mapping[str, float],
     shape_key_names: Iterable[str],
     options: PerformanceOptions,
+    *,
+    profile: RigProfile | None = None,
 ) -> CurveSet:
     """Curves for a single emotion held over ``options.synthesis.n_frames`` (3 s by default)."""
     synth = options.synthesis
     n_frames = synth.n_frames or round(PRESET_SECONDS * synth.fps)
     performance = text.performance_from_weights(weights, n_frames / synth.fps)
-    return performance_curves(performance, shape_key_names, replace(options, face=FaceMode.EMOTION))
+    return performance_curves(
+        performance, shape_key_names, replace(options, face=FaceMode.EMOTION), profile=profile
+    )
 
 
 def bake_curves_for(
@@ -102,6 +116,7 @@ def bake_curves_for(
     options: PerformanceOptions,
     *,
     length_from_input: bool = True,
+    profile: RigProfile | None = None,
 ) -> CurveSet:
     """The curves a Bake writes: the analysed performance, or the chosen emotion without one.
 
@@ -112,6 +127,7 @@ def bake_curves_for(
         shape_key_names: The rig's keys.
         options: Synthesis settings (``n_frames`` from the panel's Duration).
         length_from_input: Bake a performance over its whole length (ignore ``n_frames``).
+        profile: The rig's mapping profile; chosen from the key names if None.
 
     Raises:
         FacialAffectError: Invalid settings, or a rig the engine cannot drive.
@@ -119,7 +135,7 @@ def bake_curves_for(
     names = list(shape_key_names)
     if performance is None:
         weights = preset.weights() if isinstance(preset, EmotionChoice) else preset
-        return emotion_curves(weights, names, options)
+        return emotion_curves(weights, names, options, profile=profile)
     if length_from_input:
         options = replace(options, synthesis=replace(options.synthesis, n_frames=None))
-    return performance_curves(performance, names, options)
+    return performance_curves(performance, names, options, profile=profile)

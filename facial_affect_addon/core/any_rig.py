@@ -1,0 +1,202 @@
+"""Synthesis for any rig: AU-level keys through the profile, whole-face keys from the emotions.
+
+:func:`synthesize_any` is :func:`.synthesis.synthesize` plus what a mapping profile adds:
+
+* **emotion keys** (VRoid ``Fcl_ALL_Joy``, VRM ``happy``): the timeline's emotion weights run
+  through the same state machine as the AUs (:func:`.timeline.plan_keyframes`, so the rise, hold,
+  cross-fade and fall match the AU keys), times the event and global intensity and the profile's
+  emotion gains; a key's value is ``clip(gain * sum_e w_e * E_e(t), 0, 1)``;
+* **offsets and clamps** per key (:meth:`.rig_profile.RigProfile.shape`);
+* **unknown names do not block**: keys the profile does not know stay unkeyed and are named in
+  a warning; only a rig on which nothing at all maps is refused (:class:`~.errors.RigError`).
+
+:func:`auto_profile` picks the profile when the user gave none: a built-in one (ARKit,
+MetaHuman, FACS) when it expresses at least as much as the suggestion from the key names
+(:func:`.rig_mapping.suggest_profile`) and the rig has no emotion keys, else the suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import numpy as np
+
+from .curves import frame_times
+from .curveset import CurveSet
+from .emotions import EMOTION_NAMES
+from .errors import RigError
+from .names import normalize_name
+from .rig_mapping import suggest_profile
+from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile, match_profile
+from .synthesis import synthesize, synthesize_au
+from .synthesis_options import SynthesisMode, SynthesisOptions, synthesis_options
+from .timeline import Timeline, TransitionSettings, plan_keyframes
+
+__all__ = ["auto_profile", "emotion_tracks", "synthesize_any"]
+
+
+def auto_profile(shape_key_names: Iterable[str]) -> RigProfile:
+    """The profile for a rig without a user profile (see the module docstring).
+
+    Raises:
+        RigError: No key of the rig maps to any engine channel or emotion.
+    """
+    names = [str(n) for n in shape_key_names]
+    suggested, _ = suggest_profile(names)
+    try:
+        best: RigMatch | None = detect_profile(names, list(BUILTIN_PROFILES.values()))
+    except RigError:
+        best = None
+    if suggested is None:
+        if best is not None:
+            return best.profile
+        raise RigError(_nothing_maps(names))
+    mine = match_profile(suggested, names)
+    if (
+        best is not None
+        and not suggested.emotion_keys
+        and len(best.coverage.expressible) >= len(mine.coverage.expressible)
+    ):
+        return best.profile
+    return suggested
+
+
+def _nothing_maps(names: list[str]) -> str:
+    body = [n for n in names if n.lower() != "basis"]
+    if not body:
+        return "The object has no shape keys to animate; add shape keys (e.g. ARKit's)."
+    sample = ", ".join(repr(n) for n in body[:4])
+    return (
+        f"None of the {len(body)} shape keys ({sample}{'...' if len(body) > 4 else ''}) maps to "
+        "a face channel or emotion; rename them (e.g. 'mouthSmileLeft') or pass a rig profile."
+    )
+
+
+def emotion_tracks(
+    timeline: Timeline, options: SynthesisOptions, n_frames: int, gains: np.ndarray | None = None
+) -> np.ndarray:
+    """The emotion weights over time, (n_frames, 7) in [0, 1], :data:`EMOTION_NAMES` order.
+
+    Each event holds ``weights * event intensity * options.intensity * gains`` (static mode: the
+    dominant emotion at the global intensity, like the AU synthesis), with the AU state
+    machine's timing.
+    """
+    events = timeline.events
+    n_emo = len(EMOTION_NAMES)
+    if not events or n_frames <= 0:
+        return np.zeros((max(n_frames, 0), n_emo))
+    g = np.ones(n_emo) if gains is None else np.asarray(gains, dtype=float)
+    if options.mode == SynthesisMode.STATIC:
+        targets = np.zeros((len(events), n_emo))
+        for i, e in enumerate(events):
+            targets[i, EMOTION_NAMES.index(e.weights.dominant())] = options.intensity
+    else:
+        weights = np.stack([e.weights.as_array() for e in events])
+        intensity = np.array([e.intensity for e in events]) * options.intensity
+        targets = weights * intensity[:, None]
+    targets = np.clip(targets * g, 0.0, 1.0)
+    fps = float(options.fps)
+    settings = options.transitions or TransitionSettings()
+    t_end = (n_frames - 1) / fps
+    track = plan_keyframes(events, targets, settings, mode=str(options.mode), fps=fps, t_end=t_end)
+    return np.clip(track.evaluate(frame_times(n_frames, fps)), 0.0, 1.0)
+
+
+def synthesize_any(
+    timeline: Timeline,
+    shape_key_names: Iterable[str],
+    options: SynthesisOptions | None = None,
+    profile: RigProfile | None = None,
+) -> CurveSet:
+    """Shape-key curves for any rig (see the module docstring).
+
+    Args:
+        timeline: The emotion events.
+        shape_key_names: The rig's key names.
+        options: Synthesis settings.
+        profile: A mapping profile; :func:`auto_profile` when None.
+
+    Returns:
+        Curves keyed by the rig's actual key names; ``warnings`` name what is not mapped.
+
+    Raises:
+        RigError: Nothing the profile drives exists on the rig.
+        InputError: Invalid options.
+    """
+    names = [str(n) for n in shape_key_names]
+    o = synthesis_options(options, {})
+    given = profile is not None
+    profile = profile if profile is not None else auto_profile(names)
+    match = match_profile(profile, names)
+    emo_keys = _present_emotion_keys(profile, names)
+    if not match.coverage.expressible and not emo_keys:
+        raise RigError(_nothing_maps(names) if not given else _none_driven(profile))
+    if match.coverage.expressible:
+        curves = synthesize(timeline, names, o, profile=profile)
+        channels, warnings = dict(curves.channels), list(curves.warnings)
+    else:
+        au = synthesize_au(timeline, o, emotion_gains=profile.emotion_gain_array())
+        channels, warnings = {}, [*au.warnings]
+        o = replace(o, n_frames=len(au.values))
+    n = len(next(iter(channels.values()))) if channels else int(o.n_frames or 0)
+    if emo_keys:
+        tracks = emotion_tracks(timeline, o, n, profile.emotion_gain_array())
+        for actual, (key, spec) in emo_keys.items():
+            drive = sum(w * tracks[:, EMOTION_NAMES.index(e)] for e, w in spec)
+            channels[actual] = np.clip(profile.key_gain(key) * drive, 0.0, 1.0)
+    own = {actual: key for key, actual in match.key_map.items()}
+    own.update({actual: key for actual, (key, _) in emo_keys.items()})
+    for actual in list(channels):
+        channels[actual] = profile.shape(own.get(actual, actual), channels[actual])
+    warnings += _mapping_warnings(profile, names, own, given)
+    return CurveSet(int(o.frame_start), float(o.fps), channels, tuple(warnings))
+
+
+def _mapping_warnings(
+    profile: RigProfile, names: list[str], own: dict[str, str], given: bool
+) -> list[str]:
+    """Warnings naming the rig keys left unkeyed and the profile keys the rig lacks."""
+    out = []
+    unmapped = [n for n in names if n not in own and n.lower() != "basis"]
+    if unmapped:
+        out.append(
+            f"{len(unmapped)} shape key(s) not mapped and left unkeyed: {_shown(unmapped)}; "
+            "map them in a rig profile (--profile) if they should move."
+        )
+    absent = _absent_keys(profile, names) if given else []
+    if absent:
+        out.append(
+            f"Rig profile {profile.name!r} names {len(absent)} key(s) this rig lacks: "
+            f"{_shown(absent)}."
+        )
+    return out
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(repr(k) for k in names[:6]) + ("..." if len(names) > 6 else "")
+
+
+def _absent_keys(profile: RigProfile, names: list[str]) -> list[str]:
+    index = {normalize_name(n) for n in names}
+    return [k for k in profile.all_keys if normalize_name(k) not in index]
+
+
+def _present_emotion_keys(
+    profile: RigProfile, names: list[str]
+) -> dict[str, tuple[str, tuple[tuple[str, float], ...]]]:
+    """Rig name -> (profile key, emotion spec) for the profile's emotion keys the rig has."""
+    index = {normalize_name(n): n for n in names}
+    out = {}
+    for key, spec in profile.emotion_keys:
+        actual = index.get(normalize_name(key))
+        if actual is not None:
+            out[actual] = (key, spec)
+    return out
+
+
+def _none_driven(profile: RigProfile) -> str:
+    return (
+        f"Rig profile {profile.name!r} drives none of this rig's shape keys; check that its key "
+        "names match the object's."
+    )
