@@ -35,7 +35,7 @@ from ..pipeline.worker import (
     Work,
     run_work,
 )
-from .reporting import log_internal_error, one_line
+from .reporting import error_log_path, log_internal_error, one_line
 
 POLL_INTERVAL_S = 0.1
 
@@ -107,6 +107,7 @@ def start_job(
     job.thread = threading.Thread(
         target=run_work,
         args=(job.id, work, job.cancel_event, _MESSAGES.put),
+        kwargs={"log": error_log_path()},  # the same log as the operators' internal errors
         name=f"faceaff-{kind}",
         daemon=True,
     )

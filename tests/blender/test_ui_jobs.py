@@ -98,6 +98,12 @@ def test_unexpected_worker_bug_is_a_sentence_not_a_crash(face, monkeypatch):
     bpy.ops.faceaff.analyze()
     ui.drain_until_idle()
     assert settings.job_error and "ZeroDivisionError" in settings.job_status
+    # One log for every internal error: the worker's goes where the operators' go.
+    from facial_affect_addon.blender.reporting import error_log_path
+
+    log = error_log_path()
+    assert "failed: internal error:" in settings.job_status and str(log) in settings.job_status
+    assert "ZeroDivisionError" in log.read_text()
 
 
 def test_loading_a_file_forgets_running_jobs(face, slow_analysis):

@@ -307,9 +307,9 @@ def test_the_analysis_job_runs_pipeline_code_only(face, quick_analysis, monkeypa
     seen = []
     real = jobs.run_work
 
-    def spy(job_id, work, cancel, post):
+    def spy(job_id, work, cancel, post, **kwargs):
         seen.append(work)
-        return real(job_id, work, cancel, post)
+        return real(job_id, work, cancel, post, **kwargs)
 
     monkeypatch.setattr(jobs, "run_work", spy)
     bpy.context.scene.faceaff.text = "anything"
