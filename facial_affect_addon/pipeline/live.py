@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..core import error_log
 from ..core.curveset import CurveSet
 from ..core.emotions import EmotionWeights
 from ..core.errors import FacialAffectError, InputError, MissingPackageError
@@ -88,7 +89,8 @@ class Feeder:
     """A worker thread that turns input into :data:`LiveMessage` values on ``events``.
 
     Subclasses implement :meth:`run` (polling ``stop_event``) and may override :meth:`finish`.
-    A domain error or a missing package ends the thread with an :class:`ErrorMessage`.
+    A domain error or a missing package ends the thread with an :class:`ErrorMessage`; so does
+    a bug, as ``internal error: … (details in LOG)`` with the traceback in the error log.
     """
 
     thread_name = "faceaff-live"
@@ -125,6 +127,9 @@ class Feeder:
             self.post(ErrorMessage(str(exc)))
         except ImportError as exc:
             self.post(ErrorMessage(str(MissingPackageError.from_import(exc))))
+        except Exception as exc:  # a bug: one line for the user, the traceback in the log
+            log = error_log.log_internal_error(exc, f"live feeder {self.thread_name}")
+            self.post(ErrorMessage(error_log.internal_error_message(exc, log)))
         finally:
             self.finish()
 

@@ -140,3 +140,21 @@ def test_live_sessions_take_typed_messages():
     )
     assert session.end_s == pytest.approx(live.RELAX_S)
     assert session.advance(0.1)["jawOpen"] == 0.4  # captured values win over the state machine
+
+
+def test_a_bug_in_a_live_feeder_ends_it_with_one_line_and_logs_the_traceback(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("FACIAL_AFFECT_LOG_DIR", str(tmp_path))
+
+    class Buggy(live.Feeder):
+        def run(self):
+            return {}["missing"]
+
+    feeder = Buggy()
+    feeder.start()
+    feeder.thread.join(10)
+    message = feeder.events.get_nowait()
+    assert isinstance(message, live.ErrorMessage)
+    assert message.text.startswith("internal error: KeyError:") and "\n" not in message.text
+    assert "Traceback" in "".join(p.read_text() for p in tmp_path.rglob("*.log"))
