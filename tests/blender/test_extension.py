@@ -69,6 +69,7 @@ PLATFORM_TAGS = {
     "macos-x64": re.compile(r"^macosx_\d+_\d+_(x86_64|universal2|intel)$"),
 }
 PYTHONS = ("cp311", "cp313")
+ZIP_BUDGET_MB = 150.0  # issue 12: every platform zip; bench_zip.py reports sizes per component
 
 
 def _wheel_tags(wheel: zipfile.ZipFile) -> tuple[str, list[tuple[str, str, str]]]:
@@ -123,3 +124,6 @@ def test_each_platform_zip_carries_only_its_wheels_for_both_pythons(platform):
         shipped = set(zf.namelist())
     whisper = {f"models/whisper/{f}" for f in ("model.int8.npz", "vocabulary.txt", "config.json")}
     assert whisper <= shipped, whisper - shipped
+    # issue 12's size budget, per platform zip
+    size_mb = path.stat().st_size / 1e6
+    assert size_mb <= ZIP_BUDGET_MB, f"{path.name} is {size_mb:.1f} MB (budget {ZIP_BUDGET_MB:.0f})"
