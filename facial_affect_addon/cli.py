@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cli_checks
-from .cli_guard import Parser, check_dashes, guarded
+from .cli_guard import Parser, UsageError, check_dashes, guarded
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
-from .core.errors import FacialAffectError, InputError
+from .core.errors import FacialAffectError, InputError, RigError
 from .pipeline.options import FaceMode, PerformanceOptions, SynthesisMode, SynthesisOptions
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--object", help="with --bake: object in the head file (default: first with keys)"
     )
     p.add_argument("--take", help="with --bake: take name (default: Affect)")
+    p.add_argument("--profile", type=Path, help="with --bake: JSON rig profile for the keys")
     p.add_argument("--sparse", action="store_true", help="with --bake: sparse editable Bezier keys")
     p.add_argument("--mode", choices=tuple(SynthesisMode), default=SynthesisMode.DYNAMIC)
     p.add_argument("--intensity", type=float, default=1.0, help="global intensity 0..1")
@@ -142,7 +143,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", default=DEMO_LINE)
     p.add_argument("--out", type=Path, default=Path("out"))
     _add_batch(sub)
+    _add_rig(sub)
     return parser
+
+
+def _add_rig(sub: Any) -> None:
+    p = sub.add_parser("rig", allow_abbrev=False, help="a head's shape keys → a rig profile")
+    rig = p.add_subparsers(dest="rig_command", required=True)
+    s = rig.add_parser("suggest", allow_abbrev=False, help="key names → a JSON rig profile")
+    s.add_argument("--head", type=Path, required=True, help="the head .blend")
+    s.add_argument("--object", help="object in the head file (default: first with keys)")
+    s.add_argument("--out", type=Path, required=True, help="write the profile JSON here")
+
+
+def run_rig_command(args: argparse.Namespace) -> int:
+    """``rig suggest``: the head's keys → a suggested profile (written) and its coverage."""
+    from .blender.bake import shape_key_names
+    from .blender.headless import open_head
+    from .core.rig_mapping import suggest_profile
+    from .core.rig_profile import save_profile
+
+    if args.out.suffix.lower() != ".json" or args.out.is_dir():
+        raise UsageError(f"--out must name a .json file, got {shown(args.out)}.")
+    obj = open_head(args.head, args.object)
+    profile, coverage = suggest_profile(shape_key_names(obj), name=obj.name)
+    if profile is None:
+        raise RigError(f"No shape key of {obj.name!r} maps to a face channel.")
+    save_profile(profile, args.out)
+    print(f"{obj.name}: {coverage.describe()}")
+    print(f"channels without a key: {', '.join(coverage.missing_channels) or 'none'}")
+    print(f"wrote {shown(args.out)}")
+    return 0
+
+
+def _dash_scope(parser: argparse.ArgumentParser, argv: list[str]):
+    """``rig`` has sub-commands of its own: check dashes against ``rig``'s parser."""
+    if argv[:1] != ["rig"]:
+        return parser, argv
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices["rig"], argv[1:]
+
+
+def _load_profile(args: argparse.Namespace):
+    """The ``--profile`` file through the limits-checked loader (None without; needs --bake)."""
+    path = getattr(args, "profile", None)
+    if path is None:
+        return None
+    if args.bake is None:
+        raise UsageError("--profile is only used with --bake; add --bake FILE.blend or drop it.")
+    if getattr(args, "capture", False):
+        raise UsageError("--profile is not used with --capture (it retargets through ARKit).")
+    from .core.rig_profile import load_profile
+
+    return load_profile(path)
 
 
 def parse_weights(spec: str) -> dict[str, float]:
@@ -278,7 +331,8 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
     head = getattr(args, "head", None) or demo_head_path()
 
     def make_curves(names, fps):
-        return performance_curves(performance, names, _options(args, fps))
+        opts = _options(args, fps)
+        return performance_curves(performance, names, opts, profile=args.rig_profile)
 
     result = bake_to_file(
         make_curves,
@@ -409,11 +463,14 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str]) -> int:
     parser = build_parser()
-    check_dashes(parser, argv)
+    check_dashes(*_dash_scope(parser, argv))
     args = parser.parse_args(argv)
     if args.command == "batch":
         return run_batch_command(args)
+    if args.command == "rig":
+        return run_rig_command(args)
     warnings = cli_checks.check_command(args)
+    args.rig_profile = _load_profile(args)
     if args.bake is not None:
         _check_head(args)
     performance, doc = make_performance(args)
