@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .emotions import EMOTION_NAMES
 from .facs import PROTOTYPES, expand_au
@@ -90,7 +91,13 @@ def suggest_profile(
     Returns:
         The profile (None when no key maps to anything) and its coverage on these keys.
     """
-    names = _unique([str(n) for n in key_names])
+    return _suggest(tuple(str(n) for n in key_names), str(name))
+
+
+@lru_cache(maxsize=64)
+def _suggest(key_names: tuple[str, ...], name: str) -> tuple[RigProfile | None, MappingCoverage]:
+    """:func:`suggest_profile` on hashable input (profiles are frozen, so sharing is safe)."""
+    names = _unique(list(key_names))
     channel: dict[str, dict[str, float]] = {}
     emotion: dict[str, dict[str, float]] = {}
     for key in names:
