@@ -11,6 +11,8 @@ Rules that keep two keys from doing one job twice:
 
 * viseme keys (``Fcl_MTH_A``, ``aa``, ``viseme_aa``) take their channel only when no other key
   of the rig takes it (a ReadyPlayerMe head has ``jawOpen`` *and* ``viseme_aa``);
+* ARKit's antagonist key pairs (smile/frown, blink over wide...) carry over to the rig's keys
+  that stand for those channels, so the suggestion resolves them as the ARKit profile does;
 * of the expression-level keys, VRoid's whole-face ``Fcl_ALL_*`` win over VRM presets, which win
   over VRoid's part keys (``Fcl_BRW_*``, ``Fcl_EYE_*``, ``Fcl_MTH_*``, driven together only when
   the rig has no whole-face key).
@@ -22,12 +24,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .antagonists import KeyAntagonist
 from .emotions import EMOTION_NAMES
+from .errors import InputError
 from .facs import PROTOTYPES, expand_au
 from .names import normalize_name
 from .rig_aliases import EMOTION_PREFIX, family_of, suggest_channels
 from .rig_profile import ARKIT_CHANNELS, RigProfile
-from .rig_tables import ARKIT_52, ARKIT_TABLE, FACS_FALLBACKS
+from .rig_tables import ARKIT_52, ARKIT_ANTAGONISTS, ARKIT_TABLE, FACS_FALLBACKS
 
 __all__ = ["MappingCoverage", "profile_coverage", "suggest_profile"]
 
@@ -120,13 +124,36 @@ def _suggest(key_names: tuple[str, ...], name: str) -> tuple[RigProfile | None, 
         emotion = {k: s for k, s in emotion.items() if _emotion_group(k) == best}
     profile = None
     if channel or emotion:
-        profile = RigProfile.from_mapping(
-            name,
-            channel,
-            description="Suggested from the rig's key names (rig_aliases).",
-            emotion_keys=emotion,
-        )
+        try:
+            profile = RigProfile.from_mapping(
+                name,
+                channel,
+                description="Suggested from the rig's key names (rig_aliases).",
+                antagonists=_antagonists(channel),
+                emotion_keys=emotion,
+            )
+        except InputError:  # only undriven keys (gaze, tongue): nothing the engine can move
+            profile = None
     return profile, profile_coverage(profile, names)
+
+
+def _antagonists(channel: Mapping[str, Mapping[str, float]]) -> list[KeyAntagonist]:
+    """ARKit's antagonist pairs (:data:`.rig_tables.ARKIT_ANTAGONISTS`) in the rig's key names.
+
+    Only keys that are one ARKit channel each take part (a key mixing several is left alone).
+    """
+    keys: dict[str, list[str]] = {}
+    for key, spec in channel.items():
+        if len(spec) == 1:
+            arkit = ARKIT_CHANNELS.get(normalize_name(next(iter(spec))))
+            if arkit is not None:
+                keys.setdefault(arkit, []).append(key)
+    return [
+        KeyAntagonist(a, b, pair.first_overrides)
+        for pair in ARKIT_ANTAGONISTS
+        for a in keys.get(pair.first, ())
+        for b in keys.get(pair.second, ())
+    ]
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -253,3 +253,22 @@ def test_emotion_tracks_static_mode_uses_the_dominant_emotion():
     tracks = emotion_tracks(timeline, SynthesisOptions(fps=24, mode="static"), 72)
     assert tracks.shape == (72, 7)
     assert np.count_nonzero(tracks.max(axis=0)) == 1
+
+
+def test_suggestion_carries_arkit_antagonists_to_the_rig_names():
+    profile, _ = suggest_profile(["Mouth_Smile_L", "Mouth_Frown_L", "Eye_Blink_L", "Eye_Wide_L"])
+    pairs = {(p.first, p.second, p.first_overrides) for p in profile.antagonists}
+    assert ("Eye_Blink_L", "Eye_Wide_L", True) in pairs
+    assert ("Mouth_Smile_L", "Mouth_Frown_L", False) in pairs
+
+
+def test_only_undriven_keys_suggest_nothing_and_detection_stays_a_rig_error():
+    assert suggest_profile(["tongueOut", "Eye_L_Look_L"])[0] is None
+    with pytest.raises(RigError):
+        rigs.detect_profile(["tongueOut"])
+
+
+def test_detection_picks_the_suggestion_only_when_it_expresses_more():
+    assert rigs.detect_profile(["Basis", *ARKIT_52]).profile.name == "arkit52"
+    cc4 = rigs.detect_profile(_cc4_names())
+    assert cc4.profile.name == "suggested" and not cc4.coverage.missing
