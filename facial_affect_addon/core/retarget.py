@@ -2,7 +2,9 @@
 
 Landmark capture (:mod:`.capture`) produces ARKit-named weights. On an ARKit rig (any naming
 style: ``mouthSmileLeft``, ``MouthSmile_L``, ``face_mouthSmileLeft``...) each captured weight
-goes straight to its key. Captured keys the rig lacks go *through FACS*: the ARKit table says
+goes straight to its key, and so does a key of another naming family that stands for exactly
+one ARKit channel (CC4 ``Cheek_Raise_L``, Daz ``facs_bs_MouthSmileLeft_div2``;
+:mod:`.rig_aliases`). Captured keys the rig lacks go *through FACS*: the ARKit table says
 which Action Units drive each ARKit key (``A``: keys × AU channels), so the AU activations that
 best explain the captured weights are the bounded least-squares solution of ``A x ≈ w`` with
 ``0 ≤ x ≤ 1``; the rig's own profile then turns ``x`` into its keys. Keys written directly are
@@ -27,7 +29,8 @@ import numpy as np
 from .bvls import bvls
 from .errors import InputError, RigError
 from .facs import AU_CHANNELS
-from .rigs import BUILTIN_PROFILES, RigMatch, detect_profile, match_profile
+from .rig_aliases import suggest_channels
+from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile, match_profile
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +90,33 @@ def solve_aus(
     return out[0] if w.ndim == 1 else out
 
 
+def _direct_keys(
+    arkit: RigProfile, names: list[str]
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """ARKit key -> rig key, and ARKit key -> further rig keys that are the same channel.
+
+    ARKit names in any style come first, then keys of other families that stand for exactly one
+    ARKit channel (CC4 ``Cheek_Raise_L`` is ``cheekSquintLeft``; :mod:`.rig_aliases`). A channel
+    several keys share (CC4's funnel quarters, its two inner-brow keys) drives all of them.
+    """
+    direct = dict(match_profile(arkit, names).key_map)
+    copies: dict[str, list[str]] = {}
+    taken = set(direct.values())
+    for name in names:
+        spec = suggest_channels(name)
+        if name in taken or not spec or len(spec) != 1:
+            continue
+        ((channel, weight),) = spec.items()
+        if weight != 1.0 or channel not in arkit.keys:
+            continue
+        if channel in direct:
+            copies.setdefault(channel, []).append(name)
+        else:
+            direct[channel] = name
+        taken.add(name)
+    return direct, {k: tuple(v) for k, v in copies.items()}
+
+
 class ArkitRetarget:
     """Maps ARKit-named weights onto one rig's shape keys.
 
@@ -105,7 +135,7 @@ class ArkitRetarget:
     def __init__(self, shape_key_names: Iterable[str]) -> None:
         names = [str(n) for n in shape_key_names]
         self.arkit = BUILTIN_PROFILES["arkit52"]
-        self.direct = match_profile(self.arkit, names).key_map  # ARKit key -> rig key
+        self.direct, self.copies = _direct_keys(self.arkit, names)  # ARKit key -> rig key(s)
         self.rig: RigMatch | None
         try:
             self.rig = detect_profile(names)
@@ -122,14 +152,18 @@ class ArkitRetarget:
         direct = tuple(n for n in names if n in self.direct)
         if self.rig is None or len(direct) == len(names):
             return direct, ()
-        taken = {self.direct[n] for n in direct}
+        taken = {self.direct[n] for n in direct} | {k for n in direct for k in self._copies(n)}
         via_au = tuple(k for k in self.rig.driven_keys if k not in taken)
         return direct, via_au
 
     def keys(self, names: Sequence[str]) -> tuple[str, ...]:
         """The rig keys :meth:`apply` writes for these captured names, in its column order."""
         direct, via_au = self.plan(names)
-        return (*(self.direct[n] for n in direct), *via_au)
+        copies = (k for n in direct for k in self._copies(n))
+        return (*(self.direct[n] for n in direct), *copies, *via_au)
+
+    def _copies(self, name: str) -> tuple[str, ...]:
+        return self.copies.get(name, ())
 
     def apply(
         self, names: Sequence[str], weights: np.ndarray
@@ -157,6 +191,7 @@ class ArkitRetarget:
         direct, via_au = self.plan(names)
         columns = {n: i for i, n in enumerate(names)}
         parts = [w2[:, [columns[n] for n in direct]]]
+        parts.append(w2[:, [columns[n] for n in direct for _ in self._copies(n)]])
         if via_au:
             au = solve_aus(names, w2)
             order = {k: i for i, k in enumerate(self.rig.driven_keys)}

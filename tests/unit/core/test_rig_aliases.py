@@ -272,3 +272,18 @@ def test_detection_picks_the_suggestion_only_when_it_expresses_more():
     assert rigs.detect_profile(["Basis", *ARKIT_52]).profile.name == "arkit52"
     cc4 = rigs.detect_profile(_cc4_names())
     assert cc4.profile.name == "suggested" and not cc4.coverage.missing
+
+
+def test_capture_goes_straight_to_cc4_keys_and_to_every_split_key():
+    from facial_affect_addon.core.retarget import ArkitRetarget
+
+    names = ["Basis", "Mouth_Smile_L", "Cheek_Raise_L", "Mouth_Funnel_Up_L", "Mouth_Funnel_Up_R"]
+    keys, values = ArkitRetarget(names).apply(
+        ["mouthSmileLeft", "cheekSquintLeft", "mouthFunnel"], np.array([0.5, 0.3, 0.4])
+    )
+    assert dict(zip(keys, values, strict=True)) == {
+        "Mouth_Smile_L": 0.5,
+        "Cheek_Raise_L": 0.3,
+        "Mouth_Funnel_Up_L": 0.4,
+        "Mouth_Funnel_Up_R": 0.4,
+    }
