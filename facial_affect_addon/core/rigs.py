@@ -15,6 +15,11 @@ Built-in profiles (tables in :mod:`.rig_tables`):
 * ``facs`` - FACS-coded names (``AU01``, ``AU12_L``, ``AU26``). A combined key such as ``AU01``
   is only driven when the rig has neither ``AU01_L`` nor ``AU01_R`` (no double counting).
 
+Rigs of other naming families (Character Creator 4, Daz Genesis 8.1/9, MakeHuman, VRoid/VRM,
+ReadyPlayerMe...) get a profile suggested from their key names (:mod:`.rig_aliases`,
+:func:`.rig_mapping.suggest_profile`), which :func:`detect_profile` tries after the built-ins;
+whole-face keys (``Fcl_ALL_Joy``) are driven by emotions in :mod:`.any_rig`.
+
 :func:`detect_profile` matches a rig's key names against every profile regardless of case and
 separator style (``mouthSmileLeft``, ``MouthSmile_L`` and ``mouth_smile_left`` are one key; a
 prefix shared by all keys such as ``CTRL_expressions_`` is ignored) and returns a
