@@ -27,7 +27,7 @@ from .curveset import CurveSet
 from .emotions import EMOTION_NAMES
 from .errors import RigError
 from .names import normalize_name
-from .rig_mapping import suggest_profile
+from .rig_mapping import profile_coverage, suggest_profile
 from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile, match_profile
 from .synthesis import synthesize, synthesize_au
 from .synthesis_options import SynthesisMode, SynthesisOptions, synthesis_options
@@ -145,12 +145,31 @@ def synthesize_any(
         for actual, (key, spec) in emo_keys.items():
             drive = sum(w * tracks[:, EMOTION_NAMES.index(e)] for e, w in spec)
             channels[actual] = np.clip(profile.key_gain(key) * drive, 0.0, 1.0)
+        warnings = _emotion_rig_warnings(warnings, match, profile, names)
     own = {actual: key for key, actual in match.key_map.items()}
     own.update({actual: key for actual, (key, _) in emo_keys.items()})
     for actual in list(channels):
         channels[actual] = profile.shape(own.get(actual, actual), channels[actual])
     warnings += _mapping_warnings(profile, names, own, given)
     return CurveSet(int(o.frame_start), float(o.fps), channels, tuple(warnings))
+
+
+def _emotion_rig_warnings(
+    warnings: list[str], match: RigMatch, profile: RigProfile, names: list[str]
+) -> list[str]:
+    """On a rig with whole-face keys, AU coverage says little: name the emotions it lacks."""
+    out = [
+        w
+        for w in warnings
+        if w != match.coverage.describe() and not w.startswith("This performance uses ")
+    ]
+    lacking = profile_coverage(profile, names).inexpressible
+    if lacking:
+        out.append(
+            f"This rig's keys cannot show {', '.join(lacking)}; add keys for them or map them "
+            "in a rig profile (emotion_keys)."
+        )
+    return out
 
 
 def _mapping_warnings(

@@ -287,3 +287,11 @@ def test_capture_goes_straight_to_cc4_keys_and_to_every_split_key():
         "Mouth_Funnel_Up_L": 0.4,
         "Mouth_Funnel_Up_R": 0.4,
     }
+
+
+def test_expression_rig_warns_about_emotions_not_au_channels():
+    names = ["Basis", "Fcl_ALL_Joy", "Fcl_EYE_Close_L", "Fcl_EYE_Close_R", "Fcl_HA_Hide"]
+    curves = synthesize_any(_happy_timeline(), names, SynthesisOptions(fps=24))
+    assert not any("AU channels" in w for w in curves.warnings)
+    assert any("cannot show sadness, anger" in w for w in curves.warnings)
+    assert any("'Fcl_HA_Hide'" in w for w in curves.warnings)
