@@ -507,3 +507,70 @@ DEMO = {
 def test_demo_command(name, case_dir, request):
     argv = DEMO[name](case_dir)
     check(run_subprocess(argv, case_dir, request.node.name, "demo"))
+
+
+# --- rig profiles: cli rig suggest on hostile heads, --profile with hostile files -----------------
+
+SUGGEST_HEADS = [
+    "empty",
+    "text",
+    "compressed_half",
+    "flipped0",
+    "no_mesh",
+    "no_shape_keys",
+    "only_basis",
+    "odd_keys",
+    "preanim_shape_keys",
+]
+
+
+@pytest.mark.parametrize("head", SUGGEST_HEADS)
+def test_rig_suggest(head, heads, case_dir, request):
+    path = case_dir / "in" / f"{head}.blend"
+    shutil.copy(heads / f"{head}.blend", path)
+    argv = ["rig", "suggest", "--head", str(path), "--out", "out/p.json"]
+    check(run_subprocess(argv, case_dir, request.node.name, "rig-suggest"))
+
+
+SUGGEST_ARGS = {
+    "out-is-a-directory": lambda d: ["--out", str(_mkdir(d / "out" / "p.json"))],
+    "out-parent-is-file": lambda d: ["--out", str(write_bytes(d / "out" / "f", b"x")) + "/p.json"],
+    "object-missing": lambda d: ["--out", "out/p.json", "--object", "Nope"],
+    "object-camera": lambda d: ["--out", "out/p.json", "--object", "DemoCamera"],
+    "head-missing": lambda d: ["--out", "out/p.json", "--head", "in/missing.blend"],
+}
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("name", list(SUGGEST_ARGS))
+def test_rig_suggest_arguments(name, case_dir, request):
+    args = SUGGEST_ARGS[name](case_dir)
+    head = [] if "--head" in args else ["--head", str(DEMO_HEAD)]
+    argv = ["rig", "suggest", *head, *args]
+    check(run_subprocess(argv, case_dir, request.node.name, "rig-suggest"), expect="refuse")
+
+
+def _profile_files() -> dict[str, bytes]:
+    from .test_fuzz_importers import MUTATED, PROFILE, RAW
+
+    files = {f"raw-{k}": v for k, v in RAW.items() if v is not None and len(v) < 100_000}
+    files["valid"] = json.dumps(PROFILE).encode()
+    files["deep"] = RAW["deep-lists-100k"]
+    for reader, case, text in MUTATED[:]:
+        if reader == "profile" and len(files) < 30:
+            files[case] = text.encode("utf-8", "surrogatepass")
+    return files
+
+
+PROFILE_FILES = _profile_files()
+
+
+@pytest.mark.parametrize("name", list(PROFILE_FILES))
+def test_profile_option(name, case_dir, request):
+    path = write_bytes(case_dir / "in" / "p.json", PROFILE_FILES[name])
+    argv = ["emotion", "happiness", "--duration", "2", "--profile", str(path), *BAKE]
+    check(run_subprocess(argv, case_dir, request.node.name, "profile-option"))
