@@ -18,8 +18,10 @@ face without the user noticing.
 their documentation, exported files and user forums, not from their SDKs; where a family was
 not certain to us the entry says so. Users whose rig differs save a profile and edit it.
 
-* ARKit: Apple's ``ARFaceAnchor.BlendShapeLocation`` names, in any case style. ReadyPlayerMe,
-  Avaturn and Polywink ship ARKit names (sometimes behind a prefix), so they are ARKit here.
+* ARKit: Apple's ``ARFaceAnchor.BlendShapeLocation`` names, in any case style, and a key for
+  both sides of a pair (``mouthSmile``, ``eyeBlink``: it follows the two sides' mean).
+  ReadyPlayerMe, Avaturn and Polywink ship ARKit names (sometimes behind a prefix), so they are
+  ARKit here.
 * MetaHuman: the face controls of :data:`.rig_tables.METAHUMAN_TABLE` (paper 000, Table 4),
   mapped to their AU channels.
 * FACS: ``AU01``, ``AU12_L``... mapped to their AU channels.
@@ -90,6 +92,17 @@ def _sided(pairs: Mapping[str, str]) -> dict[str, dict[str, float]]:
         for alias, channel in pairs.items():
             out[alias.format(S=s, W=word)] = {channel.format(S=s, W=word): 1.0}
     return out
+
+
+def _both(channel: str) -> dict[str, float]:
+    """One key for both sides of a sided channel: it follows their mean."""
+    return {channel.format(W=word): 0.5 for word, _ in _SIDES}
+
+
+def _arkit_unsided() -> dict[str, dict[str, float]]:
+    """``mouthSmile``, ``eyeBlink``, ``browDown``...: one key for an ARKit left/right pair."""
+    stems = {n.removesuffix("Left") for n in ARKIT_52 if n.endswith("Left")}
+    return {stem: _both(stem + "{W}") for stem in sorted(stems)}
 
 
 def _cc4() -> dict[str, dict[str, float]]:
@@ -171,18 +184,17 @@ def _makehuman() -> dict[str, dict[str, float]]:
             "Mouth{W}PlatysmaUp": "mouthStretch{W}",
         }
     )
-    both = {"L": 0.5, "R": 0.5}
     table.update(
         {
-            "NoseWrinkler": {f"noseSneer{w}": 1.0 for w, _ in _SIDES},
+            "NoseWrinkler": _both("noseSneer{W}"),
             "LipsKiss": {"mouthPucker": 1.0},
             "MouthOpen": {"jawOpen": 1.0},
             "JawDrop": {"jawOpen": 1.0},
             "ChinForward": {"jawForward": 1.0},
             "MouthMoveLeft": {"mouthLeft": 1.0},
             "MouthMoveRight": {"mouthRight": 1.0},
-            "UpperLipUp": {f"mouthUpperUp{w}": both[s] * 2 for w, s in _SIDES},
-            "LowerLipDown": {f"mouthLowerDown{w}": both[s] * 2 for w, s in _SIDES},
+            "UpperLipUp": _both("mouthUpperUp{W}"),
+            "LowerLipDown": _both("mouthLowerDown{W}"),
             "TongueOut": {"tongueOut": 1.0},
         }
     )
@@ -194,8 +206,8 @@ def _vrm_channels() -> dict[str, dict[str, float]]:
     return {
         "Fcl_EYE_Close_L": {"eyeBlinkLeft": 1.0},
         "Fcl_EYE_Close_R": {"eyeBlinkRight": 1.0},
-        "Fcl_EYE_Close": {"eyeBlinkLeft": 1.0, "eyeBlinkRight": 1.0},
-        "Blink": {"eyeBlinkLeft": 1.0, "eyeBlinkRight": 1.0},
+        "Fcl_EYE_Close": _both("eyeBlink{W}"),
+        "Blink": _both("eyeBlink{W}"),
         "Blink_L": {"eyeBlinkLeft": 1.0},
         "Blink_R": {"eyeBlinkRight": 1.0},
     }
@@ -244,7 +256,7 @@ EMOTION_ALIASES: dict[str, dict[str, float]] = _emotion_aliases()
 """Expression-level key names -> ``{emotion: weight}`` (see the module docstring's choices)."""
 
 _FAMILIES: dict[str, dict[str, dict[str, float]]] = {
-    "arkit": {name: {name: 1.0} for name in ARKIT_52},
+    "arkit": {name: {name: 1.0} for name in ARKIT_52} | _arkit_unsided(),
     "cc4": _cc4(),
     "daz": _daz(),
     "makehuman": _makehuman(),

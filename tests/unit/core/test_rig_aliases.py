@@ -59,6 +59,9 @@ FAMILIES = {
     "happy": ("vrm", {"emotion:happiness": 1.0}),
     "sad": ("vrm", {"emotion:sadness": 1.0, "emotion:fear": 0.4}),
     "Blink_L": ("vroid", {"eyeBlinkLeft": 1.0}),
+    "Blink": ("vroid", {"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.5}),
+    "mouthSmile": ("arkit", {"mouthSmileLeft": 0.5, "mouthSmileRight": 0.5}),
+    "Mouth_Smile": ("arkit", {"mouthSmileLeft": 0.5, "mouthSmileRight": 0.5}),
     "Fcl_MTH_A": ("viseme", {"jawOpen": 1.0}),
     "viseme_aa": ("viseme", {"jawOpen": 1.0}),
 }
