@@ -121,13 +121,21 @@ def synthesize_any(
         Curves keyed by the rig's actual key names; ``warnings`` name what is not mapped.
 
     Raises:
-        RigError: Nothing the profile drives exists on the rig.
+        RigError: Nothing the profile drives exists on the rig, or a given profile names keys
+            the rig lacks (a profile made for another head).
         InputError: Invalid options.
     """
     names = [str(n) for n in shape_key_names]
     o = synthesis_options(options, {})
     given = profile is not None
     profile = profile if profile is not None else auto_profile(names)
+    absent = _absent_keys(profile, names) if given else []
+    if absent:  # issue 14 item 4: a mapping for another head is refused, not half applied
+        raise RigError(
+            f"Rig profile {profile.name!r} names {len(absent)} key(s) this rig lacks: "
+            f"{_shown(absent)}; remove or rename them in the profile (cli rig suggest writes "
+            "one for this head)."
+        )
     match = match_profile(profile, names)
     emo_keys = _present_emotion_keys(profile, names)
     if not match.coverage.expressible and not emo_keys:
@@ -175,19 +183,13 @@ def _emotion_rig_warnings(
 def _mapping_warnings(
     profile: RigProfile, names: list[str], own: dict[str, str], given: bool
 ) -> list[str]:
-    """Warnings naming the rig keys left unkeyed and the profile keys the rig lacks."""
+    """Warnings naming the rig keys left unkeyed (a profile naming absent keys is refused)."""
     out = []
     unmapped = [n for n in names if n not in own and n.lower() != "basis"]
     if unmapped:
         out.append(
             f"{len(unmapped)} shape key(s) not mapped and left unkeyed: {_shown(unmapped)}; "
             "map them in a rig profile (--profile) if they should move."
-        )
-    absent = _absent_keys(profile, names) if given else []
-    if absent:
-        out.append(
-            f"Rig profile {profile.name!r} names {len(absent)} key(s) this rig lacks: "
-            f"{_shown(absent)}."
         )
     return out
 

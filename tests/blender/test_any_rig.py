@@ -220,3 +220,11 @@ def test_cli_rig_suggest_then_bake_with_the_edited_profile(demo_head, tmp_path):
     assert _peak(action, "Mouth_Smile_R", n) <= 0.2 + 1e-6
     bad = cli("text", LINE, "--profile", str(profile))
     assert bad.returncode == 2 and "--profile is only used with --bake" in bad.stderr
+    # a profile made for another head (it names a key this one lacks) is refused, nothing written
+    doc["keys"]["Ghost_Key"] = {"browDownLeft": 1.0}
+    profile.write_text(json.dumps(doc))
+    other = tmp_path / "other.blend"
+    refused = cli("text", LINE, "--bake", str(other), "--head", str(head), "--object", name,
+                  "--profile", str(profile))  # fmt: skip
+    assert refused.returncode == 2 and "'Ghost_Key'" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and not other.exists()

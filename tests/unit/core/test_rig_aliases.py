@@ -237,12 +237,15 @@ def test_offsets_and_clamps_shape_the_values():
     assert curves.channels["joy"].min() == 0.0 and curves.channels["joy"].max() < 0.51
 
 
-def test_profile_naming_absent_keys_warns_and_one_matching_nothing_fails():
+def test_profile_naming_absent_keys_is_refused_and_one_matching_nothing_fails():
     profile = RigProfile.from_mapping("p", {"smile": {"AU12": 1}, "ghost": {"AU4": 1}})
-    curves = synthesize_any(_happy_timeline(), ["smile"], SynthesisOptions(fps=24), profile)
-    assert any("'ghost'" in w for w in curves.warnings)
-    with pytest.raises(RigError, match="drives none"):
-        synthesize_any(_happy_timeline(), ["other"], SynthesisOptions(fps=24), profile)
+    with pytest.raises(RigError, match=r"names 1 key.*lacks: 'ghost'"):
+        synthesize_any(_happy_timeline(), ["smile"], SynthesisOptions(fps=24), profile)
+    only_smile = RigProfile.from_mapping("p", {"smile": {"AU12": 1}})
+    curves = synthesize_any(_happy_timeline(), ["smile", "x"], SynthesisOptions(fps=24), only_smile)
+    assert curves.channels["smile"].max() > 0.3
+    with pytest.raises(RigError, match="lacks"):
+        synthesize_any(_happy_timeline(), ["other"], SynthesisOptions(fps=24), only_smile)
 
 
 def test_arkit_rig_still_uses_the_builtin_profile():
