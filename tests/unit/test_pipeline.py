@@ -142,9 +142,7 @@ def test_live_sessions_take_typed_messages():
     assert session.advance(0.1)["jawOpen"] == 0.4  # captured values win over the state machine
 
 
-def test_a_bug_in_a_live_feeder_ends_it_with_one_line_and_logs_the_traceback(
-    tmp_path, monkeypatch
-):
+def test_a_bug_in_a_live_feeder_ends_it_with_one_line_and_logs_the_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("FACIAL_AFFECT_LOG_DIR", str(tmp_path))
 
     class Buggy(live.Feeder):
