@@ -14,8 +14,8 @@ How it is built:
   vertex 467: a lofted skull, eye sockets, a mouth pocket, eyeballs, teeth, tongue, ears, neck,
   and last ``face_detail``: a midpoint on every interior face edge (the face refined once, so
   the skin between landmarks can fold; the landmarks keep indices 0-467).
-* Shape keys (table in ``tools/_demo_head_key_table.py``, evaluated by
-  ``tools/_demo_head_keys.py``): every ARKit key is a soft-falloff deformation at facial key
+* Shape keys (table in ``facial_affect_addon/core/keygen_table.py``, evaluated by
+  ``facial_affect_addon/core/keygen.py``, which ``cli rig generate`` shares): every ARKit key is a soft-falloff deformation at facial key
   points (landmarks), as in paper 004's soft-mod workflow: displacements, a lid closure or a
   jaw rotation, blended over geodesic distance with a smooth radial falloff, plus creases
   (glabellar furrow, sneer lines, nasolabial fold) folded into the skin along landmark paths.

@@ -1,0 +1,538 @@
+"""Evaluate the ARKit-52 table (:mod:`.keygen_table`) into per-vertex shape key offsets.
+
+Paper 004's "soft mod" blend shapes: each key is a soft-falloff deformation at facial key points
+(MediaPipe landmarks). Distances are measured over the skin surface (geodesic, along mesh edges,
+with scipy's Dijkstra), so a falloff never jumps across the mouth or eye openings. Attached
+pockets (eye sockets, mouth) follow their rim vertex; rigid parts (eyeballs, teeth, tongue) move
+only when a region names them. Right keys are the mirror images of the Left keys.
+
+Two callers: the demo-head builder (``tools/make_demo_head.py``, whose landmarks are vertices
+0-467 and whose parts are labelled) and :func:`generate_offsets` for any key-less head, where the
+landmarks are points found on the surface (``cli rig generate``): that head is moved into the
+table's frame (+Z up, face toward -Y, subject's left +X, the demo head's size in metres), its
+keys evaluated there and the offsets turned back into the head's own axes and units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from .errors import RigError
+from .keygen_table import (
+    ARKIT_NAMES,
+    GROUPS_LEFT,
+    GROUPS_MIDLINE,
+    KEY_POINTS,
+    KEY_TABLE,
+    REGIONS,
+    SIDED_POINTS,
+    CloseLid,
+    Crease,
+    Hinge,
+    Move,
+    Region,
+    Slide,
+    Vec,
+)
+
+__all__ = ["ARKIT_NAMES", "KEY_POINTS", "KeyMesh", "generate_offsets", "shape_key_offsets"]
+
+MM = 0.001
+EPS_MM = 0.5  # softening of the inverse-square Shepard weights
+# Relaxation sweeps of a soft-mod field between its held vertices (targets, pins, outside the
+# falloff): the Shepard blend alone leaves flat plateaus around each key point, which the
+# refined face shows as dents; a few uniform-Laplacian sweeps make the field smooth.
+RELAX_SWEEPS = 25
+MIRROR = np.array([-1.0, 1.0, 1.0])
+N_LANDMARKS = 468
+
+# The demo head, measured in the table frame (metres): outer eye corners (landmarks 263, 33)
+# apart, and the pivots relative to landmark anchors. A generated head is scaled to this eye
+# distance, so the table's millimetres mean the same on it.
+DEMO_EYE_SPAN = 0.0889
+JAW_PIVOT_FROM_FACE_SIDES = np.array([0.0, 0.009, -0.006])  # from mean(234, 454)
+EYE_CENTER_FROM_LIDS = np.array([0.0, 0.0107, 0.0])  # from the lid contour's mean
+# Dijkstra stops this far (table metres) from a source on big generated meshes: every radius in
+# the table is under 45 mm, so farther vertices only get negligible Shepard weight.
+GEODESIC_LIMIT = 0.12
+
+
+@dataclass
+class KeyMesh:
+    """A head as plain arrays in the table frame (metres, +Z up, face toward -Y, left = +X).
+
+    Attributes:
+        vertices: ``float64[N, 3]``.
+        faces: Polygons as tuples of vertex indices.
+        mirror: ``int[N]``; each vertex's mirror image across X = 0.
+        landmarks: ``int[468]``; the vertex of each MediaPipe landmark.
+        landmark_mirror: ``int[468]``; each landmark's mirror landmark.
+        points: Pivots: ``eye_center_left``, ``eye_center_right``, ``jaw_pivot``.
+        part: ``int[N]`` index into ``part_names`` (all 0 for an unlabelled head).
+        part_names: Part names; ``surface_parts`` carry skin distances, ``attached_parts``
+            follow their ``parent`` rim vertex, scaled down by ``depth``.
+        geodesic_limit: Dijkstra's search radius (metres; inf = the whole skin).
+    """
+
+    vertices: np.ndarray
+    faces: list
+    mirror: np.ndarray
+    landmarks: np.ndarray
+    landmark_mirror: np.ndarray
+    points: dict[str, np.ndarray]
+    part: np.ndarray | None = None
+    part_names: tuple[str, ...] = ("skin",)
+    surface_parts: tuple[str, ...] = ("skin",)
+    attached_parts: tuple[str, ...] = ()
+    parent: np.ndarray | None = None
+    depth: np.ndarray | None = None
+    geodesic_limit: float = np.inf
+    check_symmetry: bool = field(default=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.vertices)
+        if self.part is None:
+            self.part = np.zeros(n, dtype=np.int64)
+        if self.parent is None:
+            self.parent = np.arange(n)
+        if self.depth is None:
+            self.depth = np.zeros(n)
+
+
+def key_point_groups(mirror: np.ndarray) -> dict[str, list[int]]:
+    """All landmark groups by full name (``upper_lid_left``, ``upper_lid_right``, ``chin``...).
+
+    Args:
+        mirror: Landmark mirror map (the demo head's vertex mirror map works too).
+    """
+    groups = {}
+    for name, members in GROUPS_LEFT.items():
+        groups[f"{name}_left"] = [int(i) for i in members]
+        groups[f"{name}_right"] = [int(mirror[i]) for i in members]
+    groups.update({name: list(members) for name, members in GROUPS_MIDLINE.items()})
+    return groups
+
+
+def falloff(t: np.ndarray) -> np.ndarray:
+    """Smoothstep falloff: 1 at ``t = 0``, 0 for ``t >= 1``, zero slope at both ends."""
+    t = np.clip(t, 0.0, 1.0)
+    return 1.0 - t * t * (3.0 - 2.0 * t)
+
+
+def group(name: str, mirror: np.ndarray | None = None) -> tuple[int, ...]:
+    """Landmark indices of a group or key point name.
+
+    Sided groups are left-side by default; ``<group>_right`` names their mirror image (this
+    needs the landmark ``mirror`` map).
+
+    Raises:
+        KeyError: If the name is unknown.
+    """
+    if name in GROUPS_MIDLINE:
+        return GROUPS_MIDLINE[name]
+    if name in GROUPS_LEFT:
+        return GROUPS_LEFT[name]
+    base = name.removesuffix("_right")
+    if base != name and base in GROUPS_LEFT and mirror is not None:
+        return tuple(int(mirror[i]) for i in GROUPS_LEFT[base])
+    return (KEY_POINTS[name],)
+
+
+class _Field:
+    """Geodesic distances on the head's skin and helpers to evaluate operations."""
+
+    def __init__(self, head: KeyMesh) -> None:
+        self.head = head
+        self.n = len(head.vertices)
+        codes = [head.part_names.index(p) for p in head.surface_parts]
+        self.surface = np.isin(head.part, codes)
+        codes = [head.part_names.index(p) for p in head.attached_parts]
+        self.attached = np.flatnonzero(np.isin(head.part, codes))
+        i, j = _edges(head.faces, self.surface)
+        w = np.linalg.norm(head.vertices[i] - head.vertices[j], axis=1)
+        self.graph = coo_matrix((w, (i, j)), shape=(self.n, self.n)).tocsr()
+        adj = coo_matrix((np.ones(2 * len(i)), (np.r_[i, j], np.r_[j, i])), (self.n, self.n))
+        degree = np.maximum(np.asarray(adj.sum(axis=1)).ravel(), 1.0)
+        self.average = (adj.tocsr().multiply(1.0 / degree[:, None])).tocsr()
+        self.normals = _skin_normals(head, self.surface)
+        self.distance = cache(self._distance)
+
+    def _distance(self, source: int) -> np.ndarray:
+        return dijkstra(self.graph, directed=False, indices=source, limit=self.head.geodesic_limit)
+
+    def distances(self, sources: list[int]) -> np.ndarray:
+        """``float[len(sources), N]`` geodesic distances (metres; inf off the skin)."""
+        return np.array([self.distance(int(s)) for s in sources]).reshape(len(sources), self.n)
+
+    def shepard(self, sources: list[int], values: np.ndarray) -> np.ndarray:
+        """Inverse-square-distance blend of per-source values over all vertices."""
+        g = self.distances(sources)
+        k = 1.0 / (g**2 + (EPS_MM * MM) ** 2)  # 0 where a source is unreachable (inf)
+        total = k.sum(axis=0)
+        total[total == 0.0] = 1.0
+        out = np.einsum("sn,s...->n...", k, values) / total.reshape(-1, *[1] * (values.ndim - 1))
+        out[np.asarray(sources)] = values  # exact at the sources: pins stay put, targets hit
+        return out
+
+    def envelope(self, sources: list[int], radius_mm: float) -> np.ndarray:
+        """Falloff of the distance to the nearest source."""
+        return falloff(self.distances(sources).min(axis=0) / (radius_mm * MM))
+
+    def inherit(self, values: np.ndarray, attenuate: bool) -> np.ndarray:
+        """Give attached vertices (sockets, mouth pocket) their rim vertex's value."""
+        out = values.copy()
+        idx = self.attached
+        scale = 1.0 - self.head.depth[idx] if attenuate else np.ones(len(idx))
+        out[idx] = values[self.head.parent[idx]] * scale.reshape(-1, *[1] * (values.ndim - 1))
+        return out
+
+    def relax(self, values: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """Uniform-Laplacian sweeps over the skin; ``held`` (bool[N]) vertices keep their value."""
+        out = values.copy()
+        free = self.surface & ~held
+        for _ in range(RELAX_SWEEPS):
+            out[free] = (self.average @ out)[free]
+        return out
+
+    def vertex(self, landmarks: tuple[int, ...]) -> tuple[int, ...]:
+        """The vertices of landmarks."""
+        return tuple(int(self.head.landmarks[i]) for i in landmarks)
+
+    def mirrored(self, landmarks: tuple[int, ...]) -> tuple[int, ...]:
+        """Mirror landmarks of landmarks."""
+        return tuple(int(self.head.landmark_mirror[i]) for i in landmarks)
+
+    def group(self, name: str) -> tuple[int, ...]:
+        """Landmark indices of a group (see :func:`group`)."""
+        return group(name, self.head.landmark_mirror)
+
+    def surface_only(self, values: np.ndarray) -> np.ndarray:
+        """Zero every vertex off the skin (and any NaN from unreachable vertices)."""
+        out = np.where(self.surface.reshape(-1, *[1] * (values.ndim - 1)), values, 0.0)
+        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _edges(faces: list, surface: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique skin edges ``(i, j)`` with ``i < j``, sorted."""
+    edges = {
+        (min(a, b), max(a, b))
+        for f in faces
+        for a, b in zip(f, f[1:] + f[:1], strict=True)
+        if surface[a] and surface[b]
+    }
+    i, j = np.array(sorted(edges)).T
+    return i, j
+
+
+def _skin_normals(head: KeyMesh, surface: np.ndarray) -> np.ndarray:
+    """Outward unit vertex normals of the skin (area-weighted; zero off the skin)."""
+    v = head.vertices
+    out = np.zeros_like(v)
+    for f in head.faces:
+        if all(surface[i] for i in f):
+            n = np.cross(v[f[1]] - v[f[0]], v[f[2]] - v[f[0]])
+            out[list(f)] += n
+    length = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, length, out=np.zeros_like(out), where=length > 0)
+
+
+def _targets(fld: _Field, op: Move) -> tuple[list[int], np.ndarray]:
+    """Target vertex indices and their displacements (metres), mirrored copies included."""
+    index: dict[int, np.ndarray] = {}
+    for name, vec in op.targets:
+        for i in fld.vertex(fld.group(name)):
+            index[i] = np.asarray(vec, dtype=np.float64) * MM
+        if op.both_sides:
+            for i in fld.vertex(fld.mirrored(fld.group(name))):
+                index.setdefault(i, np.asarray(vec, dtype=np.float64) * MM * MIRROR)
+    return list(index), np.array(list(index.values()))
+
+
+def _pins(fld: _Field, names: tuple[str, ...], both_sides: bool) -> list[int]:
+    """Vertices of the named groups (and their mirror groups)."""
+    pins = {i for name in names for i in fld.group(name)}
+    if both_sides:
+        pins |= set(fld.mirrored(tuple(pins)))
+    return sorted(set(fld.vertex(tuple(sorted(pins)))))
+
+
+def eval_move(fld: _Field, op: Move) -> np.ndarray:
+    """Displacement field of a :class:`Move`."""
+    sources, disp = _targets(fld, op)
+    pins = [p for p in _pins(fld, op.pins, op.both_sides) if p not in sources]
+    values = np.vstack([disp, np.zeros((len(pins), 3))])
+    blend = fld.shepard(sources + pins, values)
+    envelope = fld.envelope(sources, op.radius)
+    field = fld.surface_only(blend * envelope[:, None])
+    held = envelope == 0.0
+    held[sources + pins] = True
+    return fld.inherit(fld.relax(field, held), attenuate=True)
+
+
+def eval_close_lid(fld: _Field, op: CloseLid) -> np.ndarray:
+    """Displacement field of a :class:`CloseLid`: upper lid onto lower lid, lower lid pinned."""
+    upper, lower = GROUPS_LEFT["upper_lid"], GROUPS_LEFT["lower_lid"]
+    corners = GROUPS_LEFT["eye_corners"]
+    if op.side == "right":
+        upper, lower, corners = (fld.mirrored(g) for g in (upper, lower, corners))
+    upper, lower, corners = (fld.vertex(g) for g in (upper, lower, corners))
+    v = fld.head.vertices
+    overlap = np.asarray(op.overlap) * MM
+    disp = (v[list(lower)] - v[list(upper)] + overlap) * op.amount
+    pins = [p for p in list(lower) + list(corners) if p not in upper]
+    disp = np.vstack([disp, np.zeros((len(pins), 3))])
+    blend = fld.shepard(list(upper) + pins, disp)
+    field = fld.surface_only(blend * fld.envelope(list(upper), op.radius)[:, None])
+    return fld.inherit(field, attenuate=True)
+
+
+def _path_points(fld: _Field, path: tuple, mirror: bool) -> np.ndarray:
+    """Basis positions along a crease path (landmarks, or ``(a, b)`` for their midpoint)."""
+    v = fld.head.vertices
+    pts = []
+    for item in path:
+        ids = tuple(int(i) for i in np.atleast_1d(item))
+        if mirror:
+            ids = fld.mirrored(ids)
+        pts.append(v[list(fld.vertex(ids))].mean(axis=0))
+    return np.array(pts)
+
+
+def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Euclidean distance of each point to a polyline (metres)."""
+    best = np.full(len(points), np.inf)
+    for a, b in pairwise(line):
+        ab = b - a
+        t = np.clip((points - a) @ ab / max(ab @ ab, 1e-18), 0.0, 1.0)
+        best = np.minimum(best, np.linalg.norm(points - (a + t[:, None] * ab), axis=1))
+    return best
+
+
+def eval_crease(fld: _Field, op: Crease) -> np.ndarray:
+    """Displacement field of a :class:`Crease`: skin pushed in along the path's normals."""
+    depth = np.zeros(fld.n)
+    for mirror in (False, True) if op.both_sides else (False,):
+        line = _path_points(fld, op.path, mirror)
+        weight = falloff(_distance_to_polyline(fld.head.vertices, line) / (op.width * MM))
+        depth = np.maximum(depth, weight * op.depth * MM)
+    field = fld.surface_only(-fld.normals * depth[:, None])
+    return fld.inherit(field, attenuate=True)
+
+
+def region_weight(fld: _Field, region: Region) -> np.ndarray:
+    """Per-vertex weight of a :class:`Region` (anchors on both sides)."""
+    weight = np.zeros(fld.n)
+    if region.moving:
+        moving = _pins(fld, region.moving, both_sides=True)
+        fixed = [p for p in _pins(fld, region.fixed, both_sides=True) if p not in moving]
+        values = np.concatenate([np.ones(len(moving)), np.zeros(len(fixed))])
+        blend = fld.shepard(moving + fixed, values)
+        weight = fld.surface_only(blend * fld.envelope(moving, region.radius))
+        weight = fld.inherit(weight, attenuate=False)
+    for part in region.rigid:
+        if part in fld.head.part_names:
+            weight[fld.head.part == fld.head.part_names.index(part)] = 1.0
+    return weight
+
+
+def _rotate(points: np.ndarray, axis: Vec, angles: np.ndarray) -> np.ndarray:
+    """Rotate each point about a unit axis through the origin by its own angle (Rodrigues)."""
+    k = np.asarray(axis, dtype=np.float64)
+    k = k / np.linalg.norm(k)
+    cos, sin = np.cos(angles)[:, None], np.sin(angles)[:, None]
+    return points * cos + np.cross(k, points) * sin + np.outer(points @ k, k) * (1 - cos)
+
+
+def eval_hinge(fld: _Field, op: Hinge) -> np.ndarray:
+    """Displacement field of a :class:`Hinge`: each vertex turns by ``weight * angle``."""
+    weight = region_weight(fld, REGIONS[op.region])
+    pivot = fld.head.points[op.pivot]
+    v = fld.head.vertices
+    out = np.zeros_like(v)
+    idx = np.flatnonzero(weight)
+    rel = v[idx] - pivot
+    out[idx] = _rotate(rel, op.axis, np.radians(op.angle) * weight[idx]) - rel
+    return out
+
+
+def eval_slide(fld: _Field, op: Slide) -> np.ndarray:
+    """Displacement field of a :class:`Slide`."""
+    weight = region_weight(fld, REGIONS[op.region])
+    return weight[:, None] * (np.asarray(op.offset, dtype=np.float64) * MM)
+
+
+_EVALUATORS = {
+    Move: eval_move,
+    CloseLid: eval_close_lid,
+    Hinge: eval_hinge,
+    Slide: eval_slide,
+    Crease: eval_crease,
+}
+
+
+def key_offset(fld: _Field, ops: tuple) -> np.ndarray:
+    """Sum of the displacement fields of one table entry."""
+    return sum((_EVALUATORS[type(op)](fld, op) for op in ops), np.zeros((fld.n, 3)))
+
+
+def check_key_points(mirror: np.ndarray) -> None:
+    """Verify that every sided key point pair and every group is landmark-symmetric.
+
+    Raises:
+        ValueError: If a (left, right) pair is not a mirror pair.
+    """
+    for name, (left, right) in SIDED_POINTS.items():
+        if mirror[left] != right:
+            raise ValueError(f"key point {name}: {right} is not the mirror of {left}")
+    for name, members in GROUPS_MIDLINE.items():
+        if any(mirror[i] != i for i in members):
+            raise ValueError(f"midline group {name} has off-midline landmarks")
+
+
+def shape_key_offsets(head: KeyMesh, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Displacement (table metres, ``float[N, 3]``) of ARKit shape keys from the Basis.
+
+    Args:
+        head: The head in the table frame.
+        names: Keys wanted (default all 52).
+
+    Returns:
+        ARKit name -> per-vertex offsets. Right keys mirror Left keys; centre keys are made
+        symmetric.
+    """
+    if head.check_symmetry:
+        check_key_points(head.landmark_mirror)
+    wanted = set(ARKIT_NAMES if names is None else names)
+    fld = _Field(head)
+    mirror = head.mirror
+    offsets: dict[str, np.ndarray] = {}
+    for name, ops in KEY_TABLE.items():
+        right = name[: -len("Left")] + "Right" if name.endswith("Left") else None
+        if name not in wanted and right not in wanted:
+            continue
+        field = key_offset(fld, ops)
+        if right is not None:
+            offsets[name] = field
+            offsets[right] = field[mirror] * MIRROR
+        else:
+            offsets[name] = (field + field[mirror] * MIRROR) / 2
+    if names is None:
+        missing = set(ARKIT_NAMES) - set(offsets)
+        if missing or len(offsets) != len(ARKIT_NAMES):
+            raise ValueError(f"key table does not match ARKit-52: missing {sorted(missing)}")
+    return {k: v for k, v in offsets.items() if k in wanted}
+
+
+# ---------------------------------------------------------------------------------------------
+# Any head: landmarks found on its surface
+# ---------------------------------------------------------------------------------------------
+MIDLINE = (9, 6, 1, 2, 0, 13, 14, 17, 200, 152, 151, 168, 4, 5, 195, 94, 19, 18, 175, 199)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The table frame of a head: ``table = scale * (local - origin) @ axes.T``."""
+
+    origin: np.ndarray
+    axes: np.ndarray  # rows: the head's left, back, up (unit, in the head's axes)
+    scale: float
+
+    def to_table(self, points: np.ndarray) -> np.ndarray:
+        return self.scale * (points - self.origin) @ self.axes.T
+
+    def offsets_back(self, offsets: np.ndarray) -> np.ndarray:
+        return (offsets @ self.axes) / self.scale
+
+
+def face_frame(landmarks: np.ndarray) -> Frame:
+    """The frame of 468 landmark positions: left from the eye corners, up from chin to brow.
+
+    Raises:
+        RigError: The landmarks are degenerate (all in a point or a line).
+    """
+    p = np.asarray(landmarks, dtype=np.float64)
+    left = p[263] - p[33]
+    span = float(np.linalg.norm(left))
+    up = p[9] - p[152]
+    if not np.isfinite(span) or span <= 0 or np.linalg.norm(np.cross(left, up)) <= 1e-12 * span:
+        raise RigError("The face's key points are degenerate; cannot place the expression keys.")
+    left /= span
+    up = up - (up @ left) * left
+    up /= np.linalg.norm(up)
+    back = np.cross(up, left)
+    axes = np.array([left, back, up])
+    origin = p[list(MIDLINE)].mean(axis=0)
+    return Frame(origin, axes, DEMO_EYE_SPAN / span)
+
+
+def landmark_mirror(table_landmarks: np.ndarray) -> np.ndarray:
+    """Each landmark's mirror landmark (the nearest to its image across X = 0).
+
+    The table's sided pairs are set exactly, so ``..._right`` groups are what the table means.
+    """
+    tree = cKDTree(table_landmarks)
+    out = tree.query(table_landmarks * MIRROR)[1].astype(np.int64)
+    for left, right in SIDED_POINTS.values():
+        out[left], out[right] = right, left
+    for members in GROUPS_MIDLINE.values():
+        out[list(members)] = list(members)
+    return out
+
+
+def generate_offsets(
+    vertices: np.ndarray,
+    faces: list,
+    landmarks: np.ndarray,
+    names: tuple[str, ...] | None = None,
+) -> dict[str, np.ndarray]:
+    """ARKit shape key offsets for any head, in the head's own axes and units.
+
+    Args:
+        vertices: ``float[N, 3]`` the head's vertices (object space, any unit, any placement).
+        faces: Polygons as sequences of vertex indices.
+        landmarks: ``float[468, 3]`` MediaPipe landmarks on the surface, same space.
+        names: Keys wanted (default all 52).
+
+    Returns:
+        ARKit name -> ``float[N, 3]`` offsets from the Basis.
+
+    Raises:
+        RigError: Degenerate landmarks or a mesh without edges.
+    """
+    landmarks = np.asarray(landmarks, dtype=np.float64)
+    if landmarks.shape != (N_LANDMARKS, 3) or not np.isfinite(landmarks).all():
+        raise RigError(f"Expected {N_LANDMARKS} finite 3D key points, got {landmarks.shape}.")
+    frame = face_frame(landmarks)
+    verts = frame.to_table(np.asarray(vertices, dtype=np.float64))
+    marks = frame.to_table(landmarks)
+    faces = [tuple(int(i) for i in f) for f in faces]
+    if not faces:
+        raise RigError("The mesh has no faces to deform.")
+    tree = cKDTree(verts)
+    landmark_vertex = tree.query(marks)[1].astype(np.int64)
+    lids = list(GROUPS_LEFT["upper_lid"] + GROUPS_LEFT["lower_lid"])
+    lmirror = landmark_mirror(marks)
+    eye_left = marks[lids].mean(axis=0) + EYE_CENTER_FROM_LIDS
+    eye_right = marks[lmirror[lids]].mean(axis=0) + EYE_CENTER_FROM_LIDS
+    head = KeyMesh(
+        vertices=verts,
+        faces=faces,
+        mirror=tree.query(verts * MIRROR)[1].astype(np.int64),
+        landmarks=landmark_vertex,
+        landmark_mirror=lmirror,
+        points={
+            "eye_center_left": eye_left,
+            "eye_center_right": eye_right,
+            "jaw_pivot": marks[[234, 454]].mean(axis=0) + JAW_PIVOT_FROM_FACE_SIDES,
+        },
+        geodesic_limit=GEODESIC_LIMIT,
+    )
+    offsets = shape_key_offsets(head, names)
+    return {name: frame.offsets_back(off) for name, off in offsets.items()}
