@@ -11,7 +11,7 @@ failing operator leaves the file unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import bpy
@@ -118,14 +118,19 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
         FacialAffectError: Invalid settings, a rig the engine cannot drive, a bad analysis.
     """
     from ..pipeline.curves import bake_curves_for
+    from .operators_mapping import mapping_profile
 
+    profile, notes = mapping_profile(obj)  # the mapping editor's rows, if the target has some
     curves = bake_curves_for(
         request.performance,
         request.preset,
         bake.shape_key_names(obj),
         request.options,
         length_from_input=request.length_from_input,
+        profile=profile,
     )
+    if notes:
+        curves = replace(curves, warnings=(*curves.warnings, *notes))
     return bake.bake_curves(obj, curves, request.take)
 
 

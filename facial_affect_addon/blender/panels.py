@@ -13,30 +13,58 @@ from typing import TYPE_CHECKING
 import bpy
 
 from ..core.emotions import EMOTION_NAMES
+from ..core.errors import RigError
+from ..core.names import normalize_name
 from ..pipeline.options import EmotionSource, FaceMode, InputSource, LiveSource
 from . import bake, preview
 from .props import scene_fps, target_object
 
 
 @lru_cache(maxsize=32)
-def rig_summary(names: tuple[str, ...]) -> dict:
-    """Profile, coverage and a problem (if any) for a rig's shape-key names (cached)."""
+def rig_summary(names: tuple[str, ...], edited: str = "") -> dict:
+    """Profile, coverage and a problem (if any) for a rig's shape-key names (cached).
+
+    ``edited`` is the mapping editor's profile as JSON (empty: the mapping Bake chooses from the
+    names, :func:`..core.any_rig.auto_profile`). Coverage comes from
+    :func:`..core.rig_mapping.profile_coverage`, so a whole-face (VRoid) head shows which
+    emotions it can show rather than a low AU fraction.
+    """
+    import json
+
+    from ..core.any_rig import auto_profile
     from ..core.errors import FacialAffectError
-    from ..core.rigs import detect_profile
+    from ..core.rig_mapping import profile_coverage
+    from ..core.rig_profile import profile_from_dict
+    from ..core.rigs import match_profile
 
     try:
-        match = detect_profile(names)
+        if edited:
+            present = {normalize_name(n) for n in names}
+            profile = profile_from_dict(json.loads(edited))
+            kept = [k for k in profile.all_keys if normalize_name(k) in present]
+            if not kept:
+                raise RigError("The edited mapping names none of this head's keys.")
+        else:
+            profile = auto_profile(names)
+        cov = match_profile(profile, names).coverage
     except FacialAffectError as exc:
         return {"problem": str(exc)}
-    cov = match.coverage
+    mapped = profile_coverage(profile, names)
+    emotions = [(e, share) for e, share in mapped.emotions if e != "neutral"]
     return {
-        "profile": match.profile.name,
-        "description": match.profile.description,
+        "profile": profile.name,
+        "description": profile.description,
+        "whole_face": bool(profile.emotion_keys),
         "fraction": cov.fraction,
         "expressible": len(cov.expressible),
         "total": len(cov.expressible) + len(cov.missing),
         "missing": ", ".join(cov.missing_aus()),
-        "driven": len(match.driven_keys),
+        "emotions_shown": sum(share >= 0.5 for _, share in emotions),
+        "emotions_total": len(emotions),
+        "inexpressible": ", ".join(mapped.inexpressible),
+        "channel_keys": mapped.channel_keys,
+        "unmapped": mapped.unmapped_keys,
+        "describe": mapped.describe(),
     }
 
 
@@ -86,19 +114,69 @@ def draw_rig(context, layout, obj) -> None:
     if not names:
         layout.label(text=f"{obj.name} has no shape keys.", icon="ERROR")
         return
-    info = rig_summary(tuple(names))
+    mapping = getattr(obj, "faceaff_mapping", None)
+    info = rig_summary(tuple(names), edited_json(mapping))
     box = layout.box()
     box.label(text=f"{obj.name}: {len(names)} shape keys", icon="SHAPEKEY_DATA")
     if "problem" in info:
         wrap(box, info["problem"], context, icon="ERROR")
+    else:
+        draw_coverage(context, box, info, edited=bool(edited_json(mapping)))
+    if mapping is not None:
+        draw_mapping(context, box, mapping)
+
+
+def edited_json(mapping) -> str:
+    """The mapping editor's profile as JSON when Bake uses it, else ``""``."""
+    if mapping is None or not mapping.use or not len(mapping.rows):
+        return ""
+    import json
+
+    from .operators_mapping import rows_dict
+
+    return json.dumps(rows_dict(mapping), sort_keys=True)
+
+
+def draw_coverage(context, box, info: dict, *, edited: bool) -> None:
+    """Which profile maps the head, what it can show, and what it cannot."""
+    source = " (edited)" if edited else ""
+    box.label(text=f"Rig profile: {info['profile']}{source}", icon="CHECKMARK")
+    if info["whole_face"]:
+        box.progress(
+            factor=info["emotions_shown"] / max(1, info["emotions_total"]),
+            text=f"Shows {info['emotions_shown']} of {info['emotions_total']} emotions",
+        )
+    else:
+        box.progress(
+            factor=info["fraction"],
+            text=f"Can express {info['expressible']} of {info['total']} AU channels",
+        )
+        if info["missing"]:
+            wrap(box, f"Cannot express: {info['missing']}", context, icon="INFO")
+    if info["inexpressible"]:
+        wrap(box, f"Cannot show: {info['inexpressible']}", context, icon="INFO")
+    wrap(box, f"Mapping: {info['describe']}", context)
+
+
+def draw_mapping(context, box, mapping) -> None:
+    """The mapping editor: Suggest / Load / Save, the channel -> key list, Test and Stop."""
+    col = box.column(align=True)
+    row = col.row(align=True)
+    row.label(text="Mapping", icon="LINKED")
+    row.operator("faceaff.mapping_suggest", text="Suggest", icon="LIGHT")
+    row.operator("faceaff.mapping_load", text="", icon="FILEBROWSER")
+    row.operator("faceaff.mapping_save", text="", icon="FILE_TICK")
+    if not len(mapping.rows):
+        col.label(text="Bake maps the keys by name; Suggest to edit the mapping.", icon="INFO")
         return
-    box.label(text=f"Rig profile: {info['profile']}", icon="CHECKMARK")
-    box.progress(
-        factor=info["fraction"],
-        text=f"Can express {info['expressible']} of {info['total']} AU channels",
-    )
-    if info["missing"]:
-        wrap(box, f"Cannot express: {info['missing']}", context, icon="INFO")
+    row = col.row(align=True)
+    row.prop(mapping, "use")
+    row.operator("faceaff.mapping_clear", text="", icon="X")
+    col.template_list("FACEAFF_UL_mapping", "", mapping, "rows", mapping, "index", rows=5)
+    if mapping.test_key:
+        row = col.row(align=True)
+        row.label(text=f"Testing {mapping.test_key} at 1.0", icon="HIDE_OFF")
+        row.operator("faceaff.mapping_stop_test", text="Stop Test", icon="LOOP_BACK")
 
 
 class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):

@@ -24,6 +24,7 @@ from bpy.props import (
 )
 
 from ..core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, CompoundEmotion, Emotion
+from ..core.rig_profile import MAX_GAIN
 from ..pipeline.options import (
     EmotionChoice,
     EmotionSource,
@@ -122,6 +123,56 @@ class FACEAFF_PG_mix(bpy.types.PropertyGroup):
     def as_dict(self) -> dict[str, float]:
         """``{emotion name: weight}`` for the seven emotions."""
         return {name: float(getattr(self, name)) for name in EMOTION_NAMES}
+
+
+def _sync_gain(self, _context) -> None:
+    """A key's gain is one number: give every row of the same key the edited row's gain."""
+    owner = self.id_data.faceaff_mapping
+    for row in owner.rows:
+        if row.key == self.key and row.gain != self.gain:
+            row.gain = self.gain
+
+
+class FACEAFF_PG_map_row(bpy.types.PropertyGroup):
+    """One row of the mapping editor: an engine channel driving one of the rig's keys.
+
+    ``channel`` is an ARKit channel, an AU, or ``emotion:<name>`` for a whole-face key; ``name``
+    (what the list's search field matches) is ``"channel key"``.
+    """
+
+    channel: StringProperty(name="Channel", description="Engine channel (ARKit, AU or emotion:)")
+    key: StringProperty(name="Shape Key", description="The rig's shape key this channel drives")
+    weight: FloatProperty(name="Weight", description="The channel's weight on the key", min=0.0)
+    gain: FloatProperty(
+        name="Gain",
+        description="Gain on the key's whole output (shared by the key's rows)",
+        min=0.0,
+        max=MAX_GAIN,
+        soft_max=2.0,
+        default=1.0,
+        update=_sync_gain,
+    )
+
+
+class FACEAFF_PG_mapping(bpy.types.PropertyGroup):
+    """The object's edited mapping profile (``object.faceaff_mapping``), saved in the .blend.
+
+    With rows and ``use`` on, Bake uses this mapping instead of the one chosen from key names.
+    ``extras`` keeps the loaded profile's other fields (antagonists, offsets, clamps...) as JSON;
+    ``test_key``/``test_value`` remember the key the Test button posed and its value before.
+    """
+
+    rows: CollectionProperty(type=FACEAFF_PG_map_row)
+    index: IntProperty(name="Row", min=0)
+    use: BoolProperty(
+        name="Use Mapping",
+        description="Bake with this mapping (else the mapping chosen from the key names)",
+        default=True,
+    )
+    profile_name: StringProperty(name="Profile", default="edited")
+    extras: StringProperty(name="Extras", options={"HIDDEN"})
+    test_key: StringProperty(name="Tested Key", options={"HIDDEN"})
+    test_value: FloatProperty(name="Value Before Test", options={"HIDDEN"})
 
 
 class FACEAFF_PG_settings(bpy.types.PropertyGroup):
@@ -375,20 +426,29 @@ def target_object(context) -> bpy.types.Object | None:
     return settings.target or context.active_object
 
 
-classes = (FACEAFF_PG_weight, FACEAFF_PG_segment, FACEAFF_PG_mix, FACEAFF_PG_settings)
+classes = (
+    FACEAFF_PG_weight,
+    FACEAFF_PG_segment,
+    FACEAFF_PG_mix,
+    FACEAFF_PG_map_row,
+    FACEAFF_PG_mapping,
+    FACEAFF_PG_settings,
+)
 
 
 def register() -> None:
-    """Register the settings groups and attach them to scenes."""
+    """Register the settings groups and attach them to scenes (and the mapping to objects)."""
     for cls in classes:
         bpy.utils.register_class(cls)
     # Registration adds RNA properties at run time: mypy cannot know Scene.faceaff; and
     # fake-bpy-module 5.0 types PointerProperty() (like every bpy.props function) as returning None.
     bpy.types.Scene.faceaff = PointerProperty(type=FACEAFF_PG_settings)  # type: ignore[attr-defined,func-returns-value]
+    bpy.types.Object.faceaff_mapping = PointerProperty(type=FACEAFF_PG_mapping)  # type: ignore[attr-defined,func-returns-value]
 
 
 def unregister() -> None:
-    """Remove the scene property and the settings groups."""
+    """Remove the scene and object properties and the settings groups."""
+    del bpy.types.Object.faceaff_mapping  # type: ignore[attr-defined]  # added by register()
     del bpy.types.Scene.faceaff  # type: ignore[attr-defined]  # added by register()
     for cls in reversed(classes):
         bpy.utils.unregister_class(cls)

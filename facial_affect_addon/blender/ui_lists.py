@@ -1,4 +1,4 @@
-"""The takes list: every action baked for the target object, the active one highlighted."""
+"""The panel's lists: the target's takes, and the mapping editor's channel -> key rows."""
 
 from __future__ import annotations
 
@@ -34,6 +34,45 @@ class FACEAFF_UL_takes(bpy.types.UIList):
         return flags, []
 
 
-classes = (FACEAFF_UL_takes,)
+class FACEAFF_UL_mapping(bpy.types.UIList):
+    """The mapping editor: channel -> shape key, the key's gain, and a Test button per row.
+
+    The search field matches the channel or the key (any case, ``*`` wildcards).
+    """
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        row = layout.row(align=True)
+        split = row.split(factor=0.5, align=True)
+        split.label(text=item.channel or "(no channel)")
+        split.label(text=item.key, icon="SHAPEKEY_DATA")
+        row.prop(item, "gain", text="", slider=True)
+        tested = getattr(data, "test_key", "") and data.test_key == item.key
+        op = row.operator(
+            "faceaff.mapping_test", text="", icon="HIDE_OFF" if tested else "PLAY", depress=tested
+        )
+        op.index = index
+
+    def filter_items(self, context, data, propname):
+        import fnmatch
+
+        rows = getattr(data, propname)
+        pattern = self.filter_name.strip().lower()
+        if not pattern:
+            return [self.bitflag_filter_item] * len(rows), []
+        if "*" not in pattern:
+            pattern = f"*{pattern}*"
+        flags = [
+            self.bitflag_filter_item
+            if fnmatch.fnmatch(r.channel.lower(), pattern)
+            or fnmatch.fnmatch(r.key.lower(), pattern)
+            else 0
+            for r in rows
+        ]
+        if self.use_filter_invert:
+            flags = [self.bitflag_filter_item if not f else 0 for f in flags]
+        return flags, []
+
+
+classes = (FACEAFF_UL_takes, FACEAFF_UL_mapping)
 # fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
 register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
