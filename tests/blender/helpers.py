@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import bpy
 import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, log_dir: str | os.PathLike | None = None) -> subprocess.CompletedProcess:
+    """``python -m facial_affect_addon.cli ARGS`` from the repository (5 minutes at most).
+
+    ``log_dir`` sets ``FACIAL_AFFECT_LOG_DIR`` so internal-error logs land in the test's folder.
+    """
+    env = dict(os.environ)
+    if log_dir is not None:
+        env["FACIAL_AFFECT_LOG_DIR"] = str(log_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "facial_affect_addon.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def make_face(name: str = "Face", keys: tuple[str, ...] = ("jawOpen", "mouthSmileLeft")):

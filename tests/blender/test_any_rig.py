@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import bpy
 import numpy as np
@@ -23,8 +21,7 @@ from facial_affect_addon.pipeline.curves import performance_curves
 from facial_affect_addon.pipeline.options import PerformanceOptions, SynthesisOptions
 from facial_affect_addon.pipeline.text import performance_from_text
 
-from .conftest import REPO
-from .helpers import evaluate, fcurve_for
+from .helpers import evaluate, fcurve_for, run_cli
 
 LINE = "I'm so happy to see you!"
 
@@ -187,14 +184,7 @@ def test_head_with_no_known_key_is_one_clear_error(demo_head, happy_line):
     assert "\n" not in str(err.value)
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "facial_affect_addon.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+cli = run_cli
 
 
 def test_cli_rig_suggest_then_bake_with_the_edited_profile(demo_head, tmp_path):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import bpy
 import numpy as np
@@ -13,20 +11,12 @@ import pytest
 from tests.unit.speech_fixtures import espeak
 from tests.unit.video_fixtures import moving_face_frames, write_video
 
-from .conftest import REPO
-from .helpers import evaluate, fcurve_for
+from .helpers import evaluate, fcurve_for, run_cli
 
 EMOTIONS = {"neutral", "happiness", "sadness", "anger", "surprise", "fear", "disgust"}
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "facial_affect_addon.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+cli = run_cli
 
 
 def load_take(blend):

@@ -8,27 +8,17 @@ together at the end, so a failure leaves no new or changed file, and success lea
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import bpy
 import pytest
 
-from .conftest import REPO
+from .helpers import run_cli
 
 pytestmark = pytest.mark.usefixtures("clean_scene")
 
 
-def cli(*args: str, log_dir) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "facial_affect_addon.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "FACIAL_AFFECT_LOG_DIR": str(log_dir)},
-    )
+cli = run_cli
 
 
 def one_error_line(done: subprocess.CompletedProcess) -> str:
