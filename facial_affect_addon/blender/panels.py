@@ -48,7 +48,7 @@ def rig_summary(names: tuple[str, ...], edited: str = "") -> dict:
             profile = auto_profile(names)
         cov = match_profile(profile, names).coverage
     except FacialAffectError as exc:
-        return {"problem": str(exc)}
+        return {"problem": _detect_problem(names) or str(exc)}
     mapped = profile_coverage(profile, names)
     emotions = [(e, share) for e, share in mapped.emotions if e != "neutral"]
     return {
@@ -66,6 +66,18 @@ def rig_summary(names: tuple[str, ...], edited: str = "") -> dict:
         "unmapped": mapped.unmapped_keys,
         "describe": mapped.describe(),
     }
+
+
+def _detect_problem(names: tuple[str, ...]) -> str | None:
+    """detect_profile's message for a head nothing maps (it names the families to rename to)."""
+    from ..core.errors import FacialAffectError
+    from ..core.rigs import detect_profile
+
+    try:
+        detect_profile(names)
+    except FacialAffectError as exc:
+        return str(exc)
+    return None
 
 
 def wrap(layout, text: str, context=None, icon: str = "NONE") -> None:
