@@ -402,12 +402,16 @@ def bake_job(performance: Performance, job: BakeJob) -> dict[str, Any]:
     """
     from .blender import bake as bake_module
     from .blender.headless import bake_to_file
+    from .pipeline.batch import job_profile
     from .pipeline.curves import performance_curves
     from .pipeline.models import demo_head_path
 
+    profile = job_profile(job.profile)  # the manifest's profile column, limits-checked
+
     def make_curves(names, fps):
         synthesis = replace(job.options.synthesis, fps=fps)
-        return performance_curves(performance, names, replace(job.options, synthesis=synthesis))
+        opts = replace(job.options, synthesis=synthesis)
+        return performance_curves(performance, names, opts, profile=profile)
 
     done = bake_to_file(
         make_curves,

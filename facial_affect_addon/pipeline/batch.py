@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from ..core import atomic, error_log
 from ..core.errors import FacialAffectError, InputError
+from ..core.rig_profile import RigProfile
 from ..core.synthesis_options import SynthesisOptions
 from .analysis import AnalysisRequest, run_analysis
 from .batch_manifest import BatchItem
@@ -51,6 +52,8 @@ class BakeJob:
         sparse: Write sparse Bezier keys.
         options: Curve options; the baker sets ``synthesis.fps`` to the head scene's rate.
         out_blend: Where to save the baked file (a temporary name the batch renames).
+        profile: A JSON rig profile file for the bake (None: chosen from the key names); the
+            baker reads it with ``job_profile(job.profile)``.
     """
 
     head: str | None
@@ -59,6 +62,20 @@ class BakeJob:
     sparse: bool
     options: PerformanceOptions
     out_blend: str
+    profile: str | None = None
+
+
+def job_profile(path: str | None) -> RigProfile | None:
+    """A job's rig profile file through the limits-checked loader (None for no file).
+
+    Raises:
+        InputError: The file is missing, too large, not a valid profile (one line, naming it).
+    """
+    if not path:
+        return None
+    from ..core.rig_profile import load_profile
+
+    return load_profile(path)
 
 
 Baker = Callable[[Performance, BakeJob], Mapping[str, Any]]
@@ -192,6 +209,8 @@ def _journal(config: BatchConfig, item: BatchItem, event: str) -> None:
 
 def _produce(item: BatchItem, config: BatchConfig, temps: list[Path]) -> ItemResult:
     started = time.perf_counter()
+    if config.baker is not None and item.profile:  # a bad profile fails before the analysis
+        job_profile(item.profile)
     result = run_analysis(analysis_request(item))
     performance = result.performance
     if item.options.capture and performance.capture is None:
@@ -209,6 +228,7 @@ def _produce(item: BatchItem, config: BatchConfig, temps: list[Path]) -> ItemRes
             item.options.sparse,
             performance_options(item),
             str(temps[-1]),
+            item.profile,
         )
         baked = dict(config.baker(performance, job))
     temps.append(_temp_path(outputs[-1]))

@@ -12,7 +12,9 @@ relative paths are relative to the manifest's folder), and may add ``take`` (the
 the output file name; default: the file's stem, or ``item-NNN``), ``head`` and ``object`` (like
 ``--head FILE --object NAME``) and the CLI's options: ``mode``, ``intensity``, ``micro``,
 ``life``, ``seed``, ``sparse``, ``duration``, ``stt``, ``sample_fps``, ``capture``, ``neutral_at``.
-The rig profile is detected from the head's shape keys, as in every other command.
+The rig profile is detected from the head's shape keys, as in every other command, unless the item
+names ``profile``: a JSON rig profile (like ``--profile FILE``; relative to the manifest's folder),
+read by the limits-checked loader when the item runs and applied to that item's bake.
 
 Everything about the manifest's *shape* is checked before anything runs (:class:`~..core.errors.
 InputError`, one line): a missing input file is the item's own failure, reported at run time.
@@ -86,6 +88,7 @@ class BatchItem:
         head: The head .blend (None: the demo head).
         object_name: The head object (None: the first mesh with shape keys).
         options: Analysis and bake settings.
+        profile: A JSON rig profile for the bake, absolute (None: chosen from the key names).
     """
 
     index: int
@@ -96,6 +99,7 @@ class BatchItem:
     head: str | None = None
     object_name: str | None = None
     options: ItemOptions = field(default_factory=ItemOptions)
+    profile: str | None = None
 
     @property
     def stem(self) -> str:
@@ -168,7 +172,7 @@ _OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "capture": ("capture", _flag),
     "neutral_at": ("neutral_at_s", _optional_float),
 }
-KNOWN_KEYS = frozenset({*INPUT_KEYS, "take", "head", "object", *_OPTIONS})
+KNOWN_KEYS = frozenset({*INPUT_KEYS, "take", "head", "object", "profile", *_OPTIONS})
 
 
 def _options(row: Mapping[str, Any], where: str) -> ItemOptions:
@@ -217,6 +221,9 @@ def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
     source = INPUT_KEYS[kind]
     default_take = f"item-{index + 1:03d}" if kind == "text" else Path(value).stem
     head = present.get("head")
+    profile = present.get("profile")
+    if profile is not None and present.get("capture") is not None and _flag(present["capture"]):
+        raise InputError(f"{where}: profile is not used with capture (it retargets through ARKit).")
     return BatchItem(
         index=index,
         take=str(present.get("take", default_take)).strip(),
@@ -226,6 +233,7 @@ def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
         head=_resolve(str(head), base) if head else None,
         object_name=str(present["object"]) if "object" in present else None,
         options=_options(present, where),
+        profile=_resolve(str(profile), base) if profile is not None else None,
     )
 
 
