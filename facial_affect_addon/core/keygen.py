@@ -7,10 +7,8 @@ pockets (eye sockets, mouth) follow their rim vertex; rigid parts (eyeballs, tee
 only when a region names them. Right keys are the mirror images of the Left keys.
 
 Two callers: the demo-head builder (``tools/make_demo_head.py``, whose landmarks are vertices
-0-467 and whose parts are labelled) and :func:`generate_offsets` for any key-less head, where the
-landmarks are points found on the surface (``cli rig generate``): that head is moved into the
-table's frame (+Z up, face toward -Y, subject's left +X, the demo head's size in metres), its
-keys evaluated there and the offsets turned back into the head's own axes and units.
+0-467 and whose parts are labelled) and :func:`.keygen_head.generate_offsets` for any key-less
+head, whose landmarks are points found on its surface (``cli rig generate``).
 """
 
 from __future__ import annotations
@@ -22,9 +20,7 @@ from itertools import pairwise
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
-from .errors import RigError
 from .keygen_table import (
     ARKIT_NAMES,
     GROUPS_LEFT,
@@ -42,7 +38,7 @@ from .keygen_table import (
     Vec,
 )
 
-__all__ = ["ARKIT_NAMES", "KEY_POINTS", "KeyMesh", "generate_offsets", "shape_key_offsets"]
+__all__ = ["ARKIT_NAMES", "KEY_POINTS", "KeyMesh", "shape_key_offsets"]
 
 MM = 0.001
 EPS_MM = 0.5  # softening of the inverse-square Shepard weights
@@ -52,16 +48,6 @@ EPS_MM = 0.5  # softening of the inverse-square Shepard weights
 RELAX_SWEEPS = 25
 MIRROR = np.array([-1.0, 1.0, 1.0])
 N_LANDMARKS = 468
-
-# The demo head, measured in the table frame (metres): outer eye corners (landmarks 263, 33)
-# apart, and the pivots relative to landmark anchors. A generated head is scaled to this eye
-# distance, so the table's millimetres mean the same on it.
-DEMO_EYE_SPAN = 0.0889
-JAW_PIVOT_FROM_FACE_SIDES = np.array([0.0, 0.009, -0.006])  # from mean(234, 454)
-EYE_CENTER_FROM_LIDS = np.array([0.0, 0.0107, 0.0])  # from the lid contour's mean
-# Dijkstra stops this far (table metres) from a source on big generated meshes: every radius in
-# the table is under 45 mm, so farther vertices only get negligible Shepard weight.
-GEODESIC_LIMIT = 0.12
 
 
 @dataclass
@@ -428,111 +414,3 @@ def shape_key_offsets(head: KeyMesh, names: tuple[str, ...] | None = None) -> di
         if missing or len(offsets) != len(ARKIT_NAMES):
             raise ValueError(f"key table does not match ARKit-52: missing {sorted(missing)}")
     return {k: v for k, v in offsets.items() if k in wanted}
-
-
-# ---------------------------------------------------------------------------------------------
-# Any head: landmarks found on its surface
-# ---------------------------------------------------------------------------------------------
-MIDLINE = (9, 6, 1, 2, 0, 13, 14, 17, 200, 152, 151, 168, 4, 5, 195, 94, 19, 18, 175, 199)
-
-
-@dataclass(frozen=True)
-class Frame:
-    """The table frame of a head: ``table = scale * (local - origin) @ axes.T``."""
-
-    origin: np.ndarray
-    axes: np.ndarray  # rows: the head's left, back, up (unit, in the head's axes)
-    scale: float
-
-    def to_table(self, points: np.ndarray) -> np.ndarray:
-        return self.scale * (points - self.origin) @ self.axes.T
-
-    def offsets_back(self, offsets: np.ndarray) -> np.ndarray:
-        return (offsets @ self.axes) / self.scale
-
-
-def face_frame(landmarks: np.ndarray) -> Frame:
-    """The frame of 468 landmark positions: left from the eye corners, up from chin to brow.
-
-    Raises:
-        RigError: The landmarks are degenerate (all in a point or a line).
-    """
-    p = np.asarray(landmarks, dtype=np.float64)
-    left = p[263] - p[33]
-    span = float(np.linalg.norm(left))
-    up = p[9] - p[152]
-    if not np.isfinite(span) or span <= 0 or np.linalg.norm(np.cross(left, up)) <= 1e-12 * span:
-        raise RigError("The face's key points are degenerate; cannot place the expression keys.")
-    left /= span
-    up = up - (up @ left) * left
-    up /= np.linalg.norm(up)
-    back = np.cross(up, left)
-    axes = np.array([left, back, up])
-    origin = p[list(MIDLINE)].mean(axis=0)
-    return Frame(origin, axes, DEMO_EYE_SPAN / span)
-
-
-def landmark_mirror(table_landmarks: np.ndarray) -> np.ndarray:
-    """Each landmark's mirror landmark (the nearest to its image across X = 0).
-
-    The table's sided pairs are set exactly, so ``..._right`` groups are what the table means.
-    """
-    tree = cKDTree(table_landmarks)
-    out = tree.query(table_landmarks * MIRROR)[1].astype(np.int64)
-    for left, right in SIDED_POINTS.values():
-        out[left], out[right] = right, left
-    for members in GROUPS_MIDLINE.values():
-        out[list(members)] = list(members)
-    return out
-
-
-def generate_offsets(
-    vertices: np.ndarray,
-    faces: list,
-    landmarks: np.ndarray,
-    names: tuple[str, ...] | None = None,
-) -> dict[str, np.ndarray]:
-    """ARKit shape key offsets for any head, in the head's own axes and units.
-
-    Args:
-        vertices: ``float[N, 3]`` the head's vertices (object space, any unit, any placement).
-        faces: Polygons as sequences of vertex indices.
-        landmarks: ``float[468, 3]`` MediaPipe landmarks on the surface, same space.
-        names: Keys wanted (default all 52).
-
-    Returns:
-        ARKit name -> ``float[N, 3]`` offsets from the Basis.
-
-    Raises:
-        RigError: Degenerate landmarks or a mesh without edges.
-    """
-    landmarks = np.asarray(landmarks, dtype=np.float64)
-    if landmarks.shape != (N_LANDMARKS, 3) or not np.isfinite(landmarks).all():
-        raise RigError(f"Expected {N_LANDMARKS} finite 3D key points, got {landmarks.shape}.")
-    frame = face_frame(landmarks)
-    verts = frame.to_table(np.asarray(vertices, dtype=np.float64))
-    marks = frame.to_table(landmarks)
-    faces = [tuple(int(i) for i in f) for f in faces]
-    if not faces:
-        raise RigError("The mesh has no faces to deform.")
-    tree = cKDTree(verts)
-    landmark_vertex = tree.query(marks)[1].astype(np.int64)
-    lids = list(GROUPS_LEFT["upper_lid"] + GROUPS_LEFT["lower_lid"])
-    lmirror = landmark_mirror(marks)
-    eye_left = marks[lids].mean(axis=0) + EYE_CENTER_FROM_LIDS
-    eye_right = marks[lmirror[lids]].mean(axis=0) + EYE_CENTER_FROM_LIDS
-    head = KeyMesh(
-        vertices=verts,
-        faces=faces,
-        mirror=tree.query(verts * MIRROR)[1].astype(np.int64),
-        landmarks=landmark_vertex,
-        landmark_mirror=lmirror,
-        points={
-            "eye_center_left": eye_left,
-            "eye_center_right": eye_right,
-            "jaw_pivot": marks[[234, 454]].mean(axis=0) + JAW_PIVOT_FROM_FACE_SIDES,
-        },
-        geodesic_limit=GEODESIC_LIMIT,
-    )
-    offsets = shape_key_offsets(head, names)
-    return {name: frame.offsets_back(off) for name, off in offsets.items()}

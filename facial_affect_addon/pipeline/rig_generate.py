@@ -1,0 +1,75 @@
+"""Generate ARKit expression keys for a key-less head (paper 004; issue 14 item 3).
+
+No bpy here: :mod:`..blender.rig_generate` renders the head, hands the render to
+:func:`landmarks_in_image` (the project's face mesh), casts the pixels back onto the surface and
+hands the 3D points to :func:`expression_offsets` (:mod:`..core.keygen_head`), then writes the
+keys. :func:`plan_keys` decides which keys to write so the user's own keys are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.errors import RigError
+from ..core.keygen_head import generate_offsets
+from ..core.rig_tables import ARKIT_52
+
+__all__ = ["KeyPlan", "expression_offsets", "landmarks_in_image", "plan_keys"]
+
+
+@dataclass(frozen=True)
+class KeyPlan:
+    """Which ARKit keys to write and which are skipped because the head already has them."""
+
+    write: tuple[str, ...]
+    skipped: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_keys(existing: list[str] | tuple[str, ...]) -> KeyPlan:
+    """Plan the keys for a head whose shape keys are ``existing`` (names).
+
+    Raises:
+        RigError: The head already has all 52 ARKit keys (nothing to generate).
+    """
+    have = set(existing)
+    skipped = tuple(n for n in ARKIT_52 if n in have)
+    write = tuple(n for n in ARKIT_52 if n not in have)
+    if not write:
+        raise RigError("The head already has all 52 ARKit keys; nothing to generate.")
+    warnings = []
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        warnings.append(f"Kept the head's own {len(skipped)} ARKit key(s): {shown}.")
+    return KeyPlan(write, skipped, warnings)
+
+
+_ANALYZER = None
+
+
+def landmarks_in_image(rgb: np.ndarray) -> np.ndarray | None:
+    """468 face-mesh landmarks (pixel x, y) of the face in an RGB uint8 render, or None.
+
+    Raises:
+        RigError: The face-mesh model is not installed (detection alone gives no key points).
+    """
+    global _ANALYZER
+    from ..ml.faces import FaceAnalyzer
+
+    if _ANALYZER is None:
+        _ANALYZER = FaceAnalyzer(landmarks=True)
+    if not _ANALYZER.has_landmarks:
+        raise RigError("The face-mesh model is not installed; cannot find the face's key points.")
+    found = _ANALYZER.analyze(np.ascontiguousarray(rgb))
+    if found is None or found.landmarks is None:
+        return None
+    return np.asarray(found.landmarks, dtype=np.float64)[:, :2]
+
+
+def expression_offsets(
+    vertices: np.ndarray, faces: list, landmarks: np.ndarray, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """Per-key vertex offsets (the head's own units and axes) for the keys ``names``."""
+    return generate_offsets(vertices, faces, landmarks, names)
