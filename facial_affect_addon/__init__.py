@@ -20,6 +20,7 @@ def _modules():
         preview,
         props,
         render,
+        rig_generate,
         ui_lists,
     )
 
@@ -34,6 +35,7 @@ def _modules():
         operators_mapping,
         preview,
         render,
+        rig_generate,
         panels,
     ]
 

@@ -118,6 +118,7 @@ class FACEAFF_PT_main(_AffectPanel, bpy.types.Panel):
         else:
             draw_rig(context, layout, obj)
         layout.operator("faceaff.add_demo_head", icon="MONKEY")
+        layout.operator("faceaff.generate_expression_keys", icon="SHAPEKEY_DATA")
 
 
 def draw_rig(context, layout, obj) -> None:
