@@ -1,5 +1,5 @@
 """Headless entry point: ``python -m facial_affect_addon.cli {text,audio,video,emotion,demo}``
-and ``... cli batch MANIFEST --out DIR``.
+and ``... cli batch MANIFEST --out DIR``; ``... cli rig {suggest,generate}`` is in :mod:`.cli_rig`.
 
 Every command prints the clip-level emotion weights, can write the performance as JSON
 (``--json FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head
@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import cli_checks
 from .cli_guard import Parser, UsageError, check_dashes, guarded
+from .cli_rig import add_rig, run_rig_command
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
-from .core.errors import FacialAffectError, InputError, RigError
+from .core.errors import FacialAffectError, InputError
 from .pipeline.options import FaceMode, PerformanceOptions, SynthesisMode, SynthesisOptions
 
 if TYPE_CHECKING:
@@ -143,37 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", default=DEMO_LINE)
     p.add_argument("--out", type=Path, default=Path("out"))
     _add_batch(sub)
-    _add_rig(sub)
+    add_rig(sub)
     return parser
-
-
-def _add_rig(sub: Any) -> None:
-    p = sub.add_parser("rig", allow_abbrev=False, help="a head's shape keys → a rig profile")
-    rig = p.add_subparsers(dest="rig_command", required=True)
-    s = rig.add_parser("suggest", allow_abbrev=False, help="key names → a JSON rig profile")
-    s.add_argument("--head", type=Path, required=True, help="the head .blend")
-    s.add_argument("--object", help="object in the head file (default: first with keys)")
-    s.add_argument("--out", type=Path, required=True, help="write the profile JSON here")
-
-
-def run_rig_command(args: argparse.Namespace) -> int:
-    """``rig suggest``: the head's keys → a suggested profile (written) and its coverage."""
-    from .blender.bake import shape_key_names
-    from .blender.headless import open_head
-    from .core.rig_mapping import suggest_profile
-    from .core.rig_profile import save_profile
-
-    if args.out.suffix.lower() != ".json" or args.out.is_dir():
-        raise UsageError(f"--out must name a .json file, got {shown(args.out)}.")
-    obj = open_head(args.head, args.object)
-    profile, coverage = suggest_profile(shape_key_names(obj), name=obj.name)
-    if profile is None:
-        raise RigError(f"No shape key of {obj.name!r} maps to a face channel.")
-    save_profile(profile, args.out)
-    print(f"{obj.name}: {coverage.describe()}")
-    print(f"channels without a key: {', '.join(coverage.missing_channels) or 'none'}")
-    print(f"wrote {shown(args.out)}")
-    return 0
 
 
 def _dash_scope(parser: argparse.ArgumentParser, argv: list[str]):
