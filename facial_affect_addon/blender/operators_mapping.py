@@ -60,6 +60,11 @@ def fill_rows(mapping, profile: RigProfile) -> None:
     mapping.index = 0
 
 
+def _float(value: float) -> float:
+    """A single-precision property as the decimal it was set from (0.2, not 0.2000000029)."""
+    return float(f"{value:.7g}")
+
+
 def rows_dict(mapping, keep=None) -> dict:
     """The rows as a profile's JSON form; with ``keep(key) -> bool``, only the keys it keeps."""
     keys: dict[str, dict[str, float]] = {}
@@ -70,13 +75,13 @@ def rows_dict(mapping, keep=None) -> dict:
             continue
         if row.channel.startswith(EMOTION_PREFIX):
             spec = emotion_keys.setdefault(row.key, {})
-            spec[row.channel.removeprefix(EMOTION_PREFIX)] = row.weight
+            spec[row.channel.removeprefix(EMOTION_PREFIX)] = _float(row.weight)
         else:
             spec = keys.setdefault(row.key, {})
             if row.channel:
-                spec[row.channel] = row.weight
+                spec[row.channel] = _float(row.weight)
         if abs(row.gain - 1.0) > 1e-6:
-            gains[row.key] = round(float(row.gain), 6)
+            gains[row.key] = _float(row.gain)
     extras = json.loads(mapping.extras) if mapping.extras else {}
     own = {normalize_name(k) for k in (*keys, *emotion_keys)}
     mine = lambda k: normalize_name(k) in own  # noqa: E731

@@ -1,0 +1,242 @@
+"""The panel's mapping editor (issue 14 item 2) in real Blender, on the demo head renamed to CC4.
+
+Suggest fills the editor; a row's gain changes what Bake writes; Test poses a key at 1.0 and Stop
+Test puts it back; Save and Load round-trip; a hostile file through Load changes nothing; a batch
+item's profile column reaches its bake; the Target box draws the editor and the coverage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import bpy
+import pytest
+
+from facial_affect_addon.blender.operators_mapping import rows_profile
+from facial_affect_addon.core.rig_profile import load_profile
+from facial_affect_addon.pipeline.text import performance_from_text
+
+from .helpers import evaluate, fcurve_for, scene_fingerprint
+from .test_any_rig import LINE, _renamed_head, _vroid_head, cc4_name
+
+REPO = Path(__file__).resolve().parents[2]
+SMILE = "Mouth_Smile_L"
+
+
+@pytest.fixture
+def cc4_head(addon, demo_head):
+    obj = _renamed_head(demo_head, cc4_name)
+    bpy.context.scene.faceaff.target = obj
+    return obj
+
+
+def _rows(obj) -> list[tuple[str, str, float, float]]:
+    return [
+        (r.channel, r.key, round(r.weight, 6), round(r.gain, 6)) for r in obj.faceaff_mapping.rows
+    ]
+
+
+def _row_index(obj, channel: str, key: str) -> int:
+    rows = obj.faceaff_mapping.rows
+    return next(i for i, r in enumerate(rows) if r.channel == channel and r.key == key)
+
+
+def _bake_line(obj, take: str) -> float:
+    from facial_affect_addon.blender.operators_analysis import store_performance
+
+    settings = bpy.context.scene.faceaff
+    store_performance(settings, performance_from_text(LINE))
+    settings.take_name = take
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    action = obj.data.shape_keys.animation_data.action
+    fc = fcurve_for(action, SMILE)
+    assert fc is not None
+    start, end = (round(f) for f in action.frame_range)
+    return float(evaluate(fc, range(start, end + 1)).max())
+
+
+def test_suggest_fills_the_editor_and_an_edited_gain_halves_the_baked_smile(cc4_head):
+    unedited = _bake_line(cc4_head, "Unedited")
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    rows = _rows(cc4_head)
+    assert ("mouthSmileLeft", SMILE, 1.0, 1.0) in rows
+    assert ("jawOpen", "Jaw_Open", 1.0, 1.0) in rows
+    same = _bake_line(cc4_head, "Suggested")  # the suggestion is what Bake chose by itself
+    assert same == pytest.approx(unedited, rel=0.05)
+
+    cc4_head.faceaff_mapping.rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)].gain = 0.5
+    edited = _bake_line(cc4_head, "Edited")
+    assert unedited > 0.3
+    assert edited == pytest.approx(0.5 * unedited, rel=0.1)
+
+
+def test_a_row_for_a_key_the_head_lacks_does_not_block_the_bake(cc4_head):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    cc4_head.faceaff_mapping.rows[_row_index(cc4_head, "jawOpen", "Jaw_Open")].key = "NoSuchKey"
+    assert _bake_line(cc4_head, "Partial") > 0.3  # what is mapped still bakes
+    # the bake's warning names the missing key (reported, not raised)
+    from facial_affect_addon.blender.operators import bake_performance, bake_request
+
+    result = bake_performance(cc4_head, bake_request(bpy.context.scene))
+    assert any("'NoSuchKey'" in w for w in result.warnings)
+
+
+def test_test_button_poses_one_key_and_stop_test_restores_it(cc4_head):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    blocks = cc4_head.data.shape_keys.key_blocks
+    blocks[SMILE].value = 0.25
+    smile = _row_index(cc4_head, "mouthSmileLeft", SMILE)
+    jaw = _row_index(cc4_head, "jawOpen", "Jaw_Open")
+    assert bpy.ops.faceaff.mapping_test(index=smile) == {"FINISHED"}
+    assert blocks[SMILE].value == 1.0
+    assert bpy.ops.faceaff.mapping_test(index=jaw) == {"FINISHED"}
+    assert blocks[SMILE].value == pytest.approx(0.25)  # the previous test is undone
+    assert blocks["Jaw_Open"].value == 1.0
+    assert bpy.ops.faceaff.mapping_stop_test() == {"FINISHED"}
+    assert blocks["Jaw_Open"].value == 0.0
+    assert blocks[SMILE].value == pytest.approx(0.25)
+    assert not bpy.ops.faceaff.mapping_stop_test.poll()
+
+
+def test_every_data_changing_mapping_operator_is_undoable(addon):
+    # Background Blender has no undo stack; the flag makes the UI push one step per call.
+    for name in ("suggest", "clear", "test", "stop_test", "load"):
+        assert "UNDO" in getattr(bpy.types, f"FACEAFF_OT_mapping_{name}").bl_options
+
+
+def test_gain_is_one_number_per_key(cc4_head):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    rows = cc4_head.faceaff_mapping.rows
+    extra = rows.add()  # a second driver on the smile key
+    extra.channel, extra.key, extra.weight = "cheekSquintLeft", SMILE, 0.2
+    rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)].gain = 0.7
+    assert [r.gain for r in rows if r.key == SMILE] == pytest.approx([0.7, 0.7])
+    profile = rows_profile(cc4_head.faceaff_mapping)
+    assert profile.key_gain(SMILE) == pytest.approx(0.7)
+    assert profile.to_dict()["keys"][SMILE] == {"mouthSmileLeft": 1.0, "cheekSquintLeft": 0.2}
+
+
+def test_save_then_load_round_trips(cc4_head, tmp_path):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    mapping = cc4_head.faceaff_mapping
+    mapping.rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)].gain = 0.5
+    before_rows, before = _rows(cc4_head), rows_profile(mapping).to_dict()
+    path = tmp_path / "cc4.json"
+    assert bpy.ops.faceaff.mapping_save(filepath=str(path)) == {"FINISHED"}
+    assert load_profile(path).to_dict() == before
+    assert bpy.ops.faceaff.mapping_clear() == {"FINISHED"}
+    assert len(mapping.rows) == 0
+    assert bpy.ops.faceaff.mapping_load(filepath=str(path)) == {"FINISHED"}
+    assert _rows(cc4_head) == before_rows
+    assert rows_profile(mapping).to_dict() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b'{"schema_version": 1, "name": "x", "keys": {"NoSuchKey": {"mouthSmileLeft": 1}}}',
+        b'{"schema_version": 1, "name": "x", "keys": {"Mouth_Smile_L": {"AU999": 1}}}',
+        b"\xff\xfe bad utf-8",
+        b"[" * 5000,
+    ],
+    ids=["not-json", "absent-key", "bad-channel", "not-utf8", "too-deep"],
+)
+def test_a_hostile_profile_through_load_is_one_line_and_changes_nothing(
+    cc4_head, tmp_path, content
+):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    before_rows, before = _rows(cc4_head), scene_fingerprint()
+    path = tmp_path / "hostile.json"
+    path.write_bytes(content)
+    with pytest.raises(RuntimeError) as info:
+        bpy.ops.faceaff.mapping_load(filepath=str(path))
+    message = str(info.value).strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert _rows(cc4_head) == before_rows and scene_fingerprint() == before
+
+
+def test_a_batch_item_profile_reaches_its_bake(cc4_head, tmp_path):
+    from facial_affect_addon.blender.operators_mapping import rows_profile as rp
+    from facial_affect_addon.cli import bake_job
+    from facial_affect_addon.core.rig_profile import save_profile
+    from facial_affect_addon.pipeline.batch import BakeJob
+    from facial_affect_addon.pipeline.options import PerformanceOptions
+
+    head = tmp_path / "cc4.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(head), copy=True)
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    cc4_head.faceaff_mapping.rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)].gain = 0.5
+    save_profile(rp(cc4_head.faceaff_mapping), tmp_path / "half.json")
+    performance = performance_from_text(LINE)
+    peaks = {}
+    for name, profile in (("plain", None), ("half", str(tmp_path / "half.json"))):
+        out = tmp_path / f"{name}.blend"
+        job = BakeJob(
+            str(head), "DemoHead", "Affect", False, PerformanceOptions(), str(out), profile
+        )
+        bake_job(performance, job)
+        bpy.ops.wm.open_mainfile(filepath=str(out))
+        action = bpy.data.objects["DemoHead"].data.shape_keys.animation_data.action
+        start, end = (round(f) for f in action.frame_range)
+        peaks[name] = float(evaluate(fcurve_for(action, SMILE), range(start, end + 1)).max())
+    assert peaks["plain"] > 0.3
+    assert peaks["half"] == pytest.approx(0.5 * peaks["plain"], rel=0.1)
+
+
+# --- drawing the Target box (child interpreter, as in test_ui_panels: popups end it) -------------
+
+
+def _child_main() -> None:
+    import facial_affect_addon
+
+    from .test_ui_panels import _draw_all
+
+    facial_affect_addon.register()
+    reports = []
+    for case in ("cc4", "cc4_suggested", "vroid"):
+        bpy.ops.wm.open_mainfile(filepath=str(REPO / "models" / "demo_head.blend"))
+        head = bpy.data.objects["DemoHead"]
+        bpy.context.scene.faceaff.target = head
+        if case == "vroid":
+            _vroid_head(head)
+        else:
+            _renamed_head(head, cc4_name)
+        if case == "cc4_suggested":
+            bpy.ops.faceaff.mapping_suggest()
+            bpy.ops.faceaff.mapping_test(index=0)
+        reports.append(_draw_all(case))
+        reports[-1]["rows"] = len(head.faceaff_mapping.rows)
+    sys.stdout.write(json.dumps(reports) + "\n")
+    sys.stdout.flush()
+    os._exit(0)  # closing the popups would crash background Blender
+
+
+def test_the_target_box_draws_the_editor_and_coverage(demo_head_path):
+    tmp = tempfile.mkdtemp(prefix="faceaff-draw-")
+    env = dict(os.environ, BLENDER_USER_RESOURCES=f"{tmp}/user", XDG_CACHE_HOME=f"{tmp}/cache")
+    code = "import tests.blender.test_mapping_editor as t; t._child_main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    drawn = {r["case"]: r for r in json.loads(done.stdout.strip().splitlines()[-1])}
+    for report in drawn.values():
+        assert report["errors"] == [] and report["bad"] == []
+        assert "faceaff.mapping_suggest" in report["operators"]
+    texts = {case: " | ".join(r["texts"]) for case, r in drawn.items()}
+    assert drawn["cc4"]["rows"] == 0 and "FACEAFF_UL_mapping" not in drawn["cc4"]["lists"]
+    assert "Suggest to edit the mapping" in texts["cc4"]
+    assert "Can express" in texts["cc4"] and "shape key(s) mapped" in texts["cc4"]
+    suggested = drawn["cc4_suggested"]
+    assert suggested["rows"] > 40 and "FACEAFF_UL_mapping" in suggested["lists"]
+    assert "(edited)" in texts["cc4_suggested"] and "use" in suggested["props"]
+    assert "faceaff.mapping_stop_test" in suggested["operators"]  # a key is being tested
+    assert "Shows " in texts["vroid"] and " emotions" in texts["vroid"]
+    assert "AU channels" not in texts["vroid"]
