@@ -6,7 +6,8 @@
    the camera's rays (a BVH of the base mesh, object space). Everything temporary is removed.
 2. **Keys.** :func:`..pipeline.rig_generate.expression_offsets` (paper 004's soft-mod table,
    :mod:`..core.keygen`) gives each key's offsets; they are written as shape keys after a Basis
-   (added if missing). Keys the head already has, by name, are kept and reported.
+   (added if missing). Keys the head already has, by name, are kept and reported. The key
+   points found are kept on the object (``obj["faceaff_key_points"]``, 468 x, y, z).
 
 Refused, with one message and nothing changed: a non-mesh object, a linked (library) mesh, a
 mesh in Edit Mode, a modifier that changes topology, a render on which no face is found.
@@ -27,6 +28,7 @@ from ..core.errors import FacialAffectError, RigError
 from ..pipeline.rig_generate import KeyPlan, expression_offsets, landmarks_in_image, plan_keys
 
 RESOLUTION = 512
+KEY_POINTS_PROP = "faceaff_key_points"  # the 468 landmarks found (object space, flat x, y, z)
 MIN_HITS = 0.9  # share of landmark rays that must hit the mesh
 SKIN = (0.80, 0.56, 0.45)
 # The face looks along one of these (world axes, tried in this order); +Z is up.
@@ -227,6 +229,7 @@ def generate_keys(obj) -> tuple[KeyPlan, dict[str, float]]:
         block.points.foreach_set("co", (basis + offsets[name]).astype(np.float32).ravel())
         block.slider_min, block.slider_max, block.value = 0.0, 1.0, 0.0
     obj.data.update()
+    obj[KEY_POINTS_PROP] = landmarks.astype(np.float32).ravel().tolist()
     done = time.perf_counter()
     times = {"landmarks": found - start, "keys": computed - found, "write": done - computed}
     return plan, times

@@ -1,0 +1,171 @@
+"""Generate Expression Keys (issue 14 item 3, paper 004) on heads made from the demo head.
+
+Two key-less heads: the demo head's mesh with its keys removed (plus a key of the user's own),
+and a different topology: voxel-remeshed, in centimetres, off the origin and facing +Y. Both
+get the 52 ARKit keys from a render, the face mesh and ray casting; the remeshed one then bakes
+a happy line through the CLI. Bad inputs are refused in one line with nothing changed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import bpy
+import numpy as np
+import pytest
+
+from facial_affect_addon.blender.rig_generate import KEY_POINTS_PROP, generate_keys
+from facial_affect_addon.core.errors import RigError
+from facial_affect_addon.core.rig_tables import ARKIT_52
+
+from .helpers import evaluate, fcurve_for, run_cli
+
+LINE = "I'm so happy to see you!"
+
+
+def _keyless(demo_head, name: str = "Plain") -> bpy.types.Object:
+    """A copy of the demo head's mesh without shape keys; the demo head itself is removed."""
+    obj = demo_head.copy()
+    obj.data = demo_head.data.copy()
+    obj.name = name
+    bpy.context.scene.collection.objects.link(obj)
+    obj.shape_key_clear()
+    bpy.data.objects.remove(demo_head)
+    return obj
+
+
+def _remeshed(demo_head) -> bpy.types.Object:
+    """Voxel remesh applied (new topology), scaled to centimetres, moved, turned to face +Y."""
+    obj = _keyless(demo_head, "Sculpt")
+    obj.modifiers.clear()
+    mod = obj.modifiers.new("Remesh", "REMESH")
+    mod.mode, mod.voxel_size = "VOXEL", 0.004
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.modifier_apply(modifier=mod.name)
+    obj.scale = (100.0, 100.0, 100.0)
+    obj.rotation_euler = (0.0, 0.0, math.pi)
+    bpy.ops.object.transform_apply(location=False, rotation=True, scale=True)
+    obj.location = (40.0, -25.0, 60.0)
+    return obj
+
+
+def _coords(obj, key: str) -> np.ndarray:
+    block = obj.data.shape_keys.key_blocks[key]
+    co = np.empty(len(block.data) * 3)
+    block.data.foreach_get("co", co)
+    return co.reshape(-1, 3)
+
+
+def _check_keys(obj, left: np.ndarray) -> None:
+    """Smile up and on the head's left, jaw opens the chin down, the left lid closes."""
+    basis = _coords(obj, "Basis")
+    offsets = {k: _coords(obj, k) - basis for k in ARKIT_52}
+    marks = np.asarray(obj[KEY_POINTS_PROP]).reshape(468, 3)
+    vertex = {i: int(np.argmin(np.linalg.norm(basis - marks[i], axis=1))) for i in (152, 386, 374)}
+    up = np.array([0.0, 0.0, 1.0])
+    span = np.linalg.norm(marks[263] - marks[33])  # outer eye corners
+    smile = offsets["mouthSmileLeft"]
+    i = int(np.argmax(np.linalg.norm(smile, axis=1)))
+    assert smile[i] @ up > 0.05 * span, "the smile's largest motion is upward"
+    assert (basis[i] - marks[[1, 9, 152]].mean(axis=0)) @ left > 0.1 * span, "on the left"
+    assert offsets["jawOpen"][vertex[152]] @ up < -0.1 * span, "jawOpen moves the chin down"
+    gap = basis[vertex[374]] - basis[vertex[386]]
+    blink = offsets["eyeBlinkLeft"][vertex[386]]
+    assert blink @ gap > 0.5 * (gap @ gap), "eyeBlinkLeft closes the left lid"
+    assert np.linalg.norm(offsets["eyeBlinkRight"][vertex[386]]) < 0.05 * np.linalg.norm(gap)
+
+
+def test_generates_52_keys_and_keeps_the_users_own(demo_head):
+    obj = _keyless(demo_head)
+    obj.shape_key_add(name="Basis")
+    mine = obj.shape_key_add(name="MyCorrective")
+    mine.data[0].co.z += 0.01
+    mine.value = 0.3
+    jaw = obj.shape_key_add(name="jawOpen")  # an ARKit name the user already has
+    jaw.data[5].co.x += 0.02
+    before = {k: _coords(obj, k) for k in ("MyCorrective", "jawOpen")}
+    plan, times = generate_keys(obj)
+    assert plan.skipped == ("jawOpen",) and "jawOpen" in plan.warnings[0]
+    names = [k.name for k in obj.data.shape_keys.key_blocks]
+    assert set(ARKIT_52) <= set(names) and names.count("jawOpen") == 1
+    for key, co in before.items():
+        np.testing.assert_array_equal(_coords(obj, key), co, err_msg=key)
+    assert obj.data.shape_keys.key_blocks["MyCorrective"].value == pytest.approx(0.3)
+    assert len(bpy.data.scenes) == 1 and len(bpy.data.cameras) == 1  # the demo's own camera
+    assert sum(times.values()) < 30.0
+
+
+def test_remeshed_centimetre_head_facing_plus_y_bakes_a_smile(demo_head, tmp_path):
+    obj = _remeshed(demo_head)
+    name, n_verts = obj.name, len(obj.data.vertices)
+    head = tmp_path / "sculpt.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(head), copy=True)
+    gen = tmp_path / "gen.blend"
+    done = run_cli("rig", "generate", "--head", str(head), "--object", name, "--out", str(gen))
+    assert done.returncode == 0, done.stderr
+    assert "52 expression keys" in done.stdout
+    bpy.ops.wm.open_mainfile(filepath=str(gen))
+    obj = bpy.data.objects[name]
+    assert len(obj.data.vertices) == n_verts
+    names = {k.name for k in obj.data.shape_keys.key_blocks}
+    assert set(ARKIT_52) <= names
+    # facing +Y: the subject's left is world -X; the object has no rotation left after apply
+    _check_keys(obj, left=np.array([-1.0, 0.0, 0.0]))
+    baked = tmp_path / "x.blend"
+    done = run_cli("text", LINE, "--bake", str(baked), "--head", str(gen), "--object", name)
+    assert done.returncode == 0, done.stderr
+    bpy.ops.wm.open_mainfile(filepath=str(baked))
+    action = bpy.data.objects[name].data.shape_keys.animation_data.action
+    n = int(action.curve_frame_range[1])
+    peak = float(evaluate(fcurve_for(action, "mouthSmileLeft"), range(1, n + 1)).max())
+    assert peak > 0.3
+
+
+def test_demo_copy_keys_move_the_right_way(demo_head):
+    obj = _keyless(demo_head)
+    generate_keys(obj)
+    _check_keys(obj, left=np.array([1.0, 0.0, 0.0]))
+
+
+def _state():
+    return (
+        len(bpy.data.objects),
+        len(bpy.data.scenes),
+        len(bpy.data.cameras),
+        sum(o.data.shape_keys is not None for o in bpy.data.objects if o.type == "MESH"),
+    )
+
+
+def _refused(obj, match: str) -> None:
+    before = _state()
+    with pytest.raises(RigError, match=match) as err:
+        generate_keys(obj)
+    assert "\n" not in str(err.value)
+    assert _state() == before
+
+
+def test_bad_inputs_are_refused_with_nothing_changed(demo_head, tmp_path):
+    obj = _keyless(demo_head)
+    _refused(bpy.data.objects["DemoCamera"], "not a mesh")
+    mod = obj.modifiers.new("Decimate", "DECIMATE")
+    _refused(obj, "Decimate.*topology")
+    obj.modifiers.remove(mod)
+    bpy.ops.mesh.primitive_uv_sphere_add(segments=32, ring_count=16, radius=0.1)
+    _refused(bpy.context.active_object, "No face found")
+    lib = tmp_path / "lib.blend"
+    bpy.data.libraries.write(str(lib), {obj.data})
+    with bpy.data.libraries.load(str(lib), link=True) as (src, dst):
+        dst.meshes = list(src.meshes)
+    linked = bpy.data.objects.new("Linked", dst.meshes[0])
+    bpy.context.scene.collection.objects.link(linked)
+    _refused(linked, "linked from")
+
+
+def test_cli_refuses_a_faceless_mesh_and_writes_nothing(clean_scene, tmp_path):
+    bpy.ops.mesh.primitive_uv_sphere_add(segments=32, ring_count=16, radius=0.1)
+    head = tmp_path / "ball.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(head), copy=True)
+    out = tmp_path / "out.blend"
+    done = run_cli("rig", "generate", "--head", str(head), "--object", "Sphere", "--out", str(out))
+    assert done.returncode == 2 and "No face found" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()
