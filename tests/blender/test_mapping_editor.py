@@ -136,6 +136,18 @@ def test_save_then_load_round_trips(cc4_head, tmp_path):
     assert rows_profile(mapping).to_dict() == before
 
 
+def test_the_edited_mapping_survives_saving_and_reopening_the_blend(cc4_head, tmp_path):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    cc4_head.faceaff_mapping.rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)].gain = 0.5
+    before = _rows(cc4_head)
+    path = tmp_path / "edited.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    head = bpy.data.objects["DemoHead"]
+    assert _rows(head) == before
+    assert rows_profile(head.faceaff_mapping).key_gain(SMILE) == pytest.approx(0.5)
+
+
 @pytest.mark.parametrize(
     "content",
     [
