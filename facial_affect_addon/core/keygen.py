@@ -205,26 +205,35 @@ class _Field:
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
 
 
+def _polygon_groups(faces: list) -> list[np.ndarray]:
+    """The polygons as ``int[m, L]`` arrays, one per polygon size ``L``."""
+    by_size: dict[int, list] = {}
+    for f in faces:
+        by_size.setdefault(len(f), []).append(f)
+    return [np.asarray(fs, dtype=np.int64) for _, fs in sorted(by_size.items())]
+
+
 def _edges(faces: list, surface: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique skin edges ``(i, j)`` with ``i < j``, sorted."""
-    edges = {
-        (min(a, b), max(a, b))
-        for f in faces
-        for a, b in zip(f, f[1:] + f[:1], strict=True)
-        if surface[a] and surface[b]
-    }
-    i, j = np.array(sorted(edges)).T
-    return i, j
+    pairs = []
+    for f in _polygon_groups(faces):
+        for c in range(f.shape[1]):
+            a, b = f[:, c], f[:, (c + 1) % f.shape[1]]
+            keep = surface[a] & surface[b]
+            pairs.append(np.stack([np.minimum(a, b)[keep], np.maximum(a, b)[keep]], axis=1))
+    edges = np.unique(np.concatenate(pairs), axis=0)
+    return edges[:, 0], edges[:, 1]
 
 
 def _skin_normals(head: KeyMesh, surface: np.ndarray) -> np.ndarray:
     """Outward unit vertex normals of the skin (area-weighted; zero off the skin)."""
     v = head.vertices
     out = np.zeros_like(v)
-    for f in head.faces:
-        if all(surface[i] for i in f):
-            n = np.cross(v[f[1]] - v[f[0]], v[f[2]] - v[f[0]])
-            out[list(f)] += n
+    for f in _polygon_groups(head.faces):
+        f = f[surface[f].all(axis=1)]
+        n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+        for c in range(f.shape[1]):
+            np.add.at(out, f[:, c], n)
     length = np.linalg.norm(out, axis=1, keepdims=True)
     return np.divide(out, length, out=np.zeros_like(out), where=length > 0)
 

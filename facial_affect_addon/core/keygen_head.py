@@ -111,8 +111,7 @@ def generate_offsets(
     frame = face_frame(landmarks)
     verts = frame.to_table(np.asarray(vertices, dtype=np.float64))
     marks = frame.to_table(landmarks)
-    faces = [tuple(int(i) for i in f) for f in faces]
-    if not faces:
+    if len(faces) == 0:
         raise RigError("The mesh has no faces to deform.")
     tree = cKDTree(verts)
     landmark_vertex = tree.query(marks)[1].astype(np.int64)
