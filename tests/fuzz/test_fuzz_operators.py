@@ -98,7 +98,10 @@ def _scene() -> tuple:
             for k in bpy.data.shape_keys
         )
     )
-    return actions, shape_keys, len(bpy.data.objects), len(bpy.data.meshes)
+    rows = tuple(
+        len(o.faceaff_mapping.rows) for o in bpy.data.objects if hasattr(o, "faceaff_mapping")
+    )
+    return actions, shape_keys, len(bpy.data.objects), len(bpy.data.meshes), rows
 
 
 @pytest.mark.parametrize(
@@ -109,6 +112,23 @@ def test_import_operator(suffix, data, addon, tmp_path, request):
     path = tmp_path / f"take{suffix}"
     path.write_bytes(data)
     _call(lambda: bpy.ops.faceaff.import_curves(filepath=str(path)), request.node.name)
+
+
+PROFILES: dict[str, bytes] = {f"raw-{k}": v for k, v in RAW.items() if v is not None}
+PROFILES.update(
+    {case: text.encode("utf-8", "surrogatepass") for r, case, text in MUTATED if r == "profile"}
+)
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_mapping_load_operator(name, addon, tmp_path, request):
+    """Load Mapping (the mapping editor's rig-profile importer) with a hostile file."""
+    if not hasattr(bpy.ops.faceaff, "mapping_load"):
+        pytest.skip("no Load Mapping operator in this version")
+    _face()
+    path = tmp_path / "profile.json"
+    path.write_bytes(PROFILES[name])
+    _call(lambda: bpy.ops.faceaff.mapping_load(filepath=str(path)), request.node.name)
 
 
 TAMPERED = {f"stored-{n}": v for n, v in STORED.items()}
