@@ -75,6 +75,18 @@ def test_suggest_fills_the_editor_and_an_edited_gain_halves_the_baked_smile(cc4_
     assert edited == pytest.approx(0.5 * unedited, rel=0.1)
 
 
+def test_a_vroid_heads_whole_face_keys_are_emotion_rows_that_round_trip(addon, demo_head):
+    from facial_affect_addon.blender import bake
+    from facial_affect_addon.core.rig_mapping import suggest_profile
+
+    obj = _vroid_head(demo_head)
+    bpy.context.scene.faceaff.target = obj
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    assert ("emotion:happiness", "Fcl_ALL_Joy", 1.0, 1.0) in _rows(obj)
+    suggested, _ = suggest_profile(bake.shape_key_names(obj), name="DemoHead_mapping")
+    assert rows_profile(obj.faceaff_mapping).to_dict() == suggested.to_dict()
+
+
 def test_a_row_for_a_key_the_head_lacks_does_not_block_the_bake(cc4_head):
     assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
     cc4_head.faceaff_mapping.rows[_row_index(cc4_head, "jawOpen", "Jaw_Open")].key = "NoSuchKey"
