@@ -565,3 +565,21 @@ def test_profile_option(name, case_dir, request):
     path = write_bytes(case_dir / "in" / "p.json", PROFILE_FILES[name])
     argv = ["emotion", "happiness", "--duration", "2", "--profile", str(path), *BAKE]
     check(run_subprocess(argv, case_dir, request.node.name, "profile-option"))
+
+
+GENERATE = {
+    "head-empty": ("empty", "DemoHead", "out/g.blend"),
+    "head-no-mesh": ("no_mesh", "DemoHead", "out/g.blend"),
+    "object-missing": ("no_shape_keys", "Nope", "out/g.blend"),
+    "out-parent-is-file": ("no_shape_keys", "DemoHead", "in/no_shape_keys.blend/g.blend"),
+}
+
+
+@pytest.mark.parametrize("name", list(GENERATE))
+def test_rig_generate(name, heads, case_dir, request):
+    head, obj, out = GENERATE[name]
+    path = case_dir / "in" / f"{head}.blend"
+    shutil.copy(heads / f"{head}.blend", path)
+    argv = ["rig", "generate", "--head", str(path), "--object", obj, "--out", out]
+    outcome = run_subprocess(argv, case_dir, request.node.name, "rig-generate")
+    check(outcome, expect="refuse")
