@@ -221,6 +221,49 @@ class FACEAFF_OT_mapping_clear(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class FACEAFF_OT_mapping_add(bpy.types.Operator):
+    """Add a row to the mapping editor (an engine channel driving a shape key)"""
+
+    bl_idname = "faceaff.mapping_add"
+    bl_label = "Add Row"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return poll_with_reason(cls, _mapping_problem(target_object(context)))
+
+    def execute(self, context):
+        obj = target_object(context)
+        mapping = obj.faceaff_mapping
+        row = mapping.rows.add()
+        names = bake.shape_key_names(obj)
+        row.channel, row.key, row.weight = "mouthSmileLeft", names[0] if names else "", 1.0
+        row.name = f"{row.channel} {row.key}"
+        mapping.index = len(mapping.rows) - 1
+        return {"FINISHED"}
+
+
+class FACEAFF_OT_mapping_remove(bpy.types.Operator):
+    """Remove the selected row from the mapping editor"""
+
+    bl_idname = "faceaff.mapping_remove"
+    bl_label = "Remove Row"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        obj = target_object(context)
+        mapping = getattr(obj, "faceaff_mapping", None)
+        ok = mapping is not None and 0 <= mapping.index < len(mapping.rows)
+        return poll_with_reason(cls, None if ok else "Select a row of the mapping editor.")
+
+    def execute(self, context):
+        mapping = target_object(context).faceaff_mapping
+        mapping.rows.remove(mapping.index)
+        mapping.index = max(0, min(mapping.index, len(mapping.rows) - 1))
+        return {"FINISHED"}
+
+
 class FACEAFF_OT_mapping_test(bpy.types.Operator):
     """Pose this row's shape key at 1.0 (the previously tested key goes back)"""
 
@@ -337,6 +380,8 @@ class FACEAFF_OT_mapping_save(bpy.types.Operator, ExportHelper):  # type: ignore
 classes = (
     FACEAFF_OT_mapping_suggest,
     FACEAFF_OT_mapping_clear,
+    FACEAFF_OT_mapping_add,
+    FACEAFF_OT_mapping_remove,
     FACEAFF_OT_mapping_test,
     FACEAFF_OT_mapping_stop_test,
     FACEAFF_OT_mapping_load,

@@ -185,7 +185,11 @@ def draw_mapping(context, box, mapping) -> None:
     row = col.row(align=True)
     row.prop(mapping, "use")
     row.operator("faceaff.mapping_clear", text="", icon="X")
-    col.template_list("FACEAFF_UL_mapping", "", mapping, "rows", mapping, "index", rows=5)
+    row = col.row()
+    row.template_list("FACEAFF_UL_mapping", "", mapping, "rows", mapping, "index", rows=5)
+    side = row.column(align=True)
+    side.operator("faceaff.mapping_add", text="", icon="ADD")
+    side.operator("faceaff.mapping_remove", text="", icon="REMOVE")
     if mapping.test_key:
         row = col.row(align=True)
         row.label(text=f"Testing {mapping.test_key} at 1.0", icon="HIDE_OFF")

@@ -42,11 +42,16 @@ class FACEAFF_UL_mapping(bpy.types.UIList):
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
         row = layout.row(align=True)
-        split = row.split(factor=0.5, align=True)
-        split.label(text=item.channel or "(no channel)")
-        split.label(text=item.key, icon="SHAPEKEY_DATA")
+        split = row.split(factor=0.45, align=True)
+        split.prop(item, "channel", text="", emboss=False)
+        obj = target_object(context)
+        keys = getattr(getattr(obj, "data", None), "shape_keys", None)
+        if keys is not None:
+            split.prop_search(item, "key", keys, "key_blocks", text="", icon="SHAPEKEY_DATA")
+        else:
+            split.prop(item, "key", text="", icon="SHAPEKEY_DATA")
         row.prop(item, "gain", text="", slider=True)
-        tested = getattr(data, "test_key", "") and data.test_key == item.key
+        tested = bool(data.test_key) and data.test_key == item.key
         op = row.operator(
             "faceaff.mapping_test", text="", icon="HIDE_OFF" if tested else "PLAY", depress=tested
         )

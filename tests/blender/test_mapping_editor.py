@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import bpy
@@ -117,7 +118,7 @@ def test_test_button_poses_one_key_and_stop_test_restores_it(cc4_head):
 
 def test_every_data_changing_mapping_operator_is_undoable(addon):
     # Background Blender has no undo stack; the flag makes the UI push one step per call.
-    for name in ("suggest", "clear", "test", "stop_test", "load"):
+    for name in ("suggest", "clear", "add", "remove", "test", "stop_test", "load"):
         assert "UNDO" in getattr(bpy.types, f"FACEAFF_OT_mapping_{name}").bl_options
 
 
@@ -131,6 +132,32 @@ def test_gain_is_one_number_per_key(cc4_head):
     profile = rows_profile(cc4_head.faceaff_mapping)
     assert profile.key_gain(SMILE) == pytest.approx(0.7)
     assert profile.to_dict()["keys"][SMILE] == {"mouthSmileLeft": 1.0, "cheekSquintLeft": 0.2}
+
+
+def test_the_search_field_matches_channel_or_key(cc4_head):
+    from types import SimpleNamespace
+
+    from facial_affect_addon.blender.ui_lists import FACEAFF_UL_mapping
+
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    mapping = cc4_head.faceaff_mapping
+    ui = SimpleNamespace(filter_name="smile", use_filter_invert=False, bitflag_filter_item=1 << 30)
+    flags, order = FACEAFF_UL_mapping.filter_items(ui, bpy.context, mapping, "rows")
+    shown = {mapping.rows[i].key for i, f in enumerate(flags) if f}
+    assert shown == {"Mouth_Smile_L", "Mouth_Smile_R"} and order == []
+    ui.filter_name = "jaw*"  # a channel pattern
+    flags, _ = FACEAFF_UL_mapping.filter_items(ui, bpy.context, mapping, "rows")
+    assert {mapping.rows[i].channel for i, f in enumerate(flags) if f} >= {"jawOpen"}
+
+
+def test_add_and_remove_rows(cc4_head):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    mapping = cc4_head.faceaff_mapping
+    n = len(mapping.rows)
+    assert bpy.ops.faceaff.mapping_add() == {"FINISHED"}
+    assert len(mapping.rows) == n + 1 and mapping.index == n
+    assert bpy.ops.faceaff.mapping_remove() == {"FINISHED"}
+    assert len(mapping.rows) == n
 
 
 def test_save_then_load_round_trips(cc4_head, tmp_path):
@@ -216,6 +243,28 @@ def test_a_batch_item_profile_reaches_its_bake(cc4_head, tmp_path):
 # --- drawing the Target box (child interpreter, as in test_ui_panels: popups end it) -------------
 
 
+def _draw_rows(mapping, log: dict) -> None:
+    """Each editor row's draw_item on a real layout (popups never lay out their lists' items)."""
+    from facial_affect_addon.blender.ui_lists import FACEAFF_UL_mapping
+
+    from .test_ui_panels import CheckingLayout
+
+    wm = bpy.context.window_manager
+    window = wm.windows[0]
+    area = next(a for a in window.screen.areas if a.type == "VIEW_3D")
+    region = next(r for r in area.regions if r.type == "UI")
+    with bpy.context.temp_override(window=window, area=area, region=region):
+        popup = wm.popmenu_begin__internal("Rows", icon="NONE")
+        layout = CheckingLayout(popup.layout, log)
+        for i, row in enumerate(mapping.rows):
+            try:
+                FACEAFF_UL_mapping.draw_item(
+                    None, bpy.context, layout, mapping, row, 0, mapping, "index", i
+                )
+            except Exception:
+                log["errors"].append(traceback.format_exc())
+
+
 def _child_main() -> None:
     import facial_affect_addon
 
@@ -223,7 +272,7 @@ def _child_main() -> None:
 
     facial_affect_addon.register()
     reports = []
-    for case in ("cc4", "cc4_suggested", "vroid"):
+    for case in ("cc4", "cc4_suggested", "cc4_rows", "vroid"):
         bpy.ops.wm.open_mainfile(filepath=str(REPO / "models" / "demo_head.blend"))
         head = bpy.data.objects["DemoHead"]
         bpy.context.scene.faceaff.target = head
@@ -231,11 +280,13 @@ def _child_main() -> None:
             _vroid_head(head)
         else:
             _renamed_head(head, cc4_name)
-        if case == "cc4_suggested":
+        if case in ("cc4_suggested", "cc4_rows"):
             bpy.ops.faceaff.mapping_suggest()
+        if case == "cc4_suggested":
             bpy.ops.faceaff.mapping_test(index=0)
         reports.append(_draw_all(case))
         reports[-1]["rows"] = len(head.faceaff_mapping.rows)
+        _draw_rows(head.faceaff_mapping, reports[-1])
     sys.stdout.write(json.dumps(reports) + "\n")
     sys.stdout.flush()
     os._exit(0)  # closing the popups would crash background Blender
@@ -262,5 +313,10 @@ def test_the_target_box_draws_the_editor_and_coverage(demo_head_path):
     assert suggested["rows"] > 40 and "FACEAFF_UL_mapping" in suggested["lists"]
     assert "(edited)" in texts["cc4_suggested"] and "use" in suggested["props"]
     assert "faceaff.mapping_stop_test" in suggested["operators"]  # a key is being tested
+    assert "faceaff.mapping_stop_test" not in drawn["cc4_rows"]["operators"]
+    assert {"faceaff.mapping_add", "faceaff.mapping_remove"} <= set(suggested["operators"])
+    rows = drawn["cc4_rows"]
+    assert rows["operators"].count("faceaff.mapping_test") == rows["rows"]  # a Test per row
+    assert rows["props"].count("gain") == rows["rows"]  # a gain slider per row
     assert "Shows " in texts["vroid"] and " emotions" in texts["vroid"]
     assert "AU channels" not in texts["vroid"]
