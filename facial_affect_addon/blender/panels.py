@@ -128,13 +128,14 @@ def draw_rig(context, layout, obj) -> None:
         layout.label(text=f"{obj.name} has no shape keys.", icon="ERROR")
         return
     mapping = getattr(obj, "faceaff_mapping", None)
-    info = rig_summary(tuple(names), edited_json(mapping))
+    edited = edited_json(mapping)
+    info = rig_summary(tuple(names), edited)
     box = layout.box()
     box.label(text=f"{obj.name}: {len(names)} shape keys", icon="SHAPEKEY_DATA")
     if "problem" in info:
         wrap(box, info["problem"], context, icon="ERROR")
     else:
-        draw_coverage(context, box, info, edited=bool(edited_json(mapping)))
+        draw_coverage(context, box, info, edited=bool(edited))
     if mapping is not None:
         draw_mapping(context, box, mapping)
 
