@@ -18,6 +18,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -84,20 +85,23 @@ def _basis(obj) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def _faces(mesh) -> list[list[int]]:
+def _faces(mesh) -> list | np.ndarray:
+    """The polygons' vertex indices (an ``int[m, L]`` array when all have ``L`` corners)."""
     counts = np.empty(len(mesh.polygons), dtype=np.int64)
     mesh.polygons.foreach_get("loop_total", counts)
     loops = np.empty(len(mesh.loops), dtype=np.int64)
     mesh.loops.foreach_get("vertex_index", loops)
+    if len(counts) and (counts == counts[0]).all():
+        return loops.reshape(-1, int(counts[0]))
     return [a.tolist() for a in np.split(loops, np.cumsum(counts)[:-1])]
 
 
 def _camera_basis(facing: Vector) -> Matrix:
     """Rotation whose -Z looks against ``facing`` (at the face), with +Y toward world +Z."""
     z = facing.normalized()
-    x = Vector((0.0, 0.0, 1.0)).cross(z).normalized()
-    y = z.cross(x)
-    return Matrix((x, y, z)).transposed()
+    x = cast(Vector, Vector((0.0, 0.0, 1.0)).cross(z)).normalized()
+    y = cast(Vector, z.cross(x))
+    return Matrix(cast(Any, (x, y, z))).transposed()
 
 
 def _render(obj, facing: Vector, folder: Path) -> tuple[np.ndarray, Matrix, float]:
@@ -125,13 +129,14 @@ def _render(obj, facing: Vector, folder: Path) -> tuple[np.ndarray, Matrix, floa
         scene.collection.objects.link(cam)
         scene.collection.objects.link(obj)
         scene.camera = cam
-        scene.render.engine = "BLENDER_WORKBENCH"
+        # fake-bpy-module lists only BLENDER_EEVEE: render engines are registered at run time.
+        scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]
         scene.render.resolution_x = scene.render.resolution_y = RESOLUTION
         scene.render.resolution_percentage = 100
         scene.render.image_settings.file_format = "PNG"
         scene.render.filepath = str(path)
-        scene.view_settings.view_transform = "Standard"
-        shading = scene.display.shading
+        cast(Any, scene.view_settings).view_transform = "Standard"
+        shading = cast(Any, scene.display).shading
         shading.light, shading.color_type = "STUDIO", "SINGLE"
         shading.single_color = SKIN
         shading.show_cavity = True
@@ -140,7 +145,7 @@ def _render(obj, facing: Vector, folder: Path) -> tuple[np.ndarray, Matrix, floa
         try:
             w, h = image.size
             px = np.empty(w * h * 4, dtype=np.float32)
-            image.pixels.foreach_get(px)
+            cast(Any, image.pixels).foreach_get(px)
         finally:
             bpy.data.images.remove(image)
         rgb = (np.clip(px.reshape(h, w, 4)[::-1, :, :3], 0, 1) * 255 + 0.5).astype(np.uint8)
@@ -175,8 +180,8 @@ def _cast(obj, pixels: np.ndarray, cam: Matrix, scale: float, bvh: BVHTree) -> n
     depth = float(
         np.median([(Vector(points[i]) - origins[i]).dot(direction) for i in np.flatnonzero(hits)])
     )
-    for i in np.flatnonzero(~hits):
-        points[i] = bvh.find_nearest(origins[i] + direction * depth)[0]
+    for j in np.flatnonzero(~hits):
+        points[j] = bvh.find_nearest(origins[j] + direction * depth)[0]
     return points
 
 
@@ -187,7 +192,9 @@ def find_landmarks(obj) -> tuple[np.ndarray, str]:
         RigError: No face on any view, or the face mesh model is missing.
     """
     basis = _basis(obj)
-    bvh = BVHTree.FromPolygons([tuple(v) for v in basis], _faces(obj.data))
+    faces = _faces(obj.data)
+    polygons = faces.tolist() if isinstance(faces, np.ndarray) else faces
+    bvh = cast(BVHTree, BVHTree.FromPolygons(basis.tolist(), polygons))
     with tempfile.TemporaryDirectory(prefix="faceaff-keygen-") as tmp:
         for facing in FACINGS:
             rgb, cam, scale = _render(obj, Vector(facing), Path(tmp))

@@ -56,7 +56,7 @@ class KeyMesh:
 
     Attributes:
         vertices: ``float64[N, 3]``.
-        faces: Polygons as tuples of vertex indices.
+        faces: Polygons as tuples of vertex indices (or ``int[m, L]`` when all have ``L``).
         mirror: ``int[N]``; each vertex's mirror image across X = 0.
         landmarks: ``int[468]``; the vertex of each MediaPipe landmark.
         landmark_mirror: ``int[468]``; each landmark's mirror landmark.
@@ -207,6 +207,8 @@ class _Field:
 
 def _polygon_groups(faces: list) -> list[np.ndarray]:
     """The polygons as ``int[m, L]`` arrays, one per polygon size ``L``."""
+    if isinstance(faces, np.ndarray) and faces.ndim == 2:
+        return [faces.astype(np.int64, copy=False)]
     by_size: dict[int, list] = {}
     for f in faces:
         by_size.setdefault(len(f), []).append(f)

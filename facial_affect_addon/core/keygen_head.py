@@ -27,8 +27,9 @@ DEMO_EYE_SPAN = 0.0889
 JAW_PIVOT_FROM_FACE_SIDES = np.array([0.0, 0.009, -0.006])  # from mean(234, 454)
 EYE_CENTER_FROM_LIDS = np.array([0.0, 0.0107, 0.0])  # from the lid contour's mean
 # Dijkstra stops this far (table metres) from a source: every radius in the table is under
-# 45 mm, so farther vertices only get negligible Shepard weight.
-GEODESIC_LIMIT = 0.12
+# 45 mm, so farther vertices (80 mm on the demo head is a third of its height) only get
+# negligible Shepard weight.
+GEODESIC_LIMIT = 0.08
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def landmark_mirror(table_landmarks: np.ndarray) -> np.ndarray:
 
 def generate_offsets(
     vertices: np.ndarray,
-    faces: list,
+    faces: list | np.ndarray,
     landmarks: np.ndarray,
     names: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:

@@ -69,7 +69,7 @@ def landmarks_in_image(rgb: np.ndarray) -> np.ndarray | None:
 
 
 def expression_offsets(
-    vertices: np.ndarray, faces: list, landmarks: np.ndarray, names: tuple[str, ...]
+    vertices: np.ndarray, faces: list | np.ndarray, landmarks: np.ndarray, names: tuple[str, ...]
 ) -> dict[str, np.ndarray]:
     """Per-key vertex offsets (the head's own units and axes) for the keys ``names``."""
     return generate_offsets(vertices, faces, landmarks, names)
