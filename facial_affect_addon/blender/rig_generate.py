@@ -22,14 +22,23 @@ from typing import Any, cast
 
 import bpy
 import numpy as np
+from bpy.props import BoolProperty
 from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
 from ..core.errors import FacialAffectError, RigError
-from ..pipeline.rig_generate import KeyPlan, expression_offsets, landmarks_in_image, plan_keys
+from ..pipeline.rig_generate import (
+    KEY_POINTS,
+    KeyPlan,
+    expression_offsets,
+    landmarks_in_image,
+    moved_landmarks,
+    plan_keys,
+)
 
 RESOLUTION = 512
 KEY_POINTS_PROP = "faceaff_key_points"  # the 468 landmarks found (object space, flat x, y, z)
+KEY_POINT_EMPTY = "faceaff_key_point"  # on each editable key point empty: its landmark index
 MIN_HITS = 0.9  # share of landmark rays that must hit the mesh
 SKIN = (0.80, 0.56, 0.45)
 # The face looks along one of these (world axes, tried in this order); +Z is up.
@@ -210,21 +219,80 @@ def find_landmarks(obj) -> tuple[np.ndarray, str]:
     )
 
 
+def _existing_names(obj) -> list[str]:
+    keys = obj.data.shape_keys
+    return [k.name for k in keys.key_blocks] if keys is not None else []
+
+
+def key_point_empties(obj) -> list:
+    """The head's editable key point empties (children with :data:`KEY_POINT_EMPTY`)."""
+    return [c for c in obj.children if KEY_POINT_EMPTY in c]
+
+
+def show_key_points(obj) -> int:
+    """Find the key points and show each named one as an empty (a child of the head) that the
+    user can move before generating; returns how many. The head's mesh is not changed.
+
+    Raises:
+        RigError: See :func:`check_head` and :func:`find_landmarks`.
+    """
+    check_head(obj)
+    plan_keys(_existing_names(obj))
+    landmarks, _facing = find_landmarks(obj)
+    remove_key_points(obj)
+    obj[KEY_POINTS_PROP] = landmarks.astype(np.float32).ravel().tolist()
+    size = 0.04 * float(np.linalg.norm(landmarks[263] - landmarks[33]))
+    collection = cast(
+        Any, obj.users_collection[0] if obj.users_collection else bpy.context.collection
+    )
+    for name, index in KEY_POINTS.items():
+        empty = bpy.data.objects.new(f"KeyPoint_{name}", None)
+        empty.empty_display_type, empty.empty_display_size = "SPHERE", size
+        empty.parent = obj
+        empty.location = Vector(landmarks[index])
+        empty[KEY_POINT_EMPTY] = int(index)
+        collection.objects.link(empty)
+    return len(KEY_POINTS)
+
+
+def remove_key_points(obj) -> None:
+    """Delete the head's key point empties."""
+    for empty in key_point_empties(obj):
+        bpy.data.objects.remove(empty)
+
+
+def _edited_landmarks(obj) -> np.ndarray | None:
+    """The stored landmarks moved with the key point empties, or None without them."""
+    empties, stored = key_point_empties(obj), obj.get(KEY_POINTS_PROP)
+    if not empties or stored is None or len(stored) != 468 * 3:
+        return None
+    marks = np.asarray(stored, dtype=np.float64).reshape(468, 3)
+    indices = np.array([int(e[KEY_POINT_EMPTY]) for e in empties])
+    positions = np.array([tuple(e.location) for e in empties])
+    if (indices < 0).any() or (indices >= 468).any():
+        return None
+    return moved_landmarks(marks, indices, positions)
+
+
 def generate_keys(obj) -> tuple[KeyPlan, dict[str, float]]:
-    """Find the key points and write the missing ARKit keys onto ``obj``.
+    """Find the key points (or take the edited ones) and write the missing ARKit keys.
+
+    When the head has key point empties (:func:`show_key_points`), their positions are used
+    and the empties removed afterwards.
 
     Returns:
         The plan (written and skipped keys, warnings) and timings in seconds
-        (``landmarks``, ``keys``, ``write``) plus ``facing``-free extras.
+        (``landmarks``, ``keys``, ``write``).
 
     Raises:
         RigError: See :func:`check_head` and :func:`find_landmarks`; nothing is changed then.
     """
     check_head(obj)
-    names = [k.name for k in obj.data.shape_keys.key_blocks] if obj.data.shape_keys else []
-    plan = plan_keys(names)
+    plan = plan_keys(_existing_names(obj))
     start = time.perf_counter()
-    landmarks, _facing = find_landmarks(obj)
+    landmarks = _edited_landmarks(obj)
+    if landmarks is None:
+        landmarks, _facing = find_landmarks(obj)
     found = time.perf_counter()
     basis = _basis(obj)
     offsets = expression_offsets(basis, _faces(obj.data), landmarks, plan.write)
@@ -237,6 +305,7 @@ def generate_keys(obj) -> tuple[KeyPlan, dict[str, float]]:
         block.slider_min, block.slider_max, block.value = 0.0, 1.0, 0.0
     obj.data.update()
     obj[KEY_POINTS_PROP] = landmarks.astype(np.float32).ravel().tolist()
+    remove_key_points(obj)
     done = time.perf_counter()
     times = {"landmarks": found - start, "keys": computed - found, "write": done - computed}
     return plan, times
@@ -250,11 +319,26 @@ class FACEAFF_OT_generate_expression_keys(bpy.types.Operator):
     bl_label = "Generate Expression Keys"
     bl_options = {"REGISTER", "UNDO"}
 
+    review_key_points: BoolProperty(
+        name="Review Key Points First",
+        description="Only place the key points, as empties you can move; press Generate "
+        "Expression Keys again to build the keys from them",
+        default=False,
+    )
+
     def execute(self, context):
         from .props import target_object
 
         obj = target_object(context)
         try:
+            if self.review_key_points and obj is not None and not key_point_empties(obj):
+                count = show_key_points(obj)
+                self.report(
+                    {"INFO"},
+                    f"Placed {count} key points on {obj.name}: move any that are off, then "
+                    "Generate Expression Keys again.",
+                )
+                return {"FINISHED"}
             plan, times = generate_keys(obj)
         except FacialAffectError as exc:
             self.report({"ERROR"}, str(exc))
@@ -270,4 +354,12 @@ classes = (FACEAFF_OT_generate_expression_keys,)
 # fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
 register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
 
-__all__ = ["check_head", "find_landmarks", "generate_keys", "register", "unregister"]
+__all__ = [
+    "check_head",
+    "find_landmarks",
+    "generate_keys",
+    "register",
+    "remove_key_points",
+    "show_key_points",
+    "unregister",
+]

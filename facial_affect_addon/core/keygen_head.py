@@ -18,7 +18,7 @@ from .errors import RigError
 from .keygen import MIRROR, N_LANDMARKS, KeyMesh, shape_key_offsets
 from .keygen_table import GROUPS_LEFT, GROUPS_MIDLINE, SIDED_POINTS
 
-__all__ = ["Frame", "face_frame", "generate_offsets", "landmark_mirror"]
+__all__ = ["Frame", "face_frame", "generate_offsets", "landmark_mirror", "moved_landmarks"]
 
 # The demo head, measured in the table frame (metres): outer eye corners (landmarks 263, 33)
 # apart, and the pivots relative to landmark anchors. A generated head is scaled to this eye
@@ -135,3 +135,27 @@ def generate_offsets(
     )
     offsets = shape_key_offsets(head, names)
     return {name: frame.offsets_back(off) for name, off in offsets.items()}
+
+
+def moved_landmarks(
+    landmarks: np.ndarray, indices: np.ndarray, positions: np.ndarray
+) -> np.ndarray:
+    """The 468 landmarks after the user moved some key points (the editable points).
+
+    Each key point ``indices[k]`` goes to ``positions[k]``; every other landmark follows the
+    move of its nearest key point, fading out smoothly by twice the distance between them
+    (20% of the eye span away).
+    """
+    marks = np.asarray(landmarks, dtype=np.float64).copy()
+    indices = np.asarray(indices, dtype=np.int64)
+    moves = np.asarray(positions, dtype=np.float64) - marks[indices]
+    if not len(indices) or not np.abs(moves).any():
+        return marks
+    span = float(np.linalg.norm(marks[263] - marks[33]))
+    dist, nearest = cKDTree(marks[indices]).query(marks)
+    reach = max(0.2 * span, 1e-12)
+    t = np.clip(dist / reach, 0.0, 1.0)
+    weight = 1.0 - t * t * (3.0 - 2.0 * t)
+    marks += weight[:, None] * moves[nearest]
+    marks[indices] = positions
+    return marks

@@ -13,10 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import RigError
-from ..core.keygen_head import generate_offsets
+from ..core.keygen_head import generate_offsets, moved_landmarks
+from ..core.keygen_table import KEY_POINTS
 from ..core.rig_tables import ARKIT_52
 
-__all__ = ["KeyPlan", "expression_offsets", "landmarks_in_image", "plan_keys"]
+__all__ = [
+    "KEY_POINTS",
+    "KeyPlan",
+    "expression_offsets",
+    "landmarks_in_image",
+    "moved_landmarks",
+    "plan_keys",
+]
 
 
 @dataclass(frozen=True)

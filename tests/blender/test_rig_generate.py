@@ -169,3 +169,39 @@ def test_cli_refuses_a_faceless_mesh_and_writes_nothing(clean_scene, tmp_path):
     done = run_cli("rig", "generate", "--head", str(head), "--object", "Sphere", "--out", str(out))
     assert done.returncode == 2 and "No face found" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_review_key_points_then_generate_from_the_moved_points(demo_head):
+    from facial_affect_addon.blender.rig_generate import (
+        KEY_POINT_EMPTY,
+        key_point_empties,
+        show_key_points,
+    )
+    from facial_affect_addon.core.keygen_table import KEY_POINTS
+
+    obj = _keyless(demo_head)
+    assert show_key_points(obj) == len(KEY_POINTS)
+    empties = key_point_empties(obj)
+    assert len(empties) == len(KEY_POINTS) and obj.data.shape_keys is None
+    corner = next(e for e in empties if e.name == "KeyPoint_mouth_corner_left")
+    assert corner[KEY_POINT_EMPTY] == 291
+    found = np.array(obj[KEY_POINTS_PROP], dtype=np.float64).reshape(468, 3)  # a copy
+    corner.location.z += 0.004  # the user nudges the left mouth corner up 4 mm
+    plan, times = generate_keys(obj)
+    assert times["landmarks"] < 0.5, "the edited points are used, not found again"
+    assert not key_point_empties(obj) and len(plan.write) == 52
+    used = np.asarray(obj[KEY_POINTS_PROP]).reshape(468, 3)
+    assert used[291, 2] == pytest.approx(found[291, 2] + 0.004, abs=1e-5)
+    assert np.allclose(used[61], found[61], atol=1e-6), "the right corner is far: unchanged"
+    _check_keys(obj, left=np.array([1.0, 0.0, 0.0]))
+
+
+def test_operator_generates_and_refuses_a_camera(addon, demo_head):
+    obj = _keyless(demo_head)
+    bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.faceaff.generate_expression_keys() == {"FINISHED"}
+    assert set(ARKIT_52) <= {k.name for k in obj.data.shape_keys.key_blocks}
+    camera = bpy.data.objects["DemoCamera"]
+    bpy.context.view_layer.objects.active = camera
+    with pytest.raises(RuntimeError, match="'DemoCamera' is a camera, not a mesh"):
+        bpy.ops.faceaff.generate_expression_keys()  # the operator's ERROR report
