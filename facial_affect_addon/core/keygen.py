@@ -157,13 +157,17 @@ class _Field:
         """``float[len(sources), N]`` geodesic distances (metres; inf off the skin)."""
         return np.array([self.distance(int(s)) for s in sources]).reshape(len(sources), self.n)
 
-    def shepard(self, sources: list[int], values: np.ndarray) -> np.ndarray:
-        """Inverse-square-distance blend of per-source values over all vertices."""
-        g = self.distances(sources)
+    def shepard(self, sources: list[int], values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """Inverse-square-distance blend of per-source values at the ``where`` (bool[N])
+        vertices (0 elsewhere: the callers' envelopes are 0 there) and at the sources."""
+        cols = np.flatnonzero(where)
+        g = self.distances(sources)[:, cols]
         k = 1.0 / (g**2 + (EPS_MM * MM) ** 2)  # 0 where a source is unreachable (inf)
         total = k.sum(axis=0)
         total[total == 0.0] = 1.0
-        out = np.einsum("sn,s...->n...", k, values) / total.reshape(-1, *[1] * (values.ndim - 1))
+        out = np.zeros((self.n, *values.shape[1:]))
+        blend = np.einsum("sn,s...->n...", k, values)
+        out[cols] = blend / total.reshape(-1, *[1] * (values.ndim - 1))
         out[np.asarray(sources)] = values  # exact at the sources: pins stay put, targets hit
         return out
 
@@ -182,9 +186,10 @@ class _Field:
     def relax(self, values: np.ndarray, held: np.ndarray) -> np.ndarray:
         """Uniform-Laplacian sweeps over the skin; ``held`` (bool[N]) vertices keep their value."""
         out = values.copy()
-        free = self.surface & ~held
+        free = np.flatnonzero(self.surface & ~held)
+        rows = self.average[free]  # only the free rows: the rest keep their value
         for _ in range(RELAX_SWEEPS):
-            out[free] = (self.average @ out)[free]
+            out[free] = rows @ out
         return out
 
     def vertex(self, landmarks: tuple[int, ...]) -> tuple[int, ...]:
@@ -265,8 +270,8 @@ def eval_move(fld: _Field, op: Move) -> np.ndarray:
     sources, disp = _targets(fld, op)
     pins = [p for p in _pins(fld, op.pins, op.both_sides) if p not in sources]
     values = np.vstack([disp, np.zeros((len(pins), 3))])
-    blend = fld.shepard(sources + pins, values)
     envelope = fld.envelope(sources, op.radius)
+    blend = fld.shepard(sources + pins, values, envelope > 0.0)
     field = fld.surface_only(blend * envelope[:, None])
     held = envelope == 0.0
     held[sources + pins] = True
@@ -285,8 +290,9 @@ def eval_close_lid(fld: _Field, op: CloseLid) -> np.ndarray:
     disp = (v[list(lower)] - v[list(upper)] + overlap) * op.amount
     pins = [p for p in list(lower) + list(corners) if p not in upper]
     disp = np.vstack([disp, np.zeros((len(pins), 3))])
-    blend = fld.shepard(list(upper) + pins, disp)
-    field = fld.surface_only(blend * fld.envelope(list(upper), op.radius)[:, None])
+    envelope = fld.envelope(list(upper), op.radius)
+    blend = fld.shepard(list(upper) + pins, disp, envelope > 0.0)
+    field = fld.surface_only(blend * envelope[:, None])
     return fld.inherit(field, attenuate=True)
 
 
@@ -330,8 +336,9 @@ def region_weight(fld: _Field, region: Region) -> np.ndarray:
         moving = _pins(fld, region.moving, both_sides=True)
         fixed = [p for p in _pins(fld, region.fixed, both_sides=True) if p not in moving]
         values = np.concatenate([np.ones(len(moving)), np.zeros(len(fixed))])
-        blend = fld.shepard(moving + fixed, values)
-        weight = fld.surface_only(blend * fld.envelope(moving, region.radius))
+        envelope = fld.envelope(moving, region.radius)
+        blend = fld.shepard(moving + fixed, values, envelope > 0.0)
+        weight = fld.surface_only(blend * envelope)
         weight = fld.inherit(weight, attenuate=False)
     for part in region.rigid:
         if part in fld.head.part_names:
