@@ -424,10 +424,12 @@ def summary_line(s: dict) -> str:
     )
 
 
-def by_kind() -> dict[str, dict[str, int]]:
-    kinds: dict[str, dict[str, int]] = {}
+def by_kind() -> dict[str, dict[str, float]]:
+    """Inputs, failing inputs and seconds spent, per class of input."""
+    kinds: dict[str, dict[str, float]] = {}
     for o in TALLY:
-        k = kinds.setdefault(o.kind, {"inputs": 0, "failing": 0})
+        k = kinds.setdefault(o.kind, {"inputs": 0, "failing": 0, "seconds": 0.0})
         k["inputs"] += 1
         k["failing"] += bool(o.problems)
+        k["seconds"] = round(k["seconds"] + o.seconds, 1)
     return kinds
