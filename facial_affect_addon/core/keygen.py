@@ -2,9 +2,9 @@
 
 Paper 004's "soft mod" blend shapes: each key is a soft-falloff deformation at facial key points
 (MediaPipe landmarks). Distances are measured over the skin surface (geodesic, along mesh edges,
-with scipy's Dijkstra), so a falloff never jumps across the mouth or eye openings. Attached
-pockets (eye sockets, mouth) follow their rim vertex; rigid parts (eyeballs, teeth, tongue) move
-only when a region names them. Right keys are the mirror images of the Left keys.
+with our Dijkstra, :mod:`.mesh_graph`), so a falloff never jumps across the mouth or eye openings.
+Attached pockets (eye sockets, mouth) follow their rim vertex; rigid parts (eyeballs, teeth,
+tongue) move only when a region names them. Right keys are the mirror images of the Left keys.
 
 Two callers: the demo-head builder (``tools/make_demo_head.py``, whose landmarks are vertices
 0-467 and whose parts are labelled) and :func:`.keygen_head.generate_offsets` for any key-less
@@ -14,12 +14,9 @@ head, whose landmarks are points found on its surface (``cli rig generate``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import pairwise
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from .keygen_table import (
     ARKIT_NAMES,
@@ -37,6 +34,7 @@ from .keygen_table import (
     Slide,
     Vec,
 )
+from .mesh_graph import MeshGraph
 
 __all__ = ["ARKIT_NAMES", "KEY_POINTS", "KeyMesh", "shape_key_offsets"]
 
@@ -143,19 +141,18 @@ class _Field:
         self.attached = np.flatnonzero(np.isin(head.part, codes))
         i, j = _edges(head.faces, self.surface)
         w = np.linalg.norm(head.vertices[i] - head.vertices[j], axis=1)
-        self.graph = coo_matrix((w, (i, j)), shape=(self.n, self.n)).tocsr()
-        adj = coo_matrix((np.ones(2 * len(i)), (np.r_[i, j], np.r_[j, i])), (self.n, self.n))
-        degree = np.maximum(np.asarray(adj.sum(axis=1)).ravel(), 1.0)
-        self.average = (adj.tocsr().multiply(1.0 / degree[:, None])).tocsr()
+        self.graph = MeshGraph(self.n, i, j, w)
         self.normals = _skin_normals(head, self.surface)
-        self.distance = cache(self._distance)
-
-    def _distance(self, source: int) -> np.ndarray:
-        return dijkstra(self.graph, directed=False, indices=source, limit=self.head.geodesic_limit)
+        self._distance: dict[int, np.ndarray] = {}
 
     def distances(self, sources: list[int]) -> np.ndarray:
         """``float[len(sources), N]`` geodesic distances (metres; inf off the skin)."""
-        return np.array([self.distance(int(s)) for s in sources]).reshape(len(sources), self.n)
+        keys = [int(s) for s in sources]
+        new = list(dict.fromkeys(s for s in keys if s not in self._distance))
+        if new:  # the sources not seen yet, in one search
+            found = self.graph.distances(new, self.head.geodesic_limit)
+            self._distance.update(zip(new, found, strict=True))
+        return np.array([self._distance[s] for s in keys]).reshape(len(keys), self.n)
 
     def shepard(self, sources: list[int], values: np.ndarray, where: np.ndarray) -> np.ndarray:
         """Inverse-square-distance blend of per-source values at the ``where`` (bool[N])
@@ -187,9 +184,9 @@ class _Field:
         """Uniform-Laplacian sweeps over the skin; ``held`` (bool[N]) vertices keep their value."""
         out = values.copy()
         free = np.flatnonzero(self.surface & ~held)
-        rows = self.average[free]  # only the free rows: the rest keep their value
+        average = self.graph.averager(free)  # only the free rows: the rest keep their value
         for _ in range(RELAX_SWEEPS):
-            out[free] = rows @ out
+            out[free] = average(out)
         return out
 
     def vertex(self, landmarks: tuple[int, ...]) -> tuple[int, ...]:

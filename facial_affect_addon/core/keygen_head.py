@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .errors import RigError
 from .keygen import MIRROR, N_LANDMARKS, KeyMesh, shape_key_offsets
 from .keygen_table import GROUPS_LEFT, GROUPS_MIDLINE, SIDED_POINTS
+from .nearest import nearest
 
 __all__ = ["Frame", "face_frame", "generate_offsets", "landmark_mirror", "moved_landmarks"]
 
@@ -77,8 +77,7 @@ def landmark_mirror(table_landmarks: np.ndarray) -> np.ndarray:
 
     The table's sided pairs are set exactly, so ``..._right`` groups are what the table means.
     """
-    tree = cKDTree(table_landmarks)
-    out = tree.query(table_landmarks * MIRROR)[1].astype(np.int64)
+    out = nearest(table_landmarks, table_landmarks * MIRROR)[1]
     for left, right in SIDED_POINTS.values():
         out[left], out[right] = right, left
     for members in GROUPS_MIDLINE.values():
@@ -114,8 +113,7 @@ def generate_offsets(
     marks = frame.to_table(landmarks)
     if len(faces) == 0:
         raise RigError("The mesh has no faces to deform.")
-    tree = cKDTree(verts)
-    landmark_vertex = tree.query(marks)[1].astype(np.int64)
+    landmark_vertex = nearest(verts, marks)[1]
     lids = list(GROUPS_LEFT["upper_lid"] + GROUPS_LEFT["lower_lid"])
     lmirror = landmark_mirror(marks)
     eye_left = marks[lids].mean(axis=0) + EYE_CENTER_FROM_LIDS
@@ -123,7 +121,7 @@ def generate_offsets(
     head = KeyMesh(
         vertices=verts,
         faces=faces,
-        mirror=tree.query(verts * MIRROR)[1].astype(np.int64),
+        mirror=nearest(verts, verts * MIRROR)[1],
         landmarks=landmark_vertex,
         landmark_mirror=lmirror,
         points={
@@ -152,10 +150,10 @@ def moved_landmarks(
     if not len(indices) or not np.abs(moves).any():
         return marks
     span = float(np.linalg.norm(marks[263] - marks[33]))
-    dist, nearest = cKDTree(marks[indices]).query(marks)
+    dist, closest = nearest(marks[indices], marks)
     reach = max(0.2 * span, 1e-12)
     t = np.clip(dist / reach, 0.0, 1.0)
     weight = 1.0 - t * t * (3.0 - 2.0 * t)
-    marks += weight[:, None] * moves[nearest]
+    marks += weight[:, None] * moves[closest]
     marks[indices] = positions
     return marks
