@@ -98,6 +98,7 @@ class MeshGraph:
         active = np.unique(np.arange(len(sources), dtype=np.int64) * n + sources)
         dist[active] = 0.0
         degree = np.diff(self.indptr)
+        stamp = np.empty(len(dist), dtype=np.int32)
         while len(active):
             row, v = np.divmod(active, n)
             count = degree[v]
@@ -112,7 +113,10 @@ class MeshGraph:
             better = (cand <= limit) & (cand < dist[target])
             target, cand = target[better], cand[better]
             np.minimum.at(dist, target, cand)
-            active = np.unique(target)
+            target = target[dist[target] == cand]  # every lowered vertex, some repeated
+            slot = np.arange(len(target), dtype=np.int32)
+            stamp[target] = slot  # one of each (no sort): the last write wins
+            active = target[stamp[target] == slot]
         return dist.reshape(len(sources), n)
 
     def averager(self, rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
