@@ -55,6 +55,33 @@ def _shell(r: int) -> np.ndarray:
     return off[np.argsort(np.abs(off).sum(axis=1), kind="stable")]  # nearest cells first
 
 
+def _scan_cells(points, queries, grid, qi, k, best, index) -> None:
+    """Compare queries ``qi`` with every point of their cell ``k``; keep improvements in place.
+
+    ``grid`` is ``(keys, start, count, order)``: the occupied cells' keys (sorted), where each
+    cell's points start in ``order`` and how many there are. Ties go to the lowest point index.
+    """
+    keys, start, count, order = grid
+    m, q = len(points), len(queries)
+    at = np.searchsorted(keys, k).clip(0, len(keys) - 1)
+    hit = keys[at] == k
+    qi, at = qi[hit], at[hit]
+    n = count[at]
+    pair = np.repeat(np.arange(len(qi)), n)
+    first = np.cumsum(n) - n
+    cand = order[start[at][pair] + (np.arange(int(n.sum())) - first[pair])]
+    qp = qi[pair]
+    diff = queries[qp] - points[cand]
+    d2 = diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2
+    low = np.full(q, np.inf)
+    np.minimum.at(low, qp, d2)
+    win = d2 == low[qp]
+    low_index = np.full(q, m, dtype=np.int64)
+    np.minimum.at(low_index, qp[win], cand[win])
+    better = (low < best) | ((low == best) & (low_index < index))
+    best[better], index[better] = low[better], low_index[better]
+
+
 def nearest(points: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each query's nearest point.
 
@@ -102,25 +129,9 @@ def nearest(points: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.nda
                 gap2 += (abs(off[a]) - 1 + side).clip(0) ** 2
             ok &= ~(gap2 * size**2 > best[todo])
             sel = np.flatnonzero(ok)
-            qi = todo[sel]
             k = qkey[sel] + (off[0] * dims[1] + off[1]) * dims[2] + off[2]
-            at = np.searchsorted(keys, k).clip(0, len(keys) - 1)
-            hit = keys[at] == k
-            qi, at = qi[hit], at[hit]
-            n = count[at]
-            pair = np.repeat(np.arange(len(qi)), n)
-            first = np.cumsum(n) - n
-            cand = order[start[at][pair] + (np.arange(int(n.sum())) - first[pair])]
-            qp = qi[pair]
-            diff = queries[qp] - points[cand]
-            d2 = diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2
-            low = np.full(q, np.inf)
-            np.minimum.at(low, qp, d2)
-            win = d2 == low[qp]
-            low_index = np.full(q, m, dtype=np.int64)
-            np.minimum.at(low_index, qp[win], cand[win])
-            better = (low < best) | ((low == best) & (low_index < index))
-            best[better], index[better] = low[better], low_index[better]
+            grid = (keys, start, count, order)
+            _scan_cells(points, queries, grid, todo[sel], k, best, index)
         # Every point nearer than the next ring of cells is seen by now (the margins in
         # ``below`` and ``above`` cover floor's rounding), so a best distance under that is exact.
         edge = np.minimum(below[todo], above[todo]).min(axis=1).clip(0)
