@@ -15,11 +15,11 @@ How it is built:
   and last ``face_detail``: a midpoint on every interior face edge (the face refined once, so
   the skin between landmarks can fold; the landmarks keep indices 0-467).
 * Shape keys (table in ``facial_affect_addon/core/keygen_table.py``, evaluated by
-  ``facial_affect_addon/core/keygen.py``, which ``cli rig generate`` shares): every ARKit key is a soft-falloff deformation at facial key
-  points (landmarks), as in paper 004's soft-mod workflow: displacements, a lid closure or a
-  jaw rotation, blended over geodesic distance with a smooth radial falloff, plus creases
-  (glabellar furrow, sneer lines, nasolabial fold) folded into the skin along landmark paths.
-  Right keys are exact mirror images of the Left keys.
+  ``facial_affect_addon/core/keygen.py``, which ``cli rig generate`` shares): every ARKit key is a
+  soft-falloff deformation at facial key points (landmarks), as in paper 004's soft-mod workflow:
+  displacements, a lid closure or a jaw rotation, blended over geodesic distance with a smooth
+  radial falloff, plus creases (glabellar furrow, sneer lines, nasolabial fold) folded into the
+  skin along landmark paths. Right keys are exact mirror images of the Left keys.
 * Scene: camera, Workbench with a studio key light from above-front, shadows and cavity.
 
 Conventions: Blender +Z is up, the face looks toward -Y, and ARKit "Left" is the subject's own
