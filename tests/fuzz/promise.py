@@ -431,5 +431,7 @@ def by_kind() -> dict[str, dict[str, float]]:
         k = kinds.setdefault(o.kind, {"inputs": 0, "failing": 0, "seconds": 0.0})
         k["inputs"] += 1
         k["failing"] += bool(o.problems)
-        k["seconds"] = round(k["seconds"] + o.seconds, 1)
+        k["seconds"] += o.seconds
+    for k in kinds.values():
+        k["seconds"] = round(k["seconds"], 1)
     return kinds
