@@ -24,6 +24,7 @@ from typing import Any
 
 from ..core.emotions import EMOTION_NAMES, EmotionWeights, canonical_emotion_name
 from ..core.errors import InputError, ServiceError
+from ..core.limits import check_json_depth
 
 _MAX_REASON_CHARS = 240
 
@@ -123,6 +124,9 @@ def build_messages(text: str, context: Iterable[str] = ()) -> list[dict[str, str
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
+MAX_ANSWER_DEPTH = 16
+"""Deepest JSON nesting accepted in an answer (a rating object needs 2)."""
+
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(\{.*?\})\s*```", re.DOTALL)
 
 
@@ -140,6 +144,12 @@ def extract_json_object(content: str) -> tuple[dict[str, Any], bool]:
         LLMError: ``cause="malformed"`` if no JSON object can be read.
     """
     stripped = content.strip()
+    try:  # a rating is 2 levels deep; refuse deep nesting before json recurses into it
+        check_json_depth(stripped, "The LLM's answer", MAX_ANSWER_DEPTH)
+    except InputError:
+        raise LLMError(
+            "The LLM's answer is nested too deep to be a rating.", cause="malformed"
+        ) from None
     try:
         value = json.loads(stripped)
         if isinstance(value, dict):

@@ -36,7 +36,7 @@ def name_tokens(name: str) -> tuple[str, ...]:
         for tok in _CHUNK_SPLIT.findall(chunk):
             low = tok.lower()
             if low.isdigit():
-                low = str(int(low))
+                low = low.lstrip("0") or "0"  # not int(): a 5,000-digit run would raise
             tokens.append(_SIDE_WORDS.get(low, low))
     if tokens and len(tokens[-1]) > 5:
         # All-lower-case names without separators ("mouthsmileleft") still end in a side word.

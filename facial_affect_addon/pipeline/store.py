@@ -119,6 +119,8 @@ def decode(text: str) -> Performance:
                     f"{MAX_STORED_BYTES / 2**20:,.0f} MiB limit; analyse again."
                 )
             arrays = {name: npz[name] for name in npz.files}
+        if not all(isinstance(a, np.ndarray) for a in arrays.values()):  # raw bytes, not .npy
+            raise InputError(f"{_UNREADABLE} (a member is not an array); analyse again.")
         doc_bytes = arrays.pop("doc")
         if doc_bytes.dtype != np.uint8 or doc_bytes.ndim != 1:
             raise InputError(f"{_UNREADABLE} (its document is not text); analyse again.")
