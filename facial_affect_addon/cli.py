@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cli_checks
-from .cli_guard import Parser, UsageError, check_dashes, guarded
+from .cli_guard import Parser, UsageError, check_dashes, guarded, interrupts_deferred
 from .cli_rig import add_rig, run_rig_command
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
@@ -306,18 +306,19 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
         opts = _options(args, fps)
         return performance_curves(performance, names, opts, profile=args.rig_profile)
 
-    result = bake_to_file(
-        make_curves,
-        head_path=Path(head),
-        out_blend=blend,
-        object_name=getattr(args, "object", None),
-        options=bake_module.BakeOptions(
-            take_name=getattr(args, "take", None) or "Affect",
-            sparse=getattr(args, "sparse", False),
-        ),
-        png_path=png,
-        outputs=outputs,
-    )
+    with interrupts_deferred():  # Ctrl-C during the bake: raised after it, outputs discarded
+        result = bake_to_file(
+            make_curves,
+            head_path=Path(head),
+            out_blend=blend,
+            object_name=getattr(args, "object", None),
+            options=bake_module.BakeOptions(
+                take_name=getattr(args, "take", None) or "Affect",
+                sparse=getattr(args, "sparse", False),
+            ),
+            png_path=png,
+            outputs=outputs,
+        )
     b = result.bake
     print(
         f"baked take {b.action_name!r} on {result.object_name!r}: {b.n_curves} curves, "
@@ -333,7 +334,8 @@ def _check_head(args) -> None:
     from .pipeline.models import demo_head_path
 
     head = getattr(args, "head", None) or demo_head_path()
-    open_head(Path(head), getattr(args, "object", None), need_camera=args.png is not None)
+    with interrupts_deferred():
+        open_head(Path(head), getattr(args, "object", None), need_camera=args.png is not None)
 
 
 def _add_batch(sub: Any) -> None:

@@ -18,8 +18,10 @@ import argparse
 import contextlib
 import io
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -211,3 +213,26 @@ def check_dashes(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
             f"unknown option '{word}'; to give text that starts with '-', put -- before it: "
             f"text -- '{word}'"
         )
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C while Blender works, then raise it: Blender's handlers swallow it otherwise.
+
+    A KeyboardInterrupt raised inside a ``bpy.app.handlers`` callback (``version_update`` runs
+    while a .blend opens) is printed as a traceback by Blender and the run goes on to write its
+    files. Here SIGINT only sets a flag until the block ends; then KeyboardInterrupt is raised in
+    our own code, where the boundary reports it in one line and the outputs are discarded. Off
+    the main thread (where Python allows no signal handlers) the block changes nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

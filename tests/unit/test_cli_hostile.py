@@ -455,3 +455,17 @@ def test_atomic_helpers_check_paths_and_write_whole_files(tmp_path):
         atomic.check_output_path(tmp_path / "a\0b.json", what="--json")
     with pytest.raises(FacialAffectError, match="needs about"):
         atomic.check_output_path(tmp_path / "big.blend", estimate_bytes=10**18)
+
+
+def test_ctrl_c_during_blender_work_is_held_until_the_block_ends():
+    import os
+    import signal
+
+    from facial_affect_addon.cli_guard import interrupts_deferred
+
+    reached_end = False
+    with pytest.raises(KeyboardInterrupt), interrupts_deferred():
+        os.kill(os.getpid(), signal.SIGINT)  # Blender's handlers would swallow this
+        reached_end = True
+    assert reached_end
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
