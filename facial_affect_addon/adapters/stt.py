@@ -29,7 +29,7 @@ from pathlib import Path
 from ..core.errors import CancelledError, ModelError
 from ._vad import SpeechSegment, VadParams, segment_speech
 from .audio import SAMPLE_RATE, AudioClip, load_audio, resample
-from .audio_limits import MAX_DURATION_S, check_audio_file, check_duration
+from .audio_limits import MAX_DURATION_S
 from .stt_engines import (
     CPU_THREADS,
     ENGINES,
@@ -230,15 +230,7 @@ def transcribe_file(
         ModelError: The offline engine or its model is missing, or no engine was given.
         CancelledError: ``should_cancel`` returned True.
     """
-    header = check_audio_file(path, max_duration_s=max_duration_s)
-    clip = load_audio(path)
-    if header is None:  # not a libsndfile format: only the decoded length is known
-        check_duration(
-            Path(clip.source).name,
-            clip.duration_s,
-            min_duration_s=0.0,
-            max_duration_s=max_duration_s,
-        )
+    clip = load_audio(path, max_duration_s=max_duration_s)  # header checked, then the length
     return transcribe_clip(
         clip,
         make_transcriber or _no_engine,
