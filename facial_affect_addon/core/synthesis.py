@@ -203,6 +203,23 @@ def _targets(
     return targets
 
 
+def modulate_bursts(
+    bursts: Sequence[MicroBurst], emotion_gains: np.ndarray | None = None
+) -> list[MicroBurst]:
+    """Paper 002's ``m_e`` on bursts: each burst's apex times its emotion's amplitude and gain.
+
+    ``m_e`` is :data:`~.curves.EMOTION_AMPLITUDE` times the rig profile's emotion gain, as for
+    events; a burst with no known emotion is left as it is. ``i_v`` is already in the apex.
+    """
+    m = amplitude_array() * (1.0 if emotion_gains is None else np.asarray(emotion_gains, float))
+    out = []
+    for burst in bursts:
+        known = burst.emotion in EMOTION_NAMES and burst.emotion != "neutral"
+        factor = float(m[EMOTION_NAMES.index(burst.emotion)]) if known else 1.0
+        out.append(burst if factor == 1.0 else burst.scaled(factor))
+    return out
+
+
 def plan_performance(
     timeline: Timeline,
     options: SynthesisOptions | None = None,
@@ -246,12 +263,16 @@ def plan_performance(
     targets = _targets(timeline, mode, o.intensity, settings, life_opt, rngs, emotion_gains)
     keys = plan_keyframes(timeline.events, targets, settings, mode=mode, fps=fps, t_end=t_end)
     blinks = blink_track(t_end, life_opt, rngs[2]) if life_opt is not None else None
-    bursts = list(timeline.micro)
+    bursts = [*timeline.micro, *o.micro_bursts]
     if micro_opt is not None:
         bursts += generate_bursts(timeline.events, t_end, micro_opt, rngs[3])
+    bursts = modulate_bursts(bursts, emotion_gains)
     aligned = tuple(frame_aligned(b, fps) for b in sorted(bursts, key=lambda b: b.start))
     late = sum(e.start > t_end for e in timeline.events)
     warnings = (f"{late} event(s) start after the last frame and are not shown.",) if late else ()
+    late_bursts = sum(b.peak_time() > t_end for b in aligned)
+    if late_bursts:
+        warnings += (f"{late_bursts} micro-expression(s) peak after the last frame.",)
     speech = o.speech
     talk = articulation_track(speech, t_end, ArticulationOptions(), rngs[4]) if speech else None
     return PerformancePlan(

@@ -15,7 +15,7 @@ from .errors import InputError
 
 if TYPE_CHECKING:
     from .life import LifeOptions
-    from .micro import MicroOptions
+    from .micro import MicroBurst, MicroOptions
     from .timeline import TransitionSettings
 
 
@@ -40,6 +40,8 @@ class SynthesisOptions:
         intensity: Global intensity in [0, 1], multiplied into every event.
         micro: Random micro-expressions: True for defaults, or a :class:`MicroOptions`
             (e.g. with explicit ``times``).
+        micro_bursts: Authored micro-expressions (:mod:`.micro_authoring`), added to the
+            timeline's own and to any random ones.
         life: Blinks and L/R asymmetry: True for defaults, a :class:`LifeOptions`, or False.
         seed: Seed of every random choice; the same inputs and seed give the same curves.
         transitions: State-machine timing; defaults if None.
@@ -53,6 +55,7 @@ class SynthesisOptions:
     mode: SynthesisMode | str = SynthesisMode.DYNAMIC
     intensity: float = 1.0
     micro: bool | MicroOptions = False
+    micro_bursts: tuple[MicroBurst, ...] = ()
     life: bool | LifeOptions = True
     seed: int = 0
     transitions: TransitionSettings | None = None

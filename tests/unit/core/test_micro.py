@@ -110,7 +110,7 @@ def test_frame_aligned_burst_is_visible_at_24fps():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"duration": 0.5},
+        {"duration": 0.501},
         {"duration": 0.01},
         {"start": -1.0},
         {"apex": ()},
