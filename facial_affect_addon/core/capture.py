@@ -204,9 +204,9 @@ NEUTRAL_SCORE_WARN = 0.35
 DEADZONE = 0.15  # fraction of each range ignored as landmark jitter (measured on still faces)
 
 
-def _clip(x: float, rng: str, gain: float) -> float:
+def _clip(x: float, rng: str, gain: float, deadzone: float = DEADZONE) -> float:
     value = gain * x / _RANGES[rng]
-    return float(np.clip((value - DEADZONE) / (1.0 - DEADZONE), 0.0, 1.0))
+    return float(np.clip((value - deadzone) / (1.0 - deadzone), 0.0, 1.0))
 
 
 # Which range of ``_RANGES`` turns each captured key's signal into a weight.
@@ -279,19 +279,22 @@ def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float
     return out
 
 
-def expression_weights(face: np.ndarray, neutral: np.ndarray, gain: float = 1.0) -> dict:
+def expression_weights(
+    face: np.ndarray, neutral: np.ndarray, gain: float = 1.0, deadzone: float = DEADZONE
+) -> dict:
     """ARKit weights of one frame from face-frame coordinates of it and of the neutral frame.
 
     Args:
         face: (468, 2) output of :func:`to_face_coords` for the frame.
         neutral: The same for the neutral frame.
         gain: Multiplier before clipping.
+        deadzone: Fraction of each range ignored as jitter (0 inside a spotted burst).
 
     Returns:
         Weight in [0, 1] per name of :data:`CAPTURE_NAMES`.
     """
     sig = expression_signals(face, neutral)
-    out = {name: _clip(sig[name], CAPTURE_RULES[name], gain) for name in CAPTURE_NAMES}
+    out = {name: _clip(sig[name], CAPTURE_RULES[name], gain, deadzone) for name in CAPTURE_NAMES}
     # A funnel is an opening of narrowed lips: a plain jaw drop must not read as one.
     out["mouthFunnel"] = _clip(sig["mouthPucker"], "funnel_narrowing", 1.0) * out["mouthFunnel"]
     return out
