@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cli_checks
+from . import cli_checks, cli_micro
 from .cli_guard import Parser, UsageError, check_dashes, guarded, interrupts_deferred
 from .cli_rig import add_rig, run_rig_command
 from .core.atomic import OutputSet, shown
@@ -63,6 +63,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=tuple(SynthesisMode), default=SynthesisMode.DYNAMIC)
     p.add_argument("--intensity", type=float, default=1.0, help="global intensity 0..1")
     p.add_argument("--micro", action="store_true", help="add micro-expression bursts")
+    cli_micro.add_arguments(p)
     p.add_argument("--no-life", action="store_true", help="no blinks or asymmetry")
     p.add_argument("--seed", type=int, default=0, help="0..2**32-1")
     p.add_argument("--fps", type=float, help="frame rate without --bake (default 24)")
@@ -272,6 +273,7 @@ def _options(args, fps: float) -> PerformanceOptions:
         mode=SynthesisMode(getattr(args, "mode", SynthesisMode.DYNAMIC)),
         intensity=getattr(args, "intensity", 1.0),
         micro=getattr(args, "micro", False),
+        micro_bursts=getattr(args, "micro_bursts", ()),
         life=not getattr(args, "no_life", False),
         seed=getattr(args, "seed", 0),
     )
@@ -449,9 +451,12 @@ def _run(argv: list[str]) -> int:
         return run_rig_command(args)
     warnings = cli_checks.check_command(args)
     args.rig_profile = _load_profile(args)
+    args.micro_bursts = cli_micro.authored_bursts(args)
     if args.bake is not None:
         _check_head(args)
     performance, doc = make_performance(args)
+    if args.micro_bursts:  # spotted bursts (--micro-spot) may already be listed: append
+        doc.setdefault("micro_expressions", []).extend(cli_micro.records(args.micro_bursts))
     for warning in warnings:  # after the analysis: a failure stays one line
         print(f"warning: {warning}", file=sys.stderr)
     _print_weights(performance)

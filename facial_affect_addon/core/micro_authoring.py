@@ -273,7 +273,7 @@ def spec_from_dict(obj: Any, i: int) -> MicroSpec:
     Raises:
         InputError: Not an object, unknown or missing fields, bad values.
     """
-    where = f"Burst {i}"
+    where = f"Micro-expression burst {i}"
     if not isinstance(obj, Mapping):
         raise InputError(f"{where} must be an object with 'time', 'intensity' and 'emotion'/'aus'.")
     unknown = set(obj) - {"time", "emotion", "aus", "intensity", "duration_ms", "complete"}

@@ -165,10 +165,13 @@ def test_micro_file_round_trip(tmp_path):
         ({"schema_version": 1, "kind": "micro_expressions"}, "missing the field 'bursts'"),
         ({"schema_version": 1, "kind": "micro_expressions", "bursts": {}}, "must be a list"),
         ({"schema_version": 1, "kind": "micro_expressions", "bursts": [], "x": 1}, "Unknown field"),
-        ({"schema_version": 1, "kind": "micro_expressions", "bursts": [3]}, "Burst 0 must be"),
+        (
+            {"schema_version": 1, "kind": "micro_expressions", "bursts": [3]},
+            "Micro-expression burst 0 must be",
+        ),
         (
             {"schema_version": 1, "kind": "micro_expressions", "bursts": [{"time": 1}]},
-            "Burst 0 is missing the field 'intensity'",
+            "Micro-expression burst 0 is missing the field 'intensity'",
         ),
         (
             {
