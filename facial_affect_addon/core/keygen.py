@@ -13,6 +13,7 @@ head, whose landmarks are points found on its surface (``cli rig generate``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -63,6 +64,12 @@ class KeyMesh:
         part_names: Part names; ``surface_parts`` carry skin distances, ``attached_parts``
             follow their ``parent`` rim vertex, scaled down by ``depth``.
         geodesic_limit: Dijkstra's search radius (metres; inf = the whole skin).
+        attenuate_regions: Scale attached vertices' jaw/lip region weights by ``1 - depth``
+            too (a generated head's loose islands fade out with distance; the demo head's
+            mouth pocket follows its rim fully).
+        average_rigid: Centre keys average rigid parts (neither skin nor attached) with their
+            mirror image like the skin. Exact on a mirrored mesh (the demo head); a generated
+            head's mirror map is only nearest-vertex, so it keeps their own rigid motion.
     """
 
     vertices: np.ndarray
@@ -79,6 +86,8 @@ class KeyMesh:
     depth: np.ndarray | None = None
     geodesic_limit: float = np.inf
     check_symmetry: bool = field(default=False)
+    attenuate_regions: bool = False  # attached vertices take ``1 - depth`` of a region too
+    average_rigid: bool = True  # centre keys: rigid parts averaged with their mirror too
 
     def __post_init__(self) -> None:
         n = len(self.vertices)
@@ -336,7 +345,7 @@ def region_weight(fld: _Field, region: Region) -> np.ndarray:
         envelope = fld.envelope(moving, region.radius)
         blend = fld.shepard(moving + fixed, values, envelope > 0.0)
         weight = fld.surface_only(blend * envelope)
-        weight = fld.inherit(weight, attenuate=False)
+        weight = fld.inherit(weight, attenuate=fld.head.attenuate_regions)
     for part in region.rigid:
         if part in fld.head.part_names:
             weight[fld.head.part == fld.head.part_names.index(part)] = 1.0
@@ -397,12 +406,18 @@ def check_key_points(mirror: np.ndarray) -> None:
             raise ValueError(f"midline group {name} has off-midline landmarks")
 
 
-def shape_key_offsets(head: KeyMesh, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+def shape_key_offsets(
+    head: KeyMesh,
+    names: tuple[str, ...] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> dict[str, np.ndarray]:
     """Displacement (table metres, ``float[N, 3]``) of ARKit shape keys from the Basis.
 
     Args:
         head: The head in the table frame.
         names: Keys wanted (default all 52).
+        progress: Called as ``progress(fraction, key name)`` before each table entry; a
+            background job's progress callback may raise :class:`.errors.CancelledError`.
 
     Returns:
         ARKit name -> per-vertex offsets. Right keys mirror Left keys; centre keys are made
@@ -414,16 +429,25 @@ def shape_key_offsets(head: KeyMesh, names: tuple[str, ...] | None = None) -> di
     fld = _Field(head)
     mirror = head.mirror
     offsets: dict[str, np.ndarray] = {}
-    for name, ops in KEY_TABLE.items():
-        right = name[: -len("Left")] + "Right" if name.endswith("Left") else None
-        if name not in wanted and right not in wanted:
-            continue
+    todo = [
+        (name, ops, name[: -len("Left")] + "Right" if name.endswith("Left") else None)
+        for name, ops in KEY_TABLE.items()
+    ]
+    todo = [(name, ops, right) for name, ops, right in todo if {name, right} & wanted]
+    for done, (name, ops, right) in enumerate(todo):
+        if progress is not None:
+            progress(done / len(todo), name)
         field = key_offset(fld, ops)
         if right is not None:
             offsets[name] = field
             offsets[right] = field[mirror] * MIRROR
         else:
-            offsets[name] = (field + field[mirror] * MIRROR) / 2
+            centre = (field + field[mirror] * MIRROR) / 2
+            if not head.average_rigid:
+                rigid = ~fld.surface
+                rigid[fld.attached] = False
+                centre[rigid] = field[rigid]
+            offsets[name] = centre
     if names is None:
         missing = set(ARKIT_NAMES) - set(offsets)
         if missing or len(offsets) != len(ARKIT_NAMES):

@@ -9,12 +9,14 @@ nearest its mirror image, and the pivots (eye centres, jaw hinge) are placed fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import RigError
-from .keygen import MIRROR, N_LANDMARKS, KeyMesh, shape_key_offsets
+from .keygen import MIRROR, N_LANDMARKS, KeyMesh, _edges, shape_key_offsets
+from .keygen_parts import PART_NAMES, head_parts, mesh_islands, part_mirror
 from .keygen_table import GROUPS_LEFT, GROUPS_MIDLINE, SIDED_POINTS
 from .nearest import nearest
 
@@ -90,14 +92,21 @@ def generate_offsets(
     faces: list | np.ndarray,
     landmarks: np.ndarray,
     names: tuple[str, ...] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    parts_found: dict[str, int] | None = None,
 ) -> dict[str, np.ndarray]:
     """ARKit shape key offsets for any head, in the head's own axes and units.
+
+    Separate islands inside the head are rigid parts (:mod:`.keygen_parts`): eyeballs and
+    upper teeth stay, lower teeth and tongue turn with the jaw; other islands follow the skin.
 
     Args:
         vertices: ``float[N, 3]`` the head's vertices (object space, any unit, any placement).
         faces: Polygons as sequences of vertex indices.
         landmarks: ``float[468, 3]`` MediaPipe landmarks on the surface, same space.
         names: Keys wanted (default all 52).
+        progress: ``progress(fraction, key name)`` per table entry (may raise to cancel).
+        parts_found: If given, filled with the rigid parts found (name -> vertex count).
 
     Returns:
         ARKit name -> ``float[N, 3]`` offsets from the Basis.
@@ -113,15 +122,20 @@ def generate_offsets(
     marks = frame.to_table(landmarks)
     if len(faces) == 0:
         raise RigError("The mesh has no faces to deform.")
-    landmark_vertex = nearest(verts, marks)[1]
     lids = list(GROUPS_LEFT["upper_lid"] + GROUPS_LEFT["lower_lid"])
     lmirror = landmark_mirror(marks)
     eye_left = marks[lids].mean(axis=0) + EYE_CENTER_FROM_LIDS
     eye_right = marks[lmirror[lids]].mean(axis=0) + EYE_CENTER_FROM_LIDS
+    edges = _edges(faces, np.ones(len(verts), dtype=bool))
+    parts = head_parts(verts, mesh_islands(len(verts), *edges), marks, (eye_left, eye_right))
+    if parts_found is not None:
+        parts_found.update(parts.found)
+    skin = np.flatnonzero(parts.part == 0)
+    landmark_vertex = skin[nearest(verts[skin], marks)[1]]  # never on an eyeball or a tooth
     head = KeyMesh(
         vertices=verts,
         faces=faces,
-        mirror=nearest(verts, verts * MIRROR)[1],
+        mirror=part_mirror(verts, parts.part),
         landmarks=landmark_vertex,
         landmark_mirror=lmirror,
         points={
@@ -129,9 +143,17 @@ def generate_offsets(
             "eye_center_right": eye_right,
             "jaw_pivot": marks[[234, 454]].mean(axis=0) + JAW_PIVOT_FROM_FACE_SIDES,
         },
+        part=parts.part,
+        part_names=PART_NAMES,
+        surface_parts=("skin",),
+        attached_parts=("attached",),
+        parent=parts.parent,
+        depth=parts.depth,
         geodesic_limit=GEODESIC_LIMIT,
+        attenuate_regions=True,
+        average_rigid=False,
     )
-    offsets = shape_key_offsets(head, names)
+    offsets = shape_key_offsets(head, names, progress)
     return {name: frame.offsets_back(off) for name, off in offsets.items()}
 
 

@@ -205,3 +205,34 @@ def test_operator_generates_and_refuses_a_camera(addon, demo_head):
     bpy.context.view_layer.objects.active = camera
     with pytest.raises(RuntimeError, match="'DemoCamera' is a camera, not a mesh"):
         bpy.ops.faceaff.generate_expression_keys()  # the operator's ERROR report
+
+
+def _part(obj, name: str) -> np.ndarray:
+    """Vertex indices of the demo head's ``part_<name>`` group (kept by the key-less copy)."""
+    group = obj.vertex_groups[f"part_{name}"].index
+    return np.array([v.index for v in obj.data.vertices if any(g.group == group for g in v.groups)])
+
+
+def _rigid(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether every distance within a part is kept (a rigid motion)."""
+    d0 = np.linalg.norm(before[:, None] - before[None], axis=2)
+    d1 = np.linalg.norm(after[:, None] - after[None], axis=2)
+    return bool(np.abs(d1 - d0).max() < 1e-5)
+
+
+def test_eyeballs_teeth_and_tongue_are_rigid_parts(demo_head):
+    obj = _keyless(demo_head)  # its eyeballs, teeth and tongue are separate mesh islands
+    generate_keys(obj)
+    basis = _coords(obj, "Basis")
+    offsets = {k: _coords(obj, k) - basis for k in ("eyeBlinkLeft", "jawOpen", "eyeLookDownLeft")}
+    eye_l, eye_r = _part(obj, "eyeball_left"), _part(obj, "eyeball_right")
+    upper, lower, tongue = (_part(obj, p) for p in ("teeth_upper", "teeth_lower", "tongue"))
+    assert not offsets["eyeBlinkLeft"][np.r_[eye_l, eye_r]].any(), "the lid closes over the eye"
+
+    assert not offsets["jawOpen"][np.r_[upper, eye_l]].any(), "upper teeth and eyes stay"
+    for part in (lower, tongue):  # turn with the jaw, down, in one piece
+        moved = basis[part] + offsets["jawOpen"][part]
+        assert offsets["jawOpen"][part, 2].mean() < -0.003 and _rigid(basis[part], moved)
+    look = basis[eye_l] + offsets["eyeLookDownLeft"][eye_l]
+    assert np.abs(offsets["eyeLookDownLeft"][eye_l]).max() > 0.002 and _rigid(basis[eye_l], look)
+    assert not offsets["eyeLookDownLeft"][eye_r].any()
