@@ -6,6 +6,8 @@ The feeders and the session state are plain Python in :mod:`..pipeline.live` (an
 :class:`~..pipeline.live.LiveRequest`, writes the session's key values on every TIMER tick of
 its modal loop, reports the feeder's errors, and on Esc or right-click puts back every value
 the preview touched. "Record take" bakes what was shown as a new take, whatever the source.
+The rig's mapping is the one Bake uses (the mapping editor's rows, else chosen from the key
+names), so whole-face keys (VRoid ``Fcl_ALL_Joy``), offsets and clamps show live as they bake.
 
 Timers never fire in background Blender, so tests call :meth:`FACEAFF_OT_live_preview.modal`
 with stand-in events (``.type``/``.value``) and :meth:`~..pipeline.live.LiveSession.drain`
@@ -74,16 +76,21 @@ class FACEAFF_OT_live_preview(bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         from ..pipeline.live import start_session
+        from .operators_mapping import mapping_profile
 
         settings = context.scene.faceaff
         obj = target_object(context)
+        profile, notes = mapping_profile(obj)  # what Bake would use
         session = start_session(
             live_request(context),
             bake.shape_key_names(obj),
             life=settings.life,
             seed=settings.seed,
             record=settings.live_record,
+            profile=profile,
         )
+        for note in notes:
+            self.report({"WARNING"}, note)
         blocks = obj.data.shape_keys.key_blocks
         session.originals = {n: blocks[n].value for n in session.touched_keys if n in blocks}
         self._object_name = obj.name

@@ -10,6 +10,10 @@
 * **unknown names do not block**: keys the profile does not know stay unkeyed and are named in
   a warning; only a rig on which nothing at all maps is refused (:class:`~.errors.RigError`).
 
+:func:`rig_drive` resolves a profile on one rig once (a :class:`RigDrive`); the bake and the live
+preview (:class:`.live.LivePreview`) both drive the rig through it, so a whole-face key, an
+offset or a clamp reads the same in the viewport as in the baked take.
+
 :func:`auto_profile` picks the profile when the user gave none: a built-in one (ARKit,
 MetaHuman, FACS) when it expresses at least as much as the suggestion from the key names
 (:func:`.rig_mapping.suggest_profile`) and the rig has no emotion keys, else the suggestion.
@@ -17,23 +21,101 @@ MetaHuman, FACS) when it expresses at least as much as the suggestion from the k
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .curves import frame_times
 from .curveset import CurveSet
 from .emotions import EMOTION_NAMES
-from .errors import RigError
+from .errors import InputError, RigError
 from .names import normalize_name
 from .rig_mapping import profile_coverage, suggest_profile
 from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile, match_profile
 from .synthesis import synthesize, synthesize_au
 from .synthesis_options import SynthesisMode, SynthesisOptions, synthesis_options
-from .timeline import Timeline, TransitionSettings, plan_keyframes
+from .timeline import Timeline, TransitionSettings, emotion_levels, plan_keyframes
 
-__all__ = ["auto_profile", "emotion_tracks", "synthesize_any"]
+__all__ = ["RigDrive", "auto_profile", "emotion_tracks", "rig_drive", "synthesize_any"]
+
+EmotionSpec = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class RigDrive:
+    """A profile resolved on one rig: every key the bake and the live preview drive.
+
+    Attributes:
+        profile: The user's profile, or :func:`auto_profile`'s choice.
+        match: The profile's AU-level keys on the rig.
+        emotion_keys: ``(rig key, profile key, ((emotion, weight), ...))`` for the whole-face
+            keys the rig has.
+        given: True when the user gave the profile.
+    """
+
+    profile: RigProfile
+    match: RigMatch
+    emotion_keys: tuple[tuple[str, str, EmotionSpec], ...]
+    given: bool
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The rig keys driven: AU-level keys, then whole-face keys."""
+        return self.match.driven_keys + tuple(k for k, _, _ in self.emotion_keys)
+
+    @property
+    def own(self) -> dict[str, str]:
+        """Rig key -> the profile's name for it."""
+        out = {actual: key for key, actual in self.match.key_map.items()}
+        out.update({actual: key for actual, key, _ in self.emotion_keys})
+        return out
+
+    def emotion_values(self, levels: np.ndarray) -> dict[str, np.ndarray]:
+        """Whole-face keys from emotion levels ``(..., 7)``: ``clip(gain * sum w_e L_e, 0, 1)``."""
+        levels = np.asarray(levels, dtype=float)
+        out = {}
+        for actual, key, spec in self.emotion_keys:
+            drive = sum(w * levels[..., EMOTION_NAMES.index(e)] for e, w in spec)
+            out[actual] = np.clip(self.profile.key_gain(key) * drive, 0.0, 1.0)
+        return out
+
+    def shape(self, channels: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each key's offset and clamp applied (:meth:`.rig_profile.RigProfile.shape`)."""
+        own = self.own
+        return {k: self.profile.shape(own.get(k, k), v) for k, v in channels.items()}
+
+
+def rig_drive(shape_key_names: Iterable[str], profile: RigProfile | str | None = None) -> RigDrive:
+    """Resolve a profile on a rig (the user's, a built-in's name, or :func:`auto_profile`).
+
+    Raises:
+        RigError: Nothing the profile drives exists on the rig, or a given profile names keys
+            the rig lacks (a profile made for another head).
+        InputError: An unknown built-in profile name.
+    """
+    names = [str(n) for n in shape_key_names]
+    if isinstance(profile, str):
+        if profile not in BUILTIN_PROFILES:
+            raise InputError(
+                f"Unknown rig profile {profile!r}; use one of {', '.join(BUILTIN_PROFILES)} "
+                "or load a JSON profile."
+            )
+        profile = BUILTIN_PROFILES[profile]
+    given = profile is not None
+    profile = profile if profile is not None else auto_profile(names)
+    absent = _absent_keys(profile, names) if given else []
+    if absent:  # issue 14 item 4: a mapping for another head is refused, not half applied
+        raise RigError(
+            f"Rig profile {profile.name!r} names {len(absent)} key(s) this rig lacks: "
+            f"{_shown(absent)}; remove or rename them in the profile (cli rig suggest writes "
+            "one for this head)."
+        )
+    match = match_profile(profile, names)
+    emo = tuple((a, k, spec) for a, (k, spec) in _present_emotion_keys(profile, names).items())
+    if not match.coverage.expressible and not emo:
+        raise RigError(_nothing_maps(names) if not given else _none_driven(profile))
+    return RigDrive(profile, match, emo, given)
 
 
 def auto_profile(shape_key_names: Iterable[str]) -> RigProfile:
@@ -86,16 +168,15 @@ def emotion_tracks(
     n_emo = len(EMOTION_NAMES)
     if not events or n_frames <= 0:
         return np.zeros((max(n_frames, 0), n_emo))
-    g = np.ones(n_emo) if gains is None else np.asarray(gains, dtype=float)
     if options.mode == SynthesisMode.STATIC:
-        targets = np.zeros((len(events), n_emo))
+        weights = np.zeros((len(events), n_emo))
         for i, e in enumerate(events):
-            targets[i, EMOTION_NAMES.index(e.weights.dominant())] = options.intensity
+            weights[i, EMOTION_NAMES.index(e.weights.dominant())] = 1.0
+        intensity = np.full(len(events), float(options.intensity))
     else:
         weights = np.stack([e.weights.as_array() for e in events])
         intensity = np.array([e.intensity for e in events]) * options.intensity
-        targets = weights * intensity[:, None]
-    targets = np.clip(targets * g, 0.0, 1.0)
+    targets = emotion_levels(weights, intensity, gains)
     fps = float(options.fps)
     settings = options.transitions or TransitionSettings()
     t_end = (n_frames - 1) / fps
@@ -127,20 +208,9 @@ def synthesize_any(
     """
     names = [str(n) for n in shape_key_names]
     o = synthesis_options(options, {})
-    given = profile is not None
-    profile = profile if profile is not None else auto_profile(names)
-    absent = _absent_keys(profile, names) if given else []
-    if absent:  # issue 14 item 4: a mapping for another head is refused, not half applied
-        raise RigError(
-            f"Rig profile {profile.name!r} names {len(absent)} key(s) this rig lacks: "
-            f"{_shown(absent)}; remove or rename them in the profile (cli rig suggest writes "
-            "one for this head)."
-        )
-    match = match_profile(profile, names)
-    emo_keys = _present_emotion_keys(profile, names)
-    if not match.coverage.expressible and not emo_keys:
-        raise RigError(_nothing_maps(names) if not given else _none_driven(profile))
-    if match.coverage.expressible:
+    drive = rig_drive(names, profile)
+    profile = drive.profile
+    if drive.match.coverage.expressible:
         curves = synthesize(timeline, names, o, profile=profile)
         channels, warnings = dict(curves.channels), list(curves.warnings)
     else:
@@ -148,17 +218,12 @@ def synthesize_any(
         channels, warnings = {}, [*au.warnings]
         o = replace(o, n_frames=len(au.values))
     n = len(next(iter(channels.values()))) if channels else int(o.n_frames or 0)
-    if emo_keys:
+    if drive.emotion_keys:
         tracks = emotion_tracks(timeline, o, n, profile.emotion_gain_array())
-        for actual, (key, spec) in emo_keys.items():
-            drive = sum(w * tracks[:, EMOTION_NAMES.index(e)] for e, w in spec)
-            channels[actual] = np.clip(profile.key_gain(key) * drive, 0.0, 1.0)
-        warnings = _emotion_rig_warnings(warnings, match, profile, names)
-    own = {actual: key for key, actual in match.key_map.items()}
-    own.update({actual: key for actual, (key, _) in emo_keys.items()})
-    for actual in list(channels):
-        channels[actual] = profile.shape(own.get(actual, actual), channels[actual])
-    warnings += _mapping_warnings(profile, names, own, given)
+        channels.update(drive.emotion_values(tracks))
+        warnings = _emotion_rig_warnings(warnings, drive.match, profile, names)
+    channels = drive.shape(channels)
+    warnings += _mapping_warnings(profile, names, drive.own, drive.given)
     return CurveSet(int(o.frame_start), float(o.fps), channels, tuple(warnings))
 
 

@@ -7,6 +7,11 @@ easing as the offline planner), adds blinks, and maps AUs to the rig's keys with
 as the offline path (the rig profile's emotion and key gains, a blink over a wide eye, the
 antagonist key pairs): a few hundred floating-point operations per tick, no allocation of
 frame ranges.
+
+The rig is resolved exactly as the bake resolves it (:func:`.any_rig.rig_drive`: the user's
+profile or :func:`.any_rig.auto_profile`), and the same :class:`~.any_rig.RigDrive` turns the
+state machine's emotion levels into whole-face keys (VRoid ``Fcl_ALL_Joy``, VRM ``happy``) and
+applies every key's offset and clamp, so the viewport shows what a bake would write.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from collections.abc import Iterable
 import numpy as np
 
 from .antagonists import close_lids, resolve_antagonists
+from .any_rig import rig_drive
 from .curves import amplitude_array, envelope
 from .emotions import EmotionWeights
 from .facs import CHANNEL_INDEX
 from .life import BLINK_CHANNELS, LifeOptions, blink_starts
 from .rigs import RigProfile
-from .synthesis import resolve_options, resolve_rig
+from .synthesis import resolve_options
 from .timeline import AffectStateMachine, TransitionSettings
 
 
@@ -36,13 +42,13 @@ class LivePreview:
 
     Args:
         shape_key_names: The rig's key names.
-        profile: As in :func:`synthesize`.
+        profile: As in :func:`.any_rig.synthesize_any` (or a built-in profile's name).
         transitions: State-machine timing.
         life: Blinks (asymmetry is not applied live): True, a :class:`LifeOptions` or False.
         seed: Seed of the blink timing.
 
     Raises:
-        RigError: If no profile fits the rig.
+        RigError: If no profile fits the rig, or a given one names keys the rig lacks.
     """
 
     def __init__(
@@ -54,9 +60,10 @@ class LivePreview:
         life: bool | LifeOptions = True,
         seed: int = 0,
     ) -> None:
-        self.match = resolve_rig(shape_key_names, profile)
+        self.drive = rig_drive(shape_key_names, profile)
+        self.match = self.drive.match
         gains = self.match.profile.emotion_gain_array()
-        self.machine = AffectStateMachine(transitions, amplitude_array() * gains)
+        self.machine = AffectStateMachine(transitions, amplitude_array() * gains, gains)
         _, self.life = resolve_options(False, life)
         self._rng = np.random.default_rng(seed)
         self._matrix = self.match.matrix()
@@ -69,6 +76,11 @@ class LivePreview:
             return np.inf
         starts = blink_starts(60.0, self.life, self._rng)
         return after + (float(starts[1] - starts[0]) if len(starts) > 1 else 60.0)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every rig key :meth:`tick` writes (AU-level keys, then whole-face keys)."""
+        return self.drive.keys
 
     def set_emotion(
         self, weights: EmotionWeights, intensity: float = 1.0, *, duration: float | None = None
@@ -99,4 +111,7 @@ class LivePreview:
         values = np.clip(self._matrix @ close_lids(au), 0.0, 1.0)
         out = {k: float(v) for k, v in zip(self.match.driven_keys, values, strict=True)}
         resolve_antagonists(out, self.match.antagonists)  # type: ignore[arg-type]  # floats
-        return {k: float(v) for k, v in out.items()}
+        shaped = self.drive.shape(
+            {**out, **self.drive.emotion_values(self.machine.emotions)}  # type: ignore[dict-item]
+        )
+        return {k: float(v) for k, v in shaped.items()}

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .curves import KeyframeTrack, ease, static_keys
-from .emotions import EmotionWeights
+from .emotions import EMOTION_NAMES, EmotionWeights
 from .errors import InputError
 from .facs import AU_CHANNELS, blend_matrix
 from .micro import MicroBurst
@@ -275,6 +275,28 @@ def _dynamic_keys(
             keys.add(event.end + s.fall, np.zeros_like(target))
 
 
+def emotion_levels(
+    weights: np.ndarray, intensity: np.ndarray, gains: np.ndarray | None = None
+) -> np.ndarray:
+    """The emotion levels that drive whole-face keys: ``clip(w_e * intensity * gain_e, 0, 1)``.
+
+    One formula for the bake (:func:`.any_rig.emotion_tracks`) and the live preview
+    (:class:`AffectStateMachine`).
+
+    Args:
+        weights: (n, 7) emotion weights, :data:`EMOTION_NAMES` order.
+        intensity: (n,) intensities.
+        gains: (7,) per-emotion gains; ones if None.
+
+    Returns:
+        (n, 7) levels in [0, 1].
+    """
+    levels = np.asarray(weights, dtype=float) * np.asarray(intensity, dtype=float)[:, None]
+    if gains is not None:
+        levels = levels * np.asarray(gains, dtype=float)
+    return np.clip(levels, 0.0, 1.0)
+
+
 class AffectStateMachine:
     """The state machine stepped in real time (for a live preview).
 
@@ -284,24 +306,43 @@ class AffectStateMachine:
     state, fall to rest); a target given a ``duration`` releases by itself. The sustain decay of
     the offline planner is left out here because a live target has no known end.
 
+    Alongside the AUs it steps the seven emotion levels (:attr:`emotions`, see
+    :func:`emotion_levels`) with the same timing: whole-face keys (VRoid ``Fcl_ALL_Joy``) follow
+    them as the bake's emotion tracks do.
+
     Args:
         settings: Transition timing.
         amplitudes: Per-emotion amplitudes ``m_e`` as a (7,) array; none if None.
+        emotion_gains: Per-emotion gains on the emotion levels, a (7,) array; ones if None.
     """
 
     def __init__(
-        self, settings: TransitionSettings | None = None, amplitudes: np.ndarray | None = None
+        self,
+        settings: TransitionSettings | None = None,
+        amplitudes: np.ndarray | None = None,
+        emotion_gains: np.ndarray | None = None,
     ) -> None:
         self.settings = settings or TransitionSettings()
         self.amplitudes = amplitudes
+        self.emotion_gains = emotion_gains
         self.state = "rest"
-        n = len(AU_CHANNELS)
+        n = len(AU_CHANNELS) + len(EMOTION_NAMES)  # AU values, then emotion levels
         self._from = np.zeros(n)
         self._to = np.zeros(n)
         self._elapsed = 0.0
         self._span = 0.0
         self._hold_left = np.inf
-        self.values = np.zeros(n)
+        self._mix = np.zeros(n)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The current AU channel values, (C,) in [0, 1]."""
+        return self._mix[: len(AU_CHANNELS)]
+
+    @property
+    def emotions(self) -> np.ndarray:
+        """The current emotion levels, (7,) in [0, 1], :data:`EMOTION_NAMES` order."""
+        return self._mix[len(AU_CHANNELS) :]
 
     def set_target(
         self, weights: EmotionWeights, intensity: float = 1.0, *, duration: float | None = None
@@ -315,18 +356,24 @@ class AffectStateMachine:
             raise InputError(f"Intensity must be between 0 and 1, got {intensity}.")
         if duration is not None and (not np.isfinite(duration) or duration <= 0):
             raise InputError(f"Duration must be a positive number of seconds, got {duration}.")
-        target = blend_matrix(weights.as_array()[None], self.amplitudes, np.array([intensity]))[0]
+        w, level = weights.as_array()[None], np.array([intensity])
+        target = np.concatenate(
+            [
+                blend_matrix(w, self.amplitudes, level)[0],
+                emotion_levels(w, level, self.emotion_gains)[0],
+            ]
+        )
         span = self.settings.rise if self.state == "rest" else self.settings.crossfade
         self._start(target, span, "attack")
         self._hold_left = np.inf if duration is None else duration
 
     def release(self) -> None:
         """Relax to rest over the fall time."""
-        self._start(np.zeros_like(self.values), self.settings.fall, "release")
+        self._start(np.zeros_like(self._mix), self.settings.fall, "release")
         self._hold_left = np.inf
 
     def _start(self, target: np.ndarray, span: float, state: str) -> None:
-        self._from = self.values.copy()
+        self._from = self._mix.copy()
         self._to = target
         self._elapsed = 0.0
         self._span = span
@@ -339,7 +386,7 @@ class AffectStateMachine:
         if self.state in ("attack", "sustain"):
             self._hold_left -= dt
         w = 1.0 if self._span <= 0 else float(ease(np.array(self._elapsed / self._span)))
-        self.values = np.clip(self._from + (self._to - self._from) * w, 0.0, 1.0)
+        self._mix = np.clip(self._from + (self._to - self._from) * w, 0.0, 1.0)
         if w >= 1.0:
             if self.state == "attack":
                 self.state = "sustain"

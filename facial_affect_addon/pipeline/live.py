@@ -26,6 +26,7 @@ from ..core import error_log
 from ..core.curveset import CurveSet
 from ..core.emotions import EmotionWeights
 from ..core.errors import FacialAffectError, InputError, MissingPackageError
+from ..core.rig_profile import RigProfile
 from ..core.sampling import frame_grid, sample_linear
 from .options import FaceMode, LiveSource
 from .services import ServiceSettings
@@ -247,6 +248,7 @@ def start_session(
     life: bool = True,
     seed: int = 0,
     record: bool = False,
+    profile: RigProfile | None = None,
 ) -> LiveSession:
     """Start a live preview: the state machine for the rig and its feeder, running.
 
@@ -256,6 +258,8 @@ def start_session(
         life: Blinks (never in Mirror mode: the captured eyes blink, ours would fight them).
         seed: Seed of the blink timing.
         record: Keep every tick's values for :meth:`LiveSession.recorded_curves`.
+        profile: The rig's mapping profile, as the bake takes it (chosen from the key names
+            when None); whole-face keys, offsets and clamps drive the preview as they do a bake.
 
     Raises:
         FacialAffectError: No script line, no camera or microphone, a missing model, a rig
@@ -265,7 +269,7 @@ def start_session(
 
     names = list(key_names)
     mirror = request.source == LiveSource.WEBCAM and request.face == FaceMode.MIRROR
-    live = LivePreview(names, life=False if mirror else life, seed=seed)
+    live = LivePreview(names, profile=profile, life=False if mirror else life, seed=seed)
     feeder = make_feeder(request, names)
     feeder.start()
     return LiveSession(live, feeder, {}, record=record)
@@ -294,7 +298,7 @@ class LiveSession:
     @property
     def touched_keys(self) -> tuple[str, ...]:
         """Every rig key the preview may write (the state machine's and the feeder's)."""
-        return tuple(dict.fromkeys([*self.live.match.driven_keys, *self.feeder.keys]))
+        return tuple(dict.fromkeys([*self.live.keys, *self.feeder.keys]))
 
     def drain(self) -> int:
         """Move the feeder's queued messages into the session (main thread).

@@ -218,3 +218,60 @@ def test_cli_rig_suggest_then_bake_with_the_edited_profile(demo_head, tmp_path):
                   "--profile", str(profile))  # fmt: skip
     assert refused.returncode == 2 and "'Ghost_Key'" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and not other.exists()
+
+
+# --- the live preview drives whole-face keys as the bake does (one code path: core.any_rig) ------
+
+
+def _live_peaks(obj, lines: tuple[str, ...], seconds: float = 2.0) -> dict[str, float]:
+    """Play ``lines`` in the live preview for ``seconds``; each key's peak, then Esc."""
+    from .test_ui_preview import _start, _wait_events
+    from .ui_fixtures import FakeEvent
+
+    blocks = obj.data.shape_keys.key_blocks
+    op = _start(bpy.context.scene.faceaff, lines=lines)
+    _wait_events(op, len(lines))
+    peaks = {kb.name: kb.value for kb in blocks}
+    for _ in range(round(seconds / 0.05)):
+        assert op.tick(bpy.context, 0.05) == {"RUNNING_MODAL"}
+        peaks = {kb.name: max(peaks[kb.name], kb.value) for kb in blocks}
+    assert op.modal(bpy.context, FakeEvent("ESC")) == {"CANCELLED"}
+    return peaks
+
+
+def test_live_preview_drives_a_vroid_heads_whole_face_keys(addon, demo_head):
+    obj = _vroid_head(demo_head)
+    bpy.context.scene.faceaff.target = obj
+    blocks = obj.data.shape_keys.key_blocks
+    before = {kb.name: kb.value for kb in blocks}
+    peaks = _live_peaks(obj, (f"[happiness] {LINE}",))
+    assert peaks["Fcl_ALL_Joy"] > 0.3
+    assert peaks["Fcl_ALL_Joy"] > 2 * peaks["Fcl_ALL_Angry"]
+    assert peaks["MyCorrective"] == pytest.approx(0.3)  # the user's key: never written
+    assert {kb.name: kb.value for kb in blocks} == pytest.approx(before)  # Esc puts all back
+
+
+def test_live_preview_follows_the_edited_mapping_like_the_bake(addon, demo_head, tmp_path):
+    from facial_affect_addon.core.rig_mapping import suggest_profile
+
+    obj = _vroid_head(demo_head)
+    settings = bpy.context.scene.faceaff
+    settings.target = obj
+    suggested, _ = suggest_profile(bake.shape_key_names(obj), name="vroid")
+    doc = suggested.to_dict()
+    doc["key_clamps"] = {"Fcl_ALL_Joy": [0.0, 0.45]}
+    doc["key_offsets"] = {"Fcl_ALL_Angry": 0.1}
+    path = tmp_path / "vroid.json"
+    path.write_text(json.dumps(doc))
+    assert bpy.ops.faceaff.mapping_load(filepath=str(path)) == {"FINISHED"}
+    live = _live_peaks(obj, (f"[happiness] {LINE}",))
+    assert live["Fcl_ALL_Joy"] == pytest.approx(0.45, abs=1e-4)  # clamped, as in the profile
+    assert live["Fcl_ALL_Angry"] == pytest.approx(0.1, abs=1e-4)  # the offset holds at rest
+    from facial_affect_addon.blender.operators_analysis import store_performance
+
+    store_performance(settings, performance_from_text(f"[happiness] {LINE}"))
+    assert bpy.ops.faceaff.bake() == {"FINISHED"}
+    action = obj.data.shape_keys.animation_data.action
+    n = int(action.curve_frame_range[1])
+    assert _peak(action, "Fcl_ALL_Joy", n) == pytest.approx(live["Fcl_ALL_Joy"], abs=1e-3)
+    assert _peak(action, "Fcl_ALL_Angry", n) == pytest.approx(live["Fcl_ALL_Angry"], abs=1e-3)

@@ -129,8 +129,8 @@ def test_preview_refuses_objects_without_usable_keys(clean_scene, addon):
     make_face("Odd", ("foo", "bar"))
     clean_scene.faceaff.text = "[happiness] hi"
     before = scene_fingerprint()
-    with pytest.raises(RuntimeError, match="matches the ARKit"):
-        bpy.ops.faceaff.live_preview()  # rig error, reported
+    with pytest.raises(RuntimeError, match="maps to a face channel"):
+        bpy.ops.faceaff.live_preview()  # the rig error the bake gives, reported
     assert scene_fingerprint() == before
 
 
