@@ -11,6 +11,7 @@ def _modules():
     """The Blender modules in registration order (imported here: bpy is only there)."""
     from .blender import (
         jobs,
+        micro_ui,
         operators,
         operators_analysis,
         operators_io,
@@ -37,6 +38,7 @@ def _modules():
         render,
         rig_generate,
         panels,
+        micro_ui,
     ]
 
 

@@ -325,7 +325,6 @@ class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
         layout.prop(settings, "mode", expand=True)
         col = layout.column(align=True)
         col.prop(settings, "intensity", slider=True)
-        col.prop(settings, "micro")
         col.prop(settings, "life")
         col.prop(settings, "sparse")
         row = layout.row(align=True)

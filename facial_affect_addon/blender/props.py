@@ -35,6 +35,7 @@ from ..pipeline.options import (
     SynthesisMode,
     SynthesisOptions,
 )
+from .props_micro import FACEAFF_PG_micro_burst, authored_bursts
 
 _EMOTION_ITEMS = [(name, name.capitalize(), f"Pure {name}") for name in EMOTION_NAMES]
 # Item numbers are stored in .blend files: keep the order, append new presets at the end.
@@ -125,19 +126,41 @@ class FACEAFF_PG_mix(bpy.types.PropertyGroup):
         return {name: float(getattr(self, name)) for name in EMOTION_NAMES}
 
 
+def _sync_key(row, field: str) -> None:
+    """A key's gain, offset and clamp are one number each: copy ``field`` to the key's rows."""
+    value = getattr(row, field)
+    for other in row.id_data.faceaff_mapping.rows:
+        if other.key == row.key and getattr(other, field) != value:
+            setattr(other, field, value)
+
+
 def _sync_gain(self, _context) -> None:
-    """A key's gain is one number: give every row of the same key the edited row's gain."""
-    owner = self.id_data.faceaff_mapping
-    for row in owner.rows:
-        if row.key == self.key and row.gain != self.gain:
-            row.gain = self.gain
+    _sync_key(self, "gain")
+
+
+def _sync_offset(self, _context) -> None:
+    _sync_key(self, "offset")
+
+
+def _sync_clamp_min(self, _context) -> None:
+    if self.clamp_max < self.clamp_min:  # keep low <= high: the other end follows
+        self.clamp_max = self.clamp_min
+    _sync_key(self, "clamp_min")
+
+
+def _sync_clamp_max(self, _context) -> None:
+    if self.clamp_min > self.clamp_max:
+        self.clamp_min = self.clamp_max
+    _sync_key(self, "clamp_max")
 
 
 class FACEAFF_PG_map_row(bpy.types.PropertyGroup):
     """One row of the mapping editor: an engine channel driving one of the rig's keys.
 
     ``channel`` is an ARKit channel, an AU, or ``emotion:<name>`` for a whole-face key; ``name``
-    (what the list's search field matches) is ``"channel key"``.
+    (what the list's search field matches) is ``"channel key"``. ``gain``, ``offset`` and
+    ``clamp_min``/``clamp_max`` belong to the key: every row of one key holds the same values
+    (the profile's ``key_gains``, ``key_offsets`` and ``key_clamps``).
     """
 
     channel: StringProperty(name="Channel", description="Engine channel (ARKit, AU or emotion:)")
@@ -151,6 +174,30 @@ class FACEAFF_PG_map_row(bpy.types.PropertyGroup):
         soft_max=2.0,
         default=1.0,
         update=_sync_gain,
+    )
+    offset: FloatProperty(
+        name="Offset",
+        description="Added to the key's value after the gain (shared by the key's rows)",
+        min=-1.0,
+        max=1.0,
+        default=0.0,
+        update=_sync_offset,
+    )
+    clamp_min: FloatProperty(
+        name="Clamp Low",
+        description="The key's value never goes below this (shared by the key's rows)",
+        min=0.0,
+        max=1.0,
+        default=0.0,
+        update=_sync_clamp_min,
+    )
+    clamp_max: FloatProperty(
+        name="Clamp High",
+        description="The key's value never goes above this (shared by the key's rows)",
+        min=0.0,
+        max=1.0,
+        default=1.0,
+        update=_sync_clamp_max,
     )
 
 
@@ -300,8 +347,11 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         default=SynthesisMode.DYNAMIC.name,
     )
     micro: BoolProperty(
-        name="Micro-expressions", description="Add 40–200 ms micro-expression bursts"
+        name="Micro-expressions",
+        description="Scatter random 40–200 ms micro-expression bursts (AU co-occurrence model)",
     )
+    micro_bursts: CollectionProperty(type=FACEAFF_PG_micro_burst)
+    micro_index: IntProperty(name="Micro-expression", description="Selected burst", default=0)
     life: BoolProperty(name="Blinks and asymmetry", description="Natural blinks", default=True)
     seed: IntProperty(name="Seed", description="Seed for blinks and bursts", default=0, min=0)
     sparse: BoolProperty(
@@ -368,6 +418,7 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
             mode=SynthesisMode[self.mode],
             intensity=self.intensity,
             micro=self.micro,
+            micro_bursts=authored_bursts(self.micro_bursts),
             life=self.life,
             seed=self.seed,
         )
@@ -427,6 +478,7 @@ def target_object(context) -> bpy.types.Object | None:
 
 
 classes = (
+    FACEAFF_PG_micro_burst,
     FACEAFF_PG_weight,
     FACEAFF_PG_segment,
     FACEAFF_PG_mix,

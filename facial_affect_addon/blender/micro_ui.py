@@ -1,0 +1,111 @@
+"""The Micro-expressions sub-panel of Bake: a list of authored bursts and the scatter switch.
+
+Each row is a burst placed by hand (:mod:`.props_micro`): where it peaks, an emotion or an AU
+set, its intensity and duration (40-500 ms). "Scatter" adds random bursts placed by the AU
+co-occurrence model, as the CLI's ``--micro`` does. Bake uses both
+(:meth:`~.props.FACEAFF_PG_settings.performance_options`).
+"""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import EnumProperty
+
+from .panels import _AffectPanel
+from .props import scene_fps
+from .reporting import poll_with_reason, reports_errors
+
+
+class FACEAFF_UL_micro(bpy.types.UIList):
+    """One authored burst a row: time, what it shows, intensity, duration."""
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        row = layout.row(align=True)
+        row.prop(item, "time", text="", emboss=False)
+        row.label(text=item.label(), icon="SHADERFX")
+        row.label(text=f"{item.intensity:.2f}")
+        row.label(text=f"{item.duration_ms:.0f} ms")
+
+
+class FACEAFF_OT_micro_add(bpy.types.Operator):
+    """Add a micro-expression at the current frame"""
+
+    bl_idname = "faceaff.micro_add"
+    bl_label = "Add Micro-expression"
+    bl_options = {"REGISTER", "UNDO"}
+
+    shows: EnumProperty(
+        name="Shows",
+        items=[("EMOTION", "Emotion", "An emotion's face"), ("AUS", "AUs", "A set of AUs")],
+        default="EMOTION",
+        options={"SKIP_SAVE"},
+    )
+
+    @reports_errors
+    def execute(self, context):
+        scene = context.scene
+        settings = scene.faceaff
+        row = settings.micro_bursts.add()
+        row.shows = self.shows
+        seconds = (scene.frame_current - settings.frame_start) / scene_fps(scene)
+        row.time = max(seconds, 0.1)
+        settings.micro_index = len(settings.micro_bursts) - 1
+        return {"FINISHED"}
+
+
+class FACEAFF_OT_micro_remove(bpy.types.Operator):
+    """Remove the selected micro-expression"""
+
+    bl_idname = "faceaff.micro_remove"
+    bl_label = "Remove Micro-expression"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        settings = context.scene.faceaff
+        ok = 0 <= settings.micro_index < len(settings.micro_bursts)
+        return poll_with_reason(cls, None if ok else "Select a micro-expression in the list.")
+
+    def execute(self, context):
+        settings = context.scene.faceaff
+        settings.micro_bursts.remove(settings.micro_index)
+        settings.micro_index = max(0, min(settings.micro_index, len(settings.micro_bursts) - 1))
+        return {"FINISHED"}
+
+
+class FACEAFF_PT_micro(_AffectPanel, bpy.types.Panel):
+    """Authored bursts and random scatter."""
+
+    bl_idname = "FACEAFF_PT_micro"
+    bl_label = "Micro-expressions"
+    bl_parent_id = "FACEAFF_PT_bake"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.faceaff
+        layout.prop(settings, "micro", text="Scatter (co-occurrence model)")
+        row = layout.row()
+        row.template_list(
+            "FACEAFF_UL_micro", "", settings, "micro_bursts", settings, "micro_index", rows=3
+        )
+        col = row.column(align=True)
+        col.operator("faceaff.micro_add", text="", icon="ADD")
+        col.operator("faceaff.micro_remove", text="", icon="REMOVE")
+        if 0 <= settings.micro_index < len(settings.micro_bursts):
+            item = settings.micro_bursts[settings.micro_index]
+            col = layout.column(align=True)
+            col.prop(item, "time")
+            col.prop(item, "shows", expand=True)
+            if item.shows == "EMOTION":
+                col.prop(item, "emotion")
+            else:
+                col.prop(item, "aus")
+                col.prop(item, "complete")
+            col.prop(item, "intensity", slider=True)
+            col.prop(item, "duration_ms")
+
+
+classes = (FACEAFF_UL_micro, FACEAFF_OT_micro_add, FACEAFF_OT_micro_remove, FACEAFF_PT_micro)
+# fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
+register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
