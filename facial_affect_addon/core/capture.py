@@ -78,6 +78,16 @@ _RANGES = {
     "sneer": 0.11,  # fit (was 0.081)
 }
 
+# One-Euro settings that keep bursts (issue 15): the speed estimate must follow a 40-100 ms burst
+# (d_cutoff 10 Hz, not the filter's usual 1 Hz) and the cutoff must rise steeply with it (beta 5).
+# A smoothstep burst at 0.5 keeps 0.46 at 100 ms / 30 fps and 0.45 at 40 ms / 60 fps (before:
+# min_cutoff 1.5, beta 0.3, d_cutoff 1: 0.26 and 0.12); Gaussian jitter of 0.02 on a held weight
+# is cut to 0.012 (before: 0.008 at 30 fps, 0.005 at 60 fps): less smoothing of jitter, which the
+# deadzone below removes anyway.
+ONE_EURO_MIN_CUTOFF = 1.0
+ONE_EURO_BETA = 5.0
+ONE_EURO_D_CUTOFF = 10.0
+
 CAPTURE_NAMES: tuple[str, ...] = tuple(
     [f"eyeBlink{s}" for s in ("Left", "Right")]
     + [f"eyeWide{s}" for s in ("Left", "Right")]
@@ -102,16 +112,21 @@ class CaptureOptions:
         smoothing: Apply the One-Euro filter.
         min_cutoff: One-Euro cutoff at rest (Hz).
         beta: One-Euro speed coefficient.
+        d_cutoff: One-Euro cutoff of the speed estimate (Hz).
         gain: Multiplier on every weight before clipping to [0, 1].
         head_rotation: Also return per-frame head rotation.
+        keep_intervals: ``(start, end)`` times (s) of spotted bursts: frames inside them skip
+            the jitter deadzone, so a subtle burst the spotter found is not erased.
     """
 
     neutral_index: int | None = None
     smoothing: bool = True
-    min_cutoff: float = 1.5
-    beta: float = 0.3
+    min_cutoff: float = ONE_EURO_MIN_CUTOFF
+    beta: float = ONE_EURO_BETA
+    d_cutoff: float = ONE_EURO_D_CUTOFF
     gain: float = 1.0
     head_rotation: bool = True
+    keep_intervals: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -374,8 +389,10 @@ def capture_weights(
     weights = np.full((len(pts), len(CAPTURE_NAMES)), np.nan)
     rotation = np.full((len(pts), 3), np.nan) if opts.head_rotation else None
     idx = list(STABLE_POINTS)
+    kept = in_intervals(times, opts.keep_intervals)
     for i in np.flatnonzero(valid):
-        w = expression_weights(to_face_coords(pts[i], neutral), neutral_face, opts.gain)
+        deadzone = 0.0 if kept[i] else DEADZONE
+        w = expression_weights(to_face_coords(pts[i], neutral), neutral_face, opts.gain, deadzone)
         weights[i] = [w[name] for name in CAPTURE_NAMES]
         if rotation is not None:
             _, rot, _ = similarity_align(neutral[idx], pts[i][idx])
@@ -384,10 +401,20 @@ def capture_weights(
     if rotation is not None:
         rotation = fill_gaps(rotation, valid, times)
     if opts.smoothing and len(times) > 1:
-        weights = np.clip(smooth(weights, times, min_cutoff=opts.min_cutoff, beta=opts.beta), 0, 1)
+        params = {"min_cutoff": opts.min_cutoff, "beta": opts.beta, "d_cutoff": opts.d_cutoff}
+        weights = np.clip(smooth(weights, times, **params), 0, 1)
     return CaptureResult(
         times, CAPTURE_NAMES, weights, neutral_index, valid, rotation, tuple(warnings)
     )
+
+
+def in_intervals(times: np.ndarray, intervals: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """(n,) True where a time lies inside any ``(start, end)`` interval (ends included)."""
+    t = np.asarray(times, dtype=float)
+    out = np.zeros(len(t), dtype=bool)
+    for start, end in intervals:
+        out |= (t >= start) & (t <= end)
+    return out
 
 
 def _scores(neutral_scores: np.ndarray | None, n: int) -> np.ndarray | None:

@@ -25,6 +25,9 @@ import numpy as np
 from .capture import (
     CAPTURE_NAMES,
     N_LANDMARKS,
+    ONE_EURO_BETA,
+    ONE_EURO_D_CUTOFF,
+    ONE_EURO_MIN_CUTOFF,
     STABLE_POINTS,
     expression_weights,
     similarity_align,
@@ -43,13 +46,15 @@ class LiveCaptureOptions:
         min_calibration_frames: Frames calibration needs at least, however long it takes.
         min_cutoff: One-Euro cutoff at rest (Hz), as in :class:`.capture.CaptureOptions`.
         beta: One-Euro speed coefficient.
+        d_cutoff: One-Euro cutoff of the speed estimate (Hz).
         gain: Multiplier on every weight before clipping to [0, 1].
     """
 
     calibration_s: float = 1.0
     min_calibration_frames: int = 3
-    min_cutoff: float = 1.5
-    beta: float = 0.3
+    min_cutoff: float = ONE_EURO_MIN_CUTOFF
+    beta: float = ONE_EURO_BETA
+    d_cutoff: float = ONE_EURO_D_CUTOFF
     gain: float = 1.0
 
 
@@ -90,7 +95,9 @@ class LiveCapture:
         self._t0: float | None = None
         self._neutral: np.ndarray | None = None
         self._neutral_face: np.ndarray | None = None
-        self._filter = OneEuroFilter(self.options.min_cutoff, self.options.beta)
+        self._filter = OneEuroFilter(
+            self.options.min_cutoff, self.options.beta, self.options.d_cutoff
+        )
 
     @property
     def calibrating(self) -> bool:
