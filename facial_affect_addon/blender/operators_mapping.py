@@ -1,8 +1,9 @@
 """The mapping editor's operators: suggest, test a key, load and save a rig profile (issue 14).
 
 The editor keeps a profile as rows on the object (``object.faceaff_mapping``, see
-:class:`~.props.FACEAFF_PG_mapping`): one row per (engine channel, rig key, weight), a gain per
-key, and the profile's other fields as JSON. :func:`rows_profile` turns the rows back into a
+:class:`~.props.FACEAFF_PG_mapping`): one row per (engine channel, rig key, weight), a gain, an
+offset and a clamp per key (held by each of the key's rows), and the profile's other fields as
+JSON. :func:`rows_profile` turns the rows back into a
 :class:`~..core.rig_profile.RigProfile` through the same limits-checked reader a profile file goes
 through, so an edited mapping obeys every rule a loaded one does. :func:`mapping_profile` is what
 Bake calls: rows naming keys the rig no longer has are left out and named in a warning, so an
@@ -32,21 +33,22 @@ _EXTRA_FIELDS = (
     "antagonists",
     "overrides",
     "emotion_gains",
-    "key_offsets",
-    "key_clamps",
 )
 
 
 def fill_rows(mapping, profile: RigProfile) -> None:
     """Replace the editor's rows (and extras) with ``profile``."""
     data = profile.to_dict()
-    gains = dict(profile.key_gains)
+    gains, offsets = dict(profile.key_gains), dict(profile.key_offsets)
+    clamps = dict(profile.key_clamps)
     mapping.rows.clear()
 
     def add(channel: str, key: str, weight: float) -> None:
         row = mapping.rows.add()
         row.channel, row.key, row.weight = channel, key, float(weight)
-        row.gain = float(gains.get(key, 1.0))
+        row.gain, row.offset = float(gains.get(key, 1.0)), float(offsets.get(key, 0.0))
+        row.clamp_max = 1.0  # low first could push high up (the row keeps low <= high)
+        row.clamp_min, row.clamp_max = (float(v) for v in clamps.get(key, (0.0, 1.0)))
         row.name = f"{channel} {key}"
 
     for key, spec in data["keys"].items():
@@ -70,6 +72,8 @@ def rows_dict(mapping, keep=None) -> dict:
     keys: dict[str, dict[str, float]] = {}
     emotion_keys: dict[str, dict[str, float]] = {}
     gains: dict[str, float] = {}
+    offsets: dict[str, float] = {}
+    clamps: dict[str, list[float]] = {}
     for row in mapping.rows:
         if keep is not None and not keep(row.key):
             continue
@@ -82,6 +86,10 @@ def rows_dict(mapping, keep=None) -> dict:
                 spec[row.channel] = _float(row.weight)
         if abs(row.gain - 1.0) > 1e-6:
             gains[row.key] = _float(row.gain)
+        if abs(row.offset) > 1e-6:
+            offsets[row.key] = _float(row.offset)
+        if row.clamp_min > 1e-6 or row.clamp_max < 1.0 - 1e-6:
+            clamps[row.key] = [_float(row.clamp_min), _float(row.clamp_max)]
     extras = json.loads(mapping.extras) if mapping.extras else {}
     own = {normalize_name(k) for k in (*keys, *emotion_keys)}
     mine = lambda k: normalize_name(k) in own  # noqa: E731
@@ -96,8 +104,8 @@ def rows_dict(mapping, keep=None) -> dict:
         "overrides": [p for p in extras.get("overrides", []) if all(map(mine, p))],
         "key_gains": gains,
         "emotion_gains": extras.get("emotion_gains", {}),
-        "key_offsets": {k: v for k, v in extras.get("key_offsets", {}).items() if mine(k)},
-        "key_clamps": {k: v for k, v in extras.get("key_clamps", {}).items() if mine(k)},
+        "key_offsets": offsets,
+        "key_clamps": clamps,
         "emotion_keys": emotion_keys,
     }
     return data

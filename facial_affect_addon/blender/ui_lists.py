@@ -35,9 +35,12 @@ class FACEAFF_UL_takes(bpy.types.UIList):
 
 
 class FACEAFF_UL_mapping(bpy.types.UIList):
-    """The mapping editor: channel -> shape key, the key's gain, and a Test button per row.
+    """The mapping editor: channel -> shape key, the key's gain, offset and clamp, and a Test
+    button per row.
 
-    The search field matches the channel or the key (any case, ``*`` wildcards).
+    The key's value is ``clip(clip(gain * drive, 0, 1) + offset, low, high)``; the three numbers
+    after the gain slider are offset, low and high (their tooltips name them). The search field
+    matches the channel or the key (any case, ``*`` wildcards).
     """
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
@@ -51,6 +54,10 @@ class FACEAFF_UL_mapping(bpy.types.UIList):
         else:
             split.prop(item, "key", text="", icon="SHAPEKEY_DATA")
         row.prop(item, "gain", text="", slider=True)
+        shaping = row.row(align=True)
+        shaping.prop(item, "offset", text="")
+        shaping.prop(item, "clamp_min", text="")
+        shaping.prop(item, "clamp_max", text="")
         tested = bool(data.test_key) and data.test_key == item.key
         op = row.operator(
             "faceaff.mapping_test", text="", icon="HIDE_OFF" if tested else "PLAY", depress=tested

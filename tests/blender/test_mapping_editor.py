@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 import bpy
+import numpy as np
 import pytest
 
 from facial_affect_addon.blender.operators_mapping import rows_profile
@@ -132,6 +133,63 @@ def test_gain_is_one_number_per_key(cc4_head):
     profile = rows_profile(cc4_head.faceaff_mapping)
     assert profile.key_gain(SMILE) == pytest.approx(0.7)
     assert profile.to_dict()["keys"][SMILE] == {"mouthSmileLeft": 1.0, "cheekSquintLeft": 0.2}
+
+
+def _baked(obj, key: str) -> np.ndarray:
+    action = obj.data.shape_keys.animation_data.action
+    start, end = (round(f) for f in action.frame_range)
+    return evaluate(fcurve_for(action, key), range(start, end + 1))
+
+
+def test_offset_and_clamp_edited_in_rows_reach_the_bake_and_round_trip(cc4_head, tmp_path):
+    unedited = _bake_line(cc4_head, "Unedited")
+    assert unedited > 0.3
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    rows = cc4_head.faceaff_mapping.rows
+    rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)].clamp_max = 0.2
+    rows[_row_index(cc4_head, "jawOpen", "Jaw_Open")].offset = 0.1
+    assert _bake_line(cc4_head, "Shaped") == pytest.approx(0.2, abs=1e-4)  # clamped
+    jaw = _baked(cc4_head, "Jaw_Open")
+    assert jaw.min() == pytest.approx(0.1, abs=1e-4) and jaw[0] == pytest.approx(0.1, abs=1e-4)
+    shaped = {n: _baked(cc4_head, n) for n in (SMILE, "Jaw_Open", "Mouth_Smile_R")}
+
+    path = tmp_path / "shaped.json"
+    assert bpy.ops.faceaff.mapping_save(filepath=str(path)) == {"FINISHED"}
+    doc = json.loads(path.read_text())
+    assert doc["key_offsets"] == {"Jaw_Open": 0.1}
+    assert doc["key_clamps"] == {SMILE: [0.0, 0.2]}
+    before = rows_profile(cc4_head.faceaff_mapping).to_dict()
+    assert bpy.ops.faceaff.mapping_clear() == {"FINISHED"}
+    assert _bake_line(cc4_head, "Cleared") == pytest.approx(unedited, rel=0.05)
+    assert bpy.ops.faceaff.mapping_load(filepath=str(path)) == {"FINISHED"}
+    smile_row = rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)]
+    assert (smile_row.clamp_min, smile_row.clamp_max) == pytest.approx((0.0, 0.2))
+    assert rows[_row_index(cc4_head, "jawOpen", "Jaw_Open")].offset == pytest.approx(0.1)
+    assert rows_profile(cc4_head.faceaff_mapping).to_dict() == before
+    _bake_line(cc4_head, "Reloaded")
+    for name, values in shaped.items():
+        np.testing.assert_allclose(_baked(cc4_head, name), values, atol=1e-6, err_msg=name)
+
+
+def test_offset_and_clamp_are_one_value_per_key_and_low_stays_below_high(cc4_head):
+    assert bpy.ops.faceaff.mapping_suggest() == {"FINISHED"}
+    rows = cc4_head.faceaff_mapping.rows
+    extra = rows.add()  # a second driver on the smile key
+    extra.channel, extra.key, extra.weight = "cheekSquintLeft", SMILE, 0.2
+    first = rows[_row_index(cc4_head, "mouthSmileLeft", SMILE)]
+    first.offset = -0.25
+    first.clamp_max = 0.6
+    first.clamp_min = 0.8  # above high: high follows
+    smile_rows = [r for r in rows if r.key == SMILE]
+    assert [r.offset for r in smile_rows] == pytest.approx([-0.25, -0.25])
+    assert [round(v, 6) for r in smile_rows for v in (r.clamp_min, r.clamp_max)] == [0.8] * 4
+    first.clamp_max = 0.3  # below low: low follows
+    assert [round(v, 6) for r in smile_rows for v in (r.clamp_min, r.clamp_max)] == [0.3] * 4
+    first.clamp_min = 0.1
+    profile = rows_profile(cc4_head.faceaff_mapping)
+    assert dict(profile.key_offsets) == {SMILE: -0.25}
+    assert dict(profile.key_clamps) == {SMILE: (0.1, 0.3)}  # as typed (no float32 tails)
+    assert "Jaw_Open" not in dict(profile.key_clamps)  # defaults are not written
 
 
 def test_the_search_field_matches_channel_or_key(cc4_head):
@@ -318,5 +376,7 @@ def test_the_target_box_draws_the_editor_and_coverage(demo_head_path):
     rows = drawn["cc4_rows"]
     assert rows["operators"].count("faceaff.mapping_test") == rows["rows"]  # a Test per row
     assert rows["props"].count("gain") == rows["rows"]  # a gain slider per row
+    for shaping in ("offset", "clamp_min", "clamp_max"):  # offset and clamp per row
+        assert rows["props"].count(shaping) == rows["rows"], shaping
     assert "Shows " in texts["vroid"] and " emotions" in texts["vroid"]
     assert "AU channels" not in texts["vroid"]
