@@ -125,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time of a frame with a neutral face, the capture's reference (default: auto)",
     )
+    p.add_argument(
+        "--micro-spot",
+        action="store_true",
+        help="spot micro-expressions (every frame); JSON: micro_expressions, macro_expressions",
+    )
+    p.add_argument(
+        "--spot-bake",
+        choices=("emotion", "mirror"),
+        default="emotion",
+        help="with --micro-spot --bake: bake found bursts as bursts of their emotion or "
+        "their own AUs (with --capture the capture keeps them)",
+    )
     _add_common(p)
     p = sub.add_parser(
         "emotion",
@@ -239,6 +251,7 @@ def analysis_request(args):
         services=services,
         sample_fps=sample_fps,
         neutral_at_s=args.neutral_at,
+        micro_spot=args.micro_spot,
     )
 
 
@@ -262,6 +275,10 @@ def make_performance(args):
             f"No face landmarks in {shown(args.path.name)}, so there is no capture to bake; "
             "drop --capture to bake its emotion."
         )
+    if result.spotted is not None:
+        from .core.micro_spot import micro_bursts
+
+        args.spotted_bursts = micro_bursts(result.spotted.micro, args.spot_bake)
     return result.performance, result.to_json()
 
 
@@ -273,7 +290,7 @@ def _options(args, fps: float) -> PerformanceOptions:
         mode=SynthesisMode(getattr(args, "mode", SynthesisMode.DYNAMIC)),
         intensity=getattr(args, "intensity", 1.0),
         micro=getattr(args, "micro", False),
-        micro_bursts=getattr(args, "micro_bursts", ()),
+        micro_bursts=(*getattr(args, "micro_bursts", ()), *getattr(args, "spotted_bursts", ())),
         life=not getattr(args, "no_life", False),
         seed=getattr(args, "seed", 0),
     )

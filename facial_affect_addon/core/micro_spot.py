@@ -37,10 +37,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .micro import MicroBurst
 
 MIN_MICRO_S = 0.04
 MAX_MICRO_S = 0.5
@@ -125,6 +129,7 @@ class SpottedBurst:
         confidence: In [0, 1]: how far above threshold, times the prototype similarity.
         kind: Micro (40-500 ms) or macro.
         regions: The face regions that moved.
+        au_values: ``(AU channel, activation)`` pairs at the apex (``AU12_L``...), for baking.
     """
 
     onset: float
@@ -136,6 +141,7 @@ class SpottedBurst:
     confidence: float
     kind: BurstKind
     regions: tuple[str, ...] = field(default=())
+    au_values: tuple[tuple[str, float], ...] = field(default=())
 
     @property
     def duration(self) -> float:
@@ -153,6 +159,47 @@ class SpottedBurst:
             "emotion": self.emotion,
             "confidence": round(float(self.confidence), 4),
         }
+
+
+class SpotBake(StrEnum):
+    """How spotted bursts are baked: their own AUs (mirror) or a burst of their emotion."""
+
+    MIRROR = "mirror"
+    EMOTION = "emotion"
+
+
+def micro_bursts(
+    spotted: Sequence[SpottedBurst], mode: SpotBake | str = SpotBake.EMOTION
+) -> tuple[MicroBurst, ...]:
+    """Spotted micro-expressions as bursts to bake (``SynthesisOptions.micro_bursts``).
+
+    ``MIRROR`` replays each burst's solved AU activations over its spotted onset-offset.
+    ``EMOTION`` synthesises a burst of its emotion (:func:`.micro_authoring.author_burst`)
+    peaking at its apex, lasting as long, at an intensity equal to its strongest captured key
+    (at least 0.1); bursts read as neutral are skipped.
+
+    Raises:
+        InputError: An unknown mode.
+    """
+    from .micro import MAX_DURATION, MIN_DURATION, MicroBurst
+    from .micro_authoring import PEAK_FRACTION, MicroSpec, author_burst
+
+    try:
+        how = SpotBake(mode)
+    except ValueError:
+        raise InputError(f"Unknown spot bake mode {mode!r}; use mirror or emotion.") from None
+    out: list[MicroBurst] = []
+    for b in spotted:
+        duration = float(np.clip(b.duration, MIN_DURATION, MAX_DURATION))
+        if how is SpotBake.MIRROR:
+            apex = tuple((ch, float(np.clip(v, 0.0, 1.0))) for ch, v in b.au_values)
+            if apex:
+                out.append(MicroBurst(max(b.onset, 0.0), duration, apex, b.emotion))
+        elif b.emotion and b.emotion != "neutral":
+            strength = float(np.clip(max(b.keys.values(), default=0.0), 0.1, 1.0))
+            time = max(b.apex, PEAK_FRACTION * duration)
+            out.append(author_burst(MicroSpec(time, strength, b.emotion, duration=duration)))
+    return tuple(out)
 
 
 def burst_kind(duration: float, options: SpotOptions | None = None) -> BurstKind | None:

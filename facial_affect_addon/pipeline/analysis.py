@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..core.capture import CaptureOptions
 from ..core.errors import CancelledError, InputError
 from . import audio, store, text, video
+from .micro_spot import MicroSpotResult, spot_video
 from .options import InputSource
 from .performance import Performance, performance_to_json
 from .services import ServiceSettings
@@ -37,6 +39,8 @@ class AnalysisRequest:
         duration_s: TEXT with one line: its length (None: from the word count).
         sample_fps: Video frames analysed per second (0: every frame).
         neutral_at_s: Video: time of the capture's neutral reference frame (None: automatic).
+        micro_spot: Video: also spot micro-expressions (every frame, :mod:`.micro_spot`); the
+            capture then keeps the spotted bursts (no deadzone inside them).
     """
 
     source: InputSource
@@ -46,6 +50,7 @@ class AnalysisRequest:
     duration_s: float | None = None
     sample_fps: float = 2.0
     neutral_at_s: float | None = None
+    micro_spot: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,16 +60,21 @@ class AnalysisResult:
     Attributes:
         performance: The performance to bake.
         video: For a video, the per-frame track and peaks (:class:`.video.VideoAnalysis`).
+        spotted: Spotted micro- and macro-expressions (with ``micro_spot``), else None.
     """
 
     performance: Performance
     video: video.VideoAnalysis | None = None
+    spotted: MicroSpotResult | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's JSON document: the performance, plus the ``video`` block for a video."""
+        """The CLI's JSON document: the performance, plus the ``video`` block for a video and
+        ``micro_expressions`` / ``macro_expressions`` when spotted."""
         doc = performance_to_json(self.performance)
         if self.video is not None:
             doc["video"] = video.track_to_json(self.video)
+        if self.spotted is not None:
+            doc.update(self.spotted.to_json())
         return doc
 
 
@@ -135,15 +145,29 @@ def _audio(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -
 def _video(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -> AnalysisResult:
     if not request.path or not Path(request.path).is_file():
         raise InputError(f"Video file not found: {request.path or '(none chosen)'}")
-    progress(0.02, "Reading the video…")
+    spotted, start, options = None, 0.02, None
+    if request.micro_spot:
+        progress(start, "Spotting micro-expressions…")
+        spotted = spot_video(
+            request.path,
+            should_cancel=cancel,
+            progress=lambda f: progress(0.02 + 0.48 * f, "Spotting micro-expressions…"),
+        )
+        options = CaptureOptions(keep_intervals=tuple((b.onset, b.offset) for b in spotted.micro))
+        start = 0.5
+    progress(start, "Reading the video…")
     found = video.analyze_video(
         request.path,
         sample_fps=request.sample_fps,
         neutral_at_s=request.neutral_at_s,
         should_cancel=cancel,
-        progress=lambda f: progress(0.02 + 0.96 * f, "Reading the video…"),
+        progress=lambda f: progress(start + (0.98 - start) * f, "Reading the video…"),
+        capture_options=options,
     )
-    return AnalysisResult(found.performance, found)
+    performance = found.performance
+    if spotted is not None and spotted.warnings:
+        performance = replace(performance, warnings=(*performance.warnings, *spotted.warnings))
+    return AnalysisResult(performance, found, spotted)
 
 
 def analyse_and_keep(

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..core.capture import expression_weights, similarity_align, to_face_coords
 from ..core.errors import InputError
+from ..core.facs import AU_CHANNELS
 from ..core.micro_spot import (
     BurstKind,
     SpotOptions,
@@ -266,9 +267,8 @@ def read_burst(
     names = tuple(weights)
     values = np.array([weights[n] for n in names])
     reading, au = read_weights(names, values)
-    from ..core.facs import AU_CHANNELS
-
-    codes = {AU_CHANNELS[i].split("_")[0] for i in np.flatnonzero(au >= AU_MIN)}
+    active = np.flatnonzero(au >= AU_MIN)
+    codes = {AU_CHANNELS[i].split("_")[0] for i in active}
     aus = tuple(sorted(codes, key=lambda c: int(c[2:])))
     similarity = 0.5 if reading.emotion == NEUTRAL else reading.similarity[reading.emotion]
     return SpottedBurst(
@@ -281,4 +281,5 @@ def read_burst(
         confidence=spot_confidence(event.score) * float(similarity),
         kind=kind,
         regions=event.regions,
+        au_values=tuple((AU_CHANNELS[i], float(au[i])) for i in active),
     )

@@ -9,6 +9,9 @@ bursts found, the long smile not called micro, at most 2 false alarms.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,3 +93,22 @@ def test_result_json_and_progress(spotted, tmp_path):
         set(d) == {"onset", "apex", "offset", "aus", "keys", "emotion", "confidence"}
         for d in doc["micro_expressions"]
     )
+
+
+def test_cli_micro_spot_writes_found_bursts_in_the_json(tmp_path, photo_landmarks):
+    clip = mf.write_event_clip(
+        tmp_path / "smile.avi", photo_landmarks, [mf.Event("smile", 1.5, 1.7)], 3.0, 30.0
+    )
+    out = tmp_path / "spot.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "facial_affect_addon.cli", "video", str(clip), "--micro-spot",
+         "--json", str(out)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    (burst,) = doc["micro_expressions"]
+    assert set(burst) == {"onset", "apex", "offset", "aus", "keys", "emotion", "confidence"}
+    assert 1.5 <= burst["apex"] <= 1.7 and burst["emotion"] == "happiness"
+    assert doc["macro_expressions"] == []
+    assert doc["weights"] and doc["video"]["times"]  # the usual video analysis is still there

@@ -8,9 +8,11 @@ import pytest
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.core.micro_spot import (
     BurstKind,
+    SpotBake,
     SpotOptions,
     SpottedBurst,
     burst_kind,
+    micro_bursts,
     region_scores,
     sliding_baseline,
     spot_intervals,
@@ -103,3 +105,21 @@ def test_json_has_exactly_the_agreed_fields():
     doc = burst.to_json()
     assert set(doc) == {"onset", "apex", "offset", "aus", "keys", "emotion", "confidence"}
     assert doc["aus"] == ["AU12"] and doc["keys"] == {"mouthSmileLeft": 0.3}
+
+
+def _burst(emotion="happiness", au_values=(("AU12_L", 0.4), ("AU12_R", 0.3))):
+    keys = {"mouthSmileLeft": 0.35, "mouthSmileRight": 0.3}
+    return SpottedBurst(1.0, 1.06, 1.15, ("AU12",), keys, emotion, 0.7, BurstKind.MICRO,
+                        ("mouth_left",), au_values)  # fmt: skip
+
+
+def test_spotted_bursts_bake_as_their_own_aus_or_as_their_emotion():
+    (mirror,) = micro_bursts([_burst()], SpotBake.MIRROR)
+    assert mirror.start == 1.0 and mirror.duration == pytest.approx(0.15)
+    assert dict(mirror.apex) == {"AU12_L": 0.4, "AU12_R": 0.3}
+    (synth,) = micro_bursts([_burst()], "emotion")
+    assert synth.emotion == "happiness" and synth.peak_time() == pytest.approx(1.06)
+    assert max(v for _, v in synth.apex) == pytest.approx(0.35, abs=1e-6)
+    assert micro_bursts([_burst("neutral")], SpotBake.EMOTION) == ()
+    with pytest.raises(InputError):
+        micro_bursts([_burst()], "copy")
