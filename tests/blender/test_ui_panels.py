@@ -90,7 +90,7 @@ def _draw_all(case: str) -> dict:
 
     import bpy
 
-    from facial_affect_addon.blender import panels
+    from facial_affect_addon.blender import micro_ui, panels
 
     wm = bpy.context.window_manager
     window = wm.windows[0]
@@ -99,7 +99,7 @@ def _draw_all(case: str) -> dict:
     log = {"case": case, "texts": [], "props": [], "operators": [], "lists": [], "bad": []}
     log["errors"] = []
     with bpy.context.temp_override(window=window, area=area, region=region):
-        for cls in panels.classes:
+        for cls in (*panels.classes, micro_ui.FACEAFF_PT_micro):
             popup = wm.popmenu_begin__internal(cls.bl_label, icon="NONE")
             assert isinstance(popup.layout, bpy.types.UILayout)
             stand_in = types.SimpleNamespace(layout=CheckingLayout(popup.layout, log))
@@ -144,6 +144,8 @@ def _setup(case: str) -> None:
     elif case in ("preset", "mix"):
         make_face("Face", ("mouthSmileLeft", "mouthFrownLeft", "browInnerUp"))
         scene.faceaff.emotion_source = case.upper()
+        bpy.ops.faceaff.micro_add()
+        bpy.ops.faceaff.micro_add(shows="AUS" if case == "preset" else "EMOTION")
         if case == "mix":
             for name in ("neutral", "happiness", "sadness"):
                 setattr(scene.faceaff.mix, name, 0.0)  # all zero: the panel says so
@@ -208,7 +210,7 @@ def test_every_panel_draws_without_errors(drawn, case):
     assert report["errors"] == []
     assert report["bad"] == []
     assert len(report["props"]) > 10 and "faceaff.bake" in report["operators"]
-    assert report["lists"] == ["FACEAFF_UL_takes"]
+    assert report["lists"] == ["FACEAFF_UL_takes", "FACEAFF_UL_micro"]
 
 
 def test_draw_content_matches_the_target(drawn):
@@ -232,6 +234,10 @@ def test_draw_content_matches_the_target(drawn):
     assert emotions <= set(drawn["mix"]["props"])  # the seven mix sliders
     assert "Raise at least one slider." in texts["mix"]
     assert "compound" not in drawn["arkit_analysed"]["props"]  # an analysis is baked instead
+    micro = {"micro", "time", "shows", "intensity", "duration_ms"}
+    assert micro | {"aus", "complete"} <= set(drawn["preset"]["props"])  # the selected burst
+    assert micro | {"emotion"} <= set(drawn["mix"]["props"])
+    assert "faceaff.micro_add" in drawn["no_target"]["operators"]
     if "demo_head" in texts:
         assert "Rig profile: arkit52" in texts["demo_head"]
 
