@@ -118,7 +118,7 @@ def test_test_button_poses_one_key_and_stop_test_restores_it(cc4_head):
 
 
 def test_every_data_changing_mapping_operator_is_undoable(addon):
-    # Background Blender has no undo stack; the flag makes the UI push one step per call.
+    # The flag makes every call push one undo step (undo itself: test_mapping_undo.py).
     for name in ("suggest", "clear", "add", "remove", "test", "stop_test", "load"):
         assert "UNDO" in getattr(bpy.types, f"FACEAFF_OT_mapping_{name}").bl_options
 
