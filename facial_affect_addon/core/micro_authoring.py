@@ -330,7 +330,8 @@ def load_micro_file(
     Raises:
         InputError: An unreadable or invalid file, as one line.
     """
-    return specs_from_dict(lim.read_json(path, "The micro-expression file", limits), limits)
+    source = f"Micro-expression file {lim.clip_text(repr(os.fspath(path)), 80)}"
+    return specs_from_dict(lim.read_json(path, source, limits), limits)
 
 
 def arkit_keys(burst: MicroBurst) -> dict[str, float]:

@@ -242,3 +242,38 @@ def test_burst_record_has_the_shared_shape():
     assert record["aus"][0] == "AU1"
     assert record["keys"]["browInnerUp"] > 0
     json.dumps(record)
+
+
+def test_rig_emotion_gain_scales_an_authored_burst_in_synthesis():
+    burst = author_burst(parse_micro_at("1.0:fear:0.8:120ms"))
+    gains = np.ones(len(EMOTION_NAMES))
+    gains[EMOTION_NAMES.index("fear")] = 0.5
+    timeline = Timeline.from_events([])
+    col = CHANNEL_INDEX["AU1_L"]
+    kwargs = {"fps": 24.0, "n_frames": 48, "life": False, "micro_bursts": (burst,)}
+    full = synthesize_au(timeline, **kwargs).values[:, col]
+    half = synthesize_au(timeline, emotion_gains=gains, **kwargs).values[:, col]
+    assert full.max() == pytest.approx(0.8)
+    assert half.max() == pytest.approx(0.4)
+    assert int(np.argmax(half)) == 24
+
+
+@pytest.mark.parametrize("base", ["flat", "ramp"])
+def test_sparse_keys_keep_a_60_ms_burst_peak(base):
+    from facial_affect_addon.core.curveset import hermite_segment, sparse_keys
+
+    fps = 24.0
+    t = np.arange(96) / fps
+    burst = micro.frame_aligned(author_burst(parse_micro_at("2.0:AU12:0.7:60ms")), fps)
+    curve = micro.render_bursts([burst], t)[:, CHANNEL_INDEX["AU12_L"]]
+    if base == "ramp":  # a slow smile rising under the burst
+        curve = 1.0 - (1.0 - curve) * (1.0 - np.clip(t / 4.0, 0.0, 1.0) * 0.5)
+    idx, slopes = sparse_keys(curve, 0.01)
+    assert len(idx) < len(curve) / 4
+    # Play the keys back as the Bezier does (Hermite between keys) and find the peak.
+    played = np.empty_like(curve)
+    for k in range(len(idx) - 1):
+        a, b = idx[k], idx[k + 1]
+        played[a : b + 1] = hermite_segment(curve[a], curve[b], slopes[k], slopes[k + 1], b - a)
+    assert int(np.argmax(played)) == 48
+    assert played.max() == pytest.approx(curve.max(), abs=0.01)
