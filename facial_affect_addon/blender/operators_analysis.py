@@ -60,6 +60,7 @@ def analysis_request(context):
         services=service_settings(context),
         sample_fps=0.0 if mirror else settings.video_sample_fps,
         neutral_at_s=None if settings.video_neutral_auto else settings.video_neutral_at,
+        micro_spot=source == InputSource.VIDEO and settings.video_micro_spot,
     )
 
 
@@ -134,12 +135,33 @@ class FACEAFF_OT_analyze(bpy.types.Operator):
         return {"FINISHED"}
 
 
-def _apply(scene_name: str, target_name: str, performance, stored, bake_after: bool) -> str:
-    """Main thread: store the result, bake if asked. Raises FacialAffectError."""
+SPOT_MARKER_PREFIXES = ("micro ", "macro ")
+
+
+def set_spot_markers(scene, markers) -> None:
+    """Replace the scene's spotted-expression markers with ``markers`` ((time s, label) pairs).
+
+    Times count from the bake's first frame (the panel's Start frame), as the baked curves do.
+    """
+    for old in [m for m in scene.timeline_markers if m.name.startswith(SPOT_MARKER_PREFIXES)]:
+        scene.timeline_markers.remove(old)
+    fps = scene.render.fps / scene.render.fps_base
+    start = scene.faceaff.frame_start
+    for time_s, label in markers:
+        scene.timeline_markers.new(label, frame=start + round(time_s * fps))
+
+
+def _apply(
+    scene_name: str, target_name: str, performance, stored, markers, bake_after: bool
+) -> str:
+    """Main thread: store the result, set spot markers, bake if asked. Raises FacialAffectError."""
     scene = bpy.data.scenes.get(scene_name)
     if scene is None:
         return "The scene was removed; the analysis was discarded."
     message = f"Analysed: mostly {performance.weights.dominant()}."
+    if markers is not None:  # spotting ran: its markers replace the last spot's
+        set_spot_markers(scene, markers)
+        message += f" {sum(m[1].startswith('micro ') for m in markers)} micro-expression(s) marked."
     if bake_after:
         obj = bpy.data.objects.get(target_name)
         problem = shape_key_problem(obj)

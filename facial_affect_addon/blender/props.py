@@ -261,6 +261,12 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         min=0.0,
         max=120.0,
     )
+    video_micro_spot: BoolProperty(
+        name="Spot micro-expressions",
+        description="Also find brief (40-500 ms) expressions in every frame; they appear as "
+        "timeline markers ('micro fear 0.72') and the capture keeps them",
+        default=False,
+    )
     video_neutral_auto: BoolProperty(
         name="Auto neutral",
         description="Mirror: use the frame the emotion model finds most neutral as the "

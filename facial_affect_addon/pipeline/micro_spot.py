@@ -97,6 +97,20 @@ class MicroSpotResult:
         }
 
 
+def spot_markers(result: MicroSpotResult | None) -> tuple[tuple[float, str], ...] | None:
+    """Timeline markers for the found events: ``(apex time, "micro fear 0.72")``, time order.
+
+    None when nothing was spotted for (no ``result``), so old markers are left alone.
+    """
+    if result is None:
+        return None
+    events = [*result.micro, *result.macro]
+    return tuple(
+        (b.apex, f"{b.kind} {b.emotion} {b.confidence:.2f}")
+        for b in sorted(events, key=lambda b: b.apex)
+    )
+
+
 def _template(points: np.ndarray) -> np.ndarray:
     """The first face's landmarks moved into the crop (eyes level, :data:`TEMPLATE_IOD` apart)."""
     p = np.asarray(points, dtype=float)[:, :2]
