@@ -1,9 +1,12 @@
 """Generate Expression Keys: the 52 ARKit keys for a key-less head (paper 004; issue 14 item 3).
 
-1. **Key points.** The head is rendered from each side in turn (a temporary scene with an
-   orthographic camera framing the object's bounds, Workbench with a studio light; +Z is taken
-   as up) until the face mesh finds a face; its 468 landmarks are cast back onto the mesh along
-   the camera's rays (a BVH of the base mesh, object space). Everything temporary is removed.
+1. **Key points.** The head is rendered along each world axis in turn (a temporary scene with
+   an orthographic camera framing the object's bounds, Workbench with a studio light), and each
+   render is searched in its four quarter turns, so a head authored Y-up, lying down or upside
+   down is found too (:func:`..pipeline.rig_generate.upright_landmarks`). The first face seen
+   from the front is taken, else the most frontal one; its 468 landmarks are cast back onto
+   the mesh along the camera's rays (a BVH of the base mesh, object space). Everything
+   temporary is removed. The head's axes are then read off the landmarks, not assumed.
 2. **Keys.** :func:`..pipeline.rig_generate.expression_offsets` (paper 004's soft-mod table,
    :mod:`..core.keygen`) gives each key's offsets; they are written as shape keys after a Basis
    (added if missing). Keys the head already has, by name, are kept and reported. The key
@@ -31,9 +34,9 @@ from ..pipeline.rig_generate import (
     KEY_POINTS,
     KeyPlan,
     expression_offsets,
-    landmarks_in_image,
     moved_landmarks,
     plan_keys,
+    upright_landmarks,
 )
 
 RESOLUTION = 512
@@ -41,8 +44,12 @@ KEY_POINTS_PROP = "faceaff_key_points"  # the 468 landmarks found (object space,
 KEY_POINT_EMPTY = "faceaff_key_point"  # on each editable key point empty: its landmark index
 MIN_HITS = 0.9  # share of landmark rays that must hit the mesh
 SKIN = (0.80, 0.56, 0.45)
-# The face looks along one of these (world axes, tried in this order); +Z is up.
-FACINGS = ((0.0, -1.0, 0.0), (0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0))
+# The face looks along one of these (world axes, tried in this order: +Z up first).
+FACINGS = (
+    (0.0, -1.0, 0.0), (0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0),
+    (0.0, 0.0, 1.0), (0.0, 0.0, -1.0),
+)  # fmt: skip
+FRONTAL = 0.75  # a face this frontal (see frontality) ends the search
 # Modifiers that keep the vertex count and order, so shape keys still mean the same thing;
 # Subdivision and Multires smooth the same cage. Any other enabled modifier is refused.
 TOPOLOGY_SAFE = {
@@ -106,9 +113,11 @@ def _faces(mesh) -> list | np.ndarray:
 
 
 def _camera_basis(facing: Vector) -> Matrix:
-    """Rotation whose -Z looks against ``facing`` (at the face), with +Y toward world +Z."""
+    """Rotation whose -Z looks against ``facing`` (at the face), with +Y toward world +Z (+Y
+    when looking along Z; the quarter turns of the render cover the rest)."""
     z = facing.normalized()
-    x = cast(Vector, Vector((0.0, 0.0, 1.0)).cross(z)).normalized()
+    hint = Vector((0.0, 1.0, 0.0)) if abs(z.z) > 0.9 else Vector((0.0, 0.0, 1.0))
+    x = cast(Vector, hint.cross(z)).normalized()
     y = cast(Vector, z.cross(x))
     return Matrix(cast(Any, (x, y, z))).transposed()
 
@@ -204,19 +213,23 @@ def find_landmarks(obj) -> tuple[np.ndarray, str]:
     faces = _faces(obj.data)
     polygons = faces.tolist() if isinstance(faces, np.ndarray) else faces
     bvh = cast(BVHTree, BVHTree.FromPolygons(basis.tolist(), polygons))
+    best: tuple[float, np.ndarray, Matrix, float, tuple] | None = None
     with tempfile.TemporaryDirectory(prefix="faceaff-keygen-") as tmp:
         for facing in FACINGS:
             rgb, cam, scale = _render(obj, Vector(facing), Path(tmp))
-            pixels = landmarks_in_image(rgb)
-            if pixels is not None:
-                name = "".join(
-                    ("-" if c < 0 else "+") + "XYZ"[i] for i, c in enumerate(facing) if c
-                )
-                return _cast(obj, pixels, cam, scale, bvh), name
-    raise RigError(
-        f"No face found on renders of {obj.name!r} from the front, back and sides; "
-        "the head must be upright (+Z up) with a visible face."
-    )
+            found = upright_landmarks(rgb)
+            if found is not None and (best is None or found[1] > best[0]):
+                best = (found[1], found[0], cam, scale, facing)
+            if best is not None and best[0] >= FRONTAL:
+                break
+    if best is None:
+        raise RigError(
+            f"No face found on renders of {obj.name!r} along any of the six axes, in any "
+            "quarter turn; the head needs a visible face with open features."
+        )
+    _score, pixels, cam, scale, facing = best
+    name = "".join(("-" if c < 0 else "+") + "XYZ"[i] for i, c in enumerate(facing) if c)
+    return _cast(obj, pixels, cam, scale, bvh), name
 
 
 def _existing_names(obj) -> list[str]:

@@ -24,7 +24,13 @@ __all__ = [
     "landmarks_in_image",
     "moved_landmarks",
     "plan_keys",
+    "unrotate_pixels",
+    "upright_landmarks",
 ]
+
+# A face counts as upright on an image when its brow-to-chin line points down the image to
+# within 50 degrees; the four quarter turns of a render then cover any roll of the head.
+UPRIGHT_COS = 0.64
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,54 @@ def expression_offsets(
 ) -> dict[str, np.ndarray]:
     """Per-key vertex offsets (the head's own units and axes) for the keys ``names``."""
     return generate_offsets(vertices, faces, landmarks, names)
+
+
+def unrotate_pixels(points: np.ndarray, turns: int, size: tuple[int, int]) -> np.ndarray:
+    """Pixel ``(x, y)`` points found on ``np.rot90(image, turns)`` back on ``image``.
+
+    Args:
+        points: ``float[n, 2]`` continuous pixel coordinates on the turned image.
+        turns: The quarter turns given to :func:`numpy.rot90` (counter-clockwise).
+        size: The original image's ``(height, width)``.
+    """
+    out = np.asarray(points, dtype=np.float64).copy()
+    height, width = size
+    for step in range(turns % 4, 0, -1):
+        # Undo one turn: the image before it was (width, height) after an odd number of turns.
+        w = width if step % 2 == 1 else height
+        out = np.stack([w - out[:, 1], out[:, 0]], axis=1)
+    return out
+
+
+def frontality(pixels: np.ndarray) -> float:
+    """1 for a face seen from the front, toward 0 in profile: how evenly the nose tip
+    (landmark 1) sits between the outer eye corners (33, 263) on the image."""
+    a = float(np.linalg.norm(pixels[1] - pixels[33]))
+    b = float(np.linalg.norm(pixels[1] - pixels[263]))
+    return min(a, b) / max(a, b, 1e-9)
+
+
+def upright_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The face on a render whatever its roll: the render is tried in its four quarter turns
+    and the upright detection seen most from the front is kept.
+
+    Returns:
+        468 landmark pixels on ``rgb`` and their :func:`frontality`, or None without an
+        upright face.
+
+    Raises:
+        RigError: The face-mesh model is not installed.
+    """
+    best: tuple[np.ndarray, float] | None = None
+    for turns in range(4):
+        found = landmarks_in_image(np.rot90(rgb, turns))
+        if found is None:
+            continue
+        down = found[152] - found[9]  # brow to chin, on the turned image (y grows downward)
+        if down[1] < UPRIGHT_COS * np.linalg.norm(down):
+            continue
+        pixels = unrotate_pixels(found, turns, rgb.shape[:2])
+        score = frontality(pixels)
+        if best is None or score > best[1]:
+            best = (pixels, score)
+    return best

@@ -56,13 +56,20 @@ def _coords(obj, key: str) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def _check_keys(obj, left: np.ndarray) -> None:
+def _check_keys(obj, left: np.ndarray, up: np.ndarray | None = None) -> None:
     """Smile up and on the head's left, jaw opens the chin down, the left lid closes."""
     basis = _coords(obj, "Basis")
     offsets = {k: _coords(obj, k) - basis for k in ARKIT_52}
     marks = np.asarray(obj[KEY_POINTS_PROP]).reshape(468, 3)
-    vertex = {i: int(np.argmin(np.linalg.norm(basis - marks[i], axis=1))) for i in (152, 386, 374)}
-    up = np.array([0.0, 0.0, 1.0])
+    skin = np.ones(len(basis), dtype=bool)  # landmarks lie on the skin, never on an eyeball
+    for side in ("left", "right"):
+        if f"part_eyeball_{side}" in obj.vertex_groups:
+            skin[_part(obj, f"eyeball_{side}")] = False
+    dist = {
+        i: np.where(skin, np.linalg.norm(basis - marks[i], axis=1), np.inf) for i in (152, 386, 374)
+    }
+    vertex = {i: int(np.argmin(d)) for i, d in dist.items()}
+    up = np.array([0.0, 0.0, 1.0]) if up is None else up
     span = np.linalg.norm(marks[263] - marks[33])  # outer eye corners
     smile = offsets["mouthSmileLeft"]
     i = int(np.argmax(np.linalg.norm(smile, axis=1)))
@@ -236,3 +243,18 @@ def test_eyeballs_teeth_and_tongue_are_rigid_parts(demo_head):
     look = basis[eye_l] + offsets["eyeLookDownLeft"][eye_l]
     assert np.abs(offsets["eyeLookDownLeft"][eye_l]).max() > 0.002 and _rigid(basis[eye_l], look)
     assert not offsets["eyeLookDownLeft"][eye_r].any()
+
+
+def test_a_y_up_mesh_and_an_upside_down_object_are_found(demo_head):
+    obj = _keyless(demo_head)
+    obj.rotation_euler = (-math.pi / 2, 0.0, 0.0)  # authored Y-up: up +Y, the face looks +Z
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.transform_apply(location=False, rotation=True, scale=False)
+    generate_keys(obj)
+    _check_keys(obj, left=np.array([1.0, 0.0, 0.0]), up=np.array([0.0, 1.0, 0.0]))
+    obj.shape_key_clear()
+    obj.rotation_euler = (0.0, math.pi / 2, 0.0)  # by the object's rotation: face +X, rolled
+    obj.location = (0.3, 0.0, 0.5)
+    generate_keys(obj)
+    # keys are in the mesh's own axes: still Y-up there
+    _check_keys(obj, left=np.array([1.0, 0.0, 0.0]), up=np.array([0.0, 1.0, 0.0]))
