@@ -188,7 +188,9 @@ def parse_micro_at(text: str) -> MicroSpec:
         ) from None
     emotion, aus = parse_what(parts[1])
     duration = parse_duration(parts[3]) if len(parts) == 4 else DEFAULT_DURATION
-    return MicroSpec(time, intensity, emotion, aus, duration)
+    spec = MicroSpec(time, intensity, emotion, aus, duration)
+    lim.check_duration(spec.time, "A --micro-at time")
+    return spec
 
 
 def classify_aus(codes: Sequence[str]) -> str:

@@ -53,6 +53,9 @@ def test_parse_au_set_default_duration_and_units():
         ("1.2:AU1+AU99:0.4", "Unknown AU 'AU99'"),
         ("0.02:fear:0.4:120ms", "start before 0 s"),
         ("-1:fear:0.4", ">= 0 s"),
+        ("1e400:fear:0.4", ">= 0 s, got inf"),
+        ("36000:fear:0.4", "over the 4 h limit"),
+        ("1:AU1++AU2:0.4", "Unknown AU ''"),
     ],
 )
 def test_parse_errors_are_one_line(text, words):
