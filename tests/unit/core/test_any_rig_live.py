@@ -87,8 +87,8 @@ def test_an_expression_only_rig_previews_and_a_profile_for_another_head_is_refus
 
 def test_the_state_machines_emotion_levels_follow_the_au_timing():
     sm = AffectStateMachine(emotion_gains=np.full(7, 0.5))
-    sm.set_target(EmotionWeights.pure("happiness"), 0.8, duration=0.5)
+    sm.set_target(EmotionWeights.pure("happiness"), 1.0, duration=0.5)
     joy = EMOTION_NAMES.index("happiness")
     levels = [sm.tick(0.05) is not None and float(sm.emotions[joy]) for _ in range(60)]
-    assert max(levels) == pytest.approx(0.4)  # weight 1 x intensity 0.8 x gain 0.5
+    assert max(levels) == pytest.approx(0.5)  # weight 1 x full intensity x gain 0.5
     assert levels[-1] == 0.0 and sm.state == "rest"  # released after its duration, with the AUs
