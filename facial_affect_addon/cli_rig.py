@@ -4,7 +4,9 @@
 * ``rig generate --head FILE --object NAME --out OUT.blend``: the 52 ARKit expression keys for a
   head mesh that has none (paper 004; :mod:`.blender.rig_generate`). The user's own keys are
   kept; the output is written under a temporary name and renamed at the end, so a refused head
-  writes nothing.
+  writes nothing. ``--points-out P.json`` also writes the key points used (alone, without
+  ``--out``: find the points only, to edit them); ``--points P.json`` uses those points
+  instead of finding them (:mod:`.core.keygen_points`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ def add_rig(sub: Any) -> None:
     )
     g.add_argument("--head", type=Path, required=True, help="the head .blend")
     g.add_argument("--object", required=True, help="the head mesh object")
-    g.add_argument("--out", type=Path, required=True, help="write the head with its keys here")
+    g.add_argument("--out", type=Path, help="write the head with its keys here")
+    g.add_argument(
+        "--points", type=Path, help="use these key points (JSON) instead of finding them"
+    )
+    g.add_argument(
+        "--points-out", type=Path, help="write the key points (JSON; alone: find them only)"
+    )
 
 
 def run_rig_command(args: argparse.Namespace) -> int:
@@ -61,16 +69,34 @@ def _suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_generate_args(args: argparse.Namespace) -> None:
+    """``--out`` is a .blend, the points files are .json; one output at least."""
+    if args.out is None and args.points_out is None:
+        raise UsageError("rig generate needs --out (the head with keys) or --points-out.")
+    if args.out is not None and (args.out.suffix.lower() != ".blend" or args.out.is_dir()):
+        raise UsageError(f"--out must name a .blend file, got {shown(args.out)}.")
+    for flag, path in (("--points", args.points), ("--points-out", args.points_out)):
+        if path is not None and (path.suffix.lower() != ".json" or path.is_dir()):
+            raise UsageError(f"{flag} must name a .json file, got {shown(path)}.")
+    if args.out is None and args.points is not None:
+        raise UsageError("--points is for generating keys: give --out too.")
+
+
 def _generate(args: argparse.Namespace) -> int:
     """``rig generate``: open the head, add the missing ARKit keys, save a copy at ``--out``."""
-    if args.out.suffix.lower() != ".blend" or args.out.is_dir():
-        raise UsageError(f"--out must name a .blend file, got {shown(args.out)}.")
+    import numpy as np
+
+    from .core.keygen_points import load_key_points, save_key_points
+    from .core.keygen_table import KEY_POINTS
+
+    _check_generate_args(args)
     if not args.head.is_file():
         raise InputError(f"Head file not found: {shown(args.head)}")
+    landmarks = load_key_points(args.points) if args.points is not None else None
     import bpy
 
     from .blender.headless import save_copy
-    from .blender.rig_generate import generate_keys
+    from .blender.rig_generate import KEY_POINTS_PROP, detect_landmarks, generate_keys
 
     try:
         bpy.ops.wm.open_mainfile(filepath=str(args.head), load_ui=False)
@@ -79,11 +105,19 @@ def _generate(args: argparse.Namespace) -> int:
     obj = bpy.data.objects.get(args.object)
     if obj is None:
         raise RigError(f"No object {args.object!r} in {shown(args.head.name)}.")
-    plan, times = generate_keys(obj)
+    if args.out is None:  # find the key points only
+        save_key_points(args.points_out, detect_landmarks(obj), obj.name)
+        print(f"{obj.name}: {len(KEY_POINTS)} key points (and 468 landmarks) found")
+        print(f"wrote {shown(args.points_out)}")
+        return 0
+    plan, times = generate_keys(obj, landmarks)
     for warning in plan.warnings:
         print(f"warning: {warning}")
     with OutputSet() as outputs:
         save_copy(outputs.temp(args.out), args.out)
+        if args.points_out is not None:
+            used = np.asarray(obj[KEY_POINTS_PROP], dtype=np.float64).reshape(-1, 3)
+            save_key_points(outputs.temp(args.points_out), used, obj.name)
     took = sum(times.values())
     print(
         f"{obj.name}: {len(plan.write)} expression keys in {took:.2f} s "
@@ -91,3 +125,16 @@ def _generate(args: argparse.Namespace) -> int:
     )
     print(f"wrote {shown(args.out)}")
     return 0
+
+
+def _check_generate_args(args: argparse.Namespace) -> None:
+    """``--out`` is a .blend, the points files are .json; one output at least."""
+    if args.out is None and args.points_out is None:
+        raise UsageError("rig generate needs --out (the head with keys) or --points-out.")
+    if args.out is not None and (args.out.suffix.lower() != ".blend" or args.out.is_dir()):
+        raise UsageError(f"--out must name a .blend file, got {shown(args.out)}.")
+    for flag, path in (("--points", args.points), ("--points-out", args.points_out)):
+        if path is not None and (path.suffix.lower() != ".json" or path.is_dir()):
+            raise UsageError(f"{flag} must name a .json file, got {shown(path)}.")
+    if args.out is None and args.points is not None:
+        raise UsageError("--points is for generating keys: give --out too.")

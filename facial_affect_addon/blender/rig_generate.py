@@ -287,11 +287,22 @@ def _edited_landmarks(obj) -> np.ndarray | None:
     return moved_landmarks(marks, indices, positions)
 
 
-def generate_keys(obj) -> tuple[KeyPlan, dict[str, float]]:
+def detect_landmarks(obj) -> np.ndarray:
+    """The head's 468 landmarks (object space): checks the head, then renders and finds them.
+
+    Raises:
+        RigError: See :func:`check_head` and :func:`find_landmarks`.
+    """
+    check_head(obj)
+    return find_landmarks(obj)[0]
+
+
+def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, dict[str, float]]:
     """Find the key points (or take the edited ones) and write the missing ARKit keys.
 
-    When the head has key point empties (:func:`show_key_points`), their positions are used
-    and the empties removed afterwards.
+    ``landmarks`` (468 object-space points, e.g. from ``--points``) are used when given; else
+    the head's key point empties (:func:`show_key_points`) when it has them (they are removed
+    afterwards); else the key points are found on renders.
 
     Returns:
         The plan (written and skipped keys, warnings) and timings in seconds
@@ -303,7 +314,8 @@ def generate_keys(obj) -> tuple[KeyPlan, dict[str, float]]:
     check_head(obj)
     plan = plan_keys(_existing_names(obj))
     start = time.perf_counter()
-    landmarks = _edited_landmarks(obj)
+    if landmarks is None:
+        landmarks = _edited_landmarks(obj)
     if landmarks is None:
         landmarks, _facing = find_landmarks(obj)
     found = time.perf_counter()
@@ -369,6 +381,7 @@ register, unregister = bpy.utils.register_classes_factory(classes)  # type: igno
 
 __all__ = [
     "check_head",
+    "detect_landmarks",
     "find_landmarks",
     "generate_keys",
     "register",

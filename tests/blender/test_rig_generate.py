@@ -258,3 +258,44 @@ def test_a_y_up_mesh_and_an_upside_down_object_are_found(demo_head):
     generate_keys(obj)
     # keys are in the mesh's own axes: still Y-up there
     _check_keys(obj, left=np.array([1.0, 0.0, 0.0]), up=np.array([0.0, 1.0, 0.0]))
+
+
+def _motion_centre(obj, key: str) -> np.ndarray:
+    """Where a key moves the mesh: vertex positions weighted by how far each moves."""
+    basis = _coords(obj, "Basis")
+    weight = np.linalg.norm(_coords(obj, key) - basis, axis=1)
+    return (basis * weight[:, None]).sum(axis=0) / weight.sum()
+
+
+def test_cli_points_out_then_a_moved_point_moves_the_keys_region(demo_head, tmp_path):
+    import json
+
+    from facial_affect_addon.core.keygen_points import load_key_points
+
+    obj = _keyless(demo_head)
+    name = obj.name
+    head = tmp_path / "plain.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(head), copy=True)
+    points = tmp_path / "points.json"
+    done = run_cli(
+        "rig", "generate", "--head", str(head), "--object", name, "--points-out", str(points)
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.blend", "points.json"]
+    data = json.loads(points.read_text())
+    data["key_points"]["mouth_corner_left"][0] += 0.008  # 8 mm outward (the demo's left is +X)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+    gen, used = tmp_path / "gen.blend", tmp_path / "used.json"
+    args = ("--points", str(edited), "--points-out", str(used), "--out", str(gen))
+    done = run_cli("rig", "generate", "--head", str(head), "--object", name, *args)
+    assert done.returncode == 0, done.stderr
+    assert load_key_points(used)[291, 0] == pytest.approx(
+        data["key_points"]["mouth_corner_left"][0], abs=1e-5
+    )
+    generate_keys(obj, load_key_points(points))  # the same head from the points as found
+    before = _motion_centre(obj, "mouthSmileLeft")
+    bpy.ops.wm.open_mainfile(filepath=str(gen))
+    after = _motion_centre(bpy.data.objects[name], "mouthSmileLeft")
+    assert after[0] - before[0] > 0.002, "the smile's region follows the moved mouth corner"
+    assert abs(after[2] - before[2]) < 0.5 * (after[0] - before[0])
