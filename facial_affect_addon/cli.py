@@ -33,6 +33,7 @@ from .cli_rig import add_rig, run_rig_command
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
 from .core.errors import FacialAffectError, InputError
+from .core.micro_spot import micro_bursts
 from .pipeline.options import FaceMode, PerformanceOptions, SynthesisMode, SynthesisOptions
 
 if TYPE_CHECKING:
@@ -90,6 +91,21 @@ def _add_text(sub: Any) -> None:
     _add_common(p)
 
 
+def _add_micro_spot(p: argparse.ArgumentParser) -> None:  # the video command's spotting
+    p.add_argument(
+        "--micro-spot",
+        action="store_true",
+        help="spot micro-expressions (every frame); JSON: micro_expressions, macro_expressions",
+    )
+    p.add_argument(
+        "--spot-bake",
+        choices=("emotion", "mirror"),
+        default="emotion",
+        help="with --micro-spot --bake: bake found bursts as bursts of their emotion or "
+        "their own AUs (with --capture the capture keeps them)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     parser = Parser(
@@ -125,18 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time of a frame with a neutral face, the capture's reference (default: auto)",
     )
-    p.add_argument(
-        "--micro-spot",
-        action="store_true",
-        help="spot micro-expressions (every frame); JSON: micro_expressions, macro_expressions",
-    )
-    p.add_argument(
-        "--spot-bake",
-        choices=("emotion", "mirror"),
-        default="emotion",
-        help="with --micro-spot --bake: bake found bursts as bursts of their emotion or "
-        "their own AUs (with --capture the capture keeps them)",
-    )
+    _add_micro_spot(p)
     _add_common(p)
     p = sub.add_parser(
         "emotion",
@@ -275,9 +280,7 @@ def make_performance(args):
             f"No face landmarks in {shown(args.path.name)}, so there is no capture to bake; "
             "drop --capture to bake its emotion."
         )
-    if result.spotted is not None:
-        from .core.micro_spot import micro_bursts
-
+    if result.spotted is not None:  # --micro-spot: found bursts are baked too
         args.spotted_bursts = micro_bursts(result.spotted.micro, args.spot_bake)
     return result.performance, result.to_json()
 
