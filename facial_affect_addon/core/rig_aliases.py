@@ -10,9 +10,10 @@ one key name; :func:`suggest_profile` (in :mod:`.rig_mapping`) turns all of a ri
 (``mouthSmileLeft``, ``mouth_smile_left``, ``MouthSmile_L`` and ``Mouth_Smile_L`` are one name);
 then prefixes that exporters glue on (``facs_bs_``, ``facs_ctrl_``, ``facs_jnt_``, ``blendShape1.``,
 ``ARKit_``, ``CTRL_expressions_``...) and Daz's ``_div2`` suffix are dropped, and the rest is looked
-up in the alias table. Names not in the table stay unmapped: no fuzzy matching, because one
-wrong guess (``Mouth_Smile_Sharp`` as a smile is fine, ``Mouth_Sad`` as a frown is not) changes a
-face without the user noticing.
+up in the alias table; a name still unknown that has a dot is tried by what follows its last dot
+(Maya's and FBX's ``node.target``, whatever the node is called). Names not in the table stay
+unmapped: no fuzzy matching, because one wrong guess (``Mouth_Smile_Sharp`` as a smile is fine,
+``Mouth_Sad`` as a frown is not) changes a face without the user noticing.
 
 **Sources.** All names come from the families' public naming conventions as they appear in
 their documentation, exported files and user forums, not from their SDKs; where a family was
@@ -34,13 +35,23 @@ not certain to us the entry says so. Users whose rig differs save a profile and 
   ``facs_ctrl_`` prefixes (``facs_bs_MouthSmileLeft_div2``, ``facs_jnt_JawOpen``); Genesis
   splits a unit into a shape part and a joint part that are driven together, so both take it.
   Daz's older ``eCTRL`` expression morphs are not covered.
-* MakeHuman / MPFB: the face pose units (``LeftInnerBrowUp``, ``MouthLeftPull``, ``JawDrop``,
-  ``LeftUpperLidClosed``...). In MakeHuman these are bone poses; a head that has them as shape
-  keys (MPFB can bake them) maps by these names. MPFB's own ARKit keys are ARKit.
+* MakeHuman / MPFB: the face pose units of ``face-poseunits`` (``LeftInnerBrowUp``,
+  ``MouthLeftPullUp``, ``JawDrop``, ``LeftUpperLidClosed``, ``CheeksPump``, ``ChinLeft``...). In
+  MakeHuman these are bone poses; a head that has them as shape keys (MPFB can bake them) maps
+  by these names. MPFB's own ARKit keys are ARKit. ``MouthLeftPlatysma`` is left unmapped: the
+  nearest channel (stretch) is already ``MouthLeftPullSide``'s, and two keys would double it.
+* ReadyPlayerMe / Avaturn: ARKit's 52 names plus Oculus visemes (``viseme_aa``) and a few
+  whole-mouth keys (``mouthOpen``, ``mouthSmile``, ``eyesClosed``, ``eyesLookUp``).
 * VRoid / VRM: expression-level keys (``Fcl_ALL_Joy``, ``Fcl_BRW_Angry``, ``Fcl_EYE_Sorrow``,
   ``Fcl_MTH_Surprised``, VRM presets ``happy angry sad relaxed surprised``, VRM 0.x ``Joy Angry
   Sorrow Fun``) are driven by emotions (:data:`EMOTION_ALIASES`); their blink and viseme keys
   (``Fcl_EYE_Close_L``, ``Blink_L``, ``Fcl_MTH_A``, ``aa``, ``oh``) by channels.
+
+**Fallback keys** (:func:`is_fallback`) take their channels only where no other key of the rig
+does (:func:`.rig_mapping.suggest_profile` drops them otherwise): viseme keys, one key for both
+sides (``mouthSmile``, ``Blink``, ``eyesClosed``) and ``MouthOpen``. A ReadyPlayerMe head has
+``mouthSmile`` next to ``mouthSmileLeft``/``Right`` and ``mouthOpen`` next to ``jawOpen``; driving
+both would double the smile and the jaw.
 
 **Emotion choices** (expression-level keys; the engine has seven emotions, VRoid has five):
 happiness, anger, sadness and surprise drive their own key at 1.0. Fear has no key: it drives
@@ -66,6 +77,7 @@ __all__ = [
     "PREFIX_TOKENS",
     "alias_key",
     "family_of",
+    "is_fallback",
     "suggest_channels",
 ]
 
@@ -75,6 +87,7 @@ EMOTION_PREFIX = "emotion:"
 PREFIX_TOKENS: frozenset[str] = frozenset(
     {"facs", "bs", "jnt", "ctrl", "cbs", "blend", "shape", "blendshape", "blendshapes", "ar", "kit"}
     | {"expressions", "expression", "morph", "morphs", "sk", "key", "head", "face", "mesh", "rpm"}
+    | {"lod", "shapes"}  # MetaHuman in Maya: head_lod0_mesh_blendShapes.brow_down_L
 )
 """Leading name tokens exporters add in front of the real name (dropped before the lookup)."""
 
@@ -124,6 +137,7 @@ def _cc4() -> dict[str, dict[str, float]]:
             "Mouth_Dimple_{S}": "mouthDimple{W}",
             "Mouth_Stretch_{S}": "mouthStretch{W}",
             "Mouth_Press_{S}": "mouthPress{W}",
+            "Mouth_Tighten_{S}": "AU23",  # lip tightener: ARKit has no channel for it
             "Mouth_Up_Upper_{S}": "mouthUpperUp{W}",
             "Mouth_Down_Lower_{S}": "mouthLowerDown{W}",
             "Mouth_Funnel_Up_{S}": "mouthFunnel",
@@ -178,12 +192,15 @@ def _makehuman() -> dict[str, dict[str, float]]:
             "{W}LowerLidUp": "eyeSquint{W}",
             "{W}EyeUp": "eyeLookUp{W}",
             "{W}EyeDown": "eyeLookDown{W}",
-            "Mouth{W}Pull": "mouthSmile{W}",
+            "Mouth{W}PullUp": "mouthSmile{W}",
             "Mouth{W}PullDown": "mouthFrown{W}",
             "Mouth{W}PullSide": "mouthStretch{W}",
-            "Mouth{W}PlatysmaUp": "mouthStretch{W}",
         }
     )
+    for eye in ("Right", "Left"):  # the right eye turning right looks out, turning left in
+        table[f"{eye}Eyeturn{eye}"] = {f"eyeLookOut{eye}": 1.0}
+        other = "Left" if eye == "Right" else "Right"
+        table[f"{eye}Eyeturn{other}"] = {f"eyeLookIn{eye}": 1.0}
     table.update(
         {
             "NoseWrinkler": _both("noseSneer{W}"),
@@ -191,6 +208,9 @@ def _makehuman() -> dict[str, dict[str, float]]:
             "MouthOpen": {"jawOpen": 1.0},
             "JawDrop": {"jawOpen": 1.0},
             "ChinForward": {"jawForward": 1.0},
+            "ChinLeft": {"jawLeft": 1.0},
+            "ChinRight": {"jawRight": 1.0},
+            "CheeksPump": {"cheekPuff": 1.0},
             "MouthMoveLeft": {"mouthLeft": 1.0},
             "MouthMoveRight": {"mouthRight": 1.0},
             "UpperLipUp": _both("mouthUpperUp{W}"),
@@ -199,6 +219,20 @@ def _makehuman() -> dict[str, dict[str, float]]:
         }
     )
     return table
+
+
+def _metahuman_extra() -> dict[str, dict[str, float]]:
+    """MetaHuman controls whose name differs from ARKit's for the same unit."""
+    return {"jawFwd": {"jawForward": 1.0}}
+
+
+def _rpm() -> dict[str, dict[str, float]]:
+    """ReadyPlayerMe's whole-mouth and both-eye keys (next to its ARKit 52)."""
+    return {
+        "eyesClosed": _both("eyeBlink{W}"),
+        "eyesLookUp": _both("eyeLookUp{W}"),
+        "eyesLookDown": _both("eyeLookDown{W}"),
+    }
 
 
 def _vrm_channels() -> dict[str, dict[str, float]]:
@@ -260,8 +294,9 @@ _FAMILIES: dict[str, dict[str, dict[str, float]]] = {
     "cc4": _cc4(),
     "daz": _daz(),
     "makehuman": _makehuman(),
+    "rpm": _rpm(),
     "vroid": _vrm_channels(),
-    "metahuman": {k: dict(v) for k, v in METAHUMAN_TABLE.items() if v},
+    "metahuman": {k: dict(v) for k, v in METAHUMAN_TABLE.items() if v} | _metahuman_extra(),
     "facs": {k: dict(v) for k, v in FACS_TABLE.items() if v},
     "viseme": VISEME_ALIASES,
 }
@@ -313,6 +348,16 @@ def _check_tables() -> None:
 _check_tables()
 
 
+def _lookup(name: str) -> tuple[str, dict[str, float]] | None:
+    """(family, spec) of a key name; a Maya/FBX ``node.target`` name by its target if need be."""
+    index = _index()
+    hit = index.get(normalize_name(name)) or index.get(alias_key(name))
+    if hit is None and "." in name:  # "BS_Polywink.jawOpen": any node name before the dot
+        tail = name.rsplit(".", 1)[1]
+        hit = index.get(normalize_name(tail)) or index.get(alias_key(tail))
+    return hit
+
+
 def suggest_channels(name: str) -> dict[str, float] | None:
     """The engine channels a rig key most likely is, or None for a name no family uses.
 
@@ -323,11 +368,29 @@ def suggest_channels(name: str) -> dict[str, float] | None:
         ``{channel: weight}``: ARKit names (``"mouthSmileLeft"``), AU names (``"AU12_L"``) or
         emotions (``"emotion:happiness"``); a copy the caller may change.
     """
-    hit = _index().get(normalize_name(name)) or _index().get(alias_key(name))
+    hit = _lookup(name)
     return dict(hit[1]) if hit else None
 
 
 def family_of(name: str) -> str | None:
     """The naming family a key name belongs to (``"arkit"``, ``"cc4"``, ``"vroid"``...)."""
-    hit = _index().get(normalize_name(name)) or _index().get(alias_key(name))
+    hit = _lookup(name)
     return hit[0] if hit else None
+
+
+_FALLBACK_NAMES = frozenset({"mouthopen"})
+"""Lookup forms of fallback keys that are neither visemes nor both-side keys."""
+
+
+def is_fallback(name: str) -> bool:
+    """True for a key that takes its channels only where no other key does (module docstring).
+
+    Viseme keys, keys standing for both sides of a sided channel (``mouthSmile``, ``Blink``,
+    ``eyesClosed``: a spec of two channels at 0.5) and ``MouthOpen``.
+    """
+    hit = _lookup(name)
+    if hit is None:
+        return False
+    family, spec = hit
+    both = len(spec) == 2 and all(w == 0.5 for w in spec.values())
+    return family == "viseme" or both or alias_key(name) in _FALLBACK_NAMES

@@ -9,8 +9,10 @@ which keys no family knows, and which emotions the face cannot show.
 
 Rules that keep two keys from doing one job twice:
 
-* viseme keys (``Fcl_MTH_A``, ``aa``, ``viseme_aa``) take their channel only when no other key
-  of the rig takes it (a ReadyPlayerMe head has ``jawOpen`` *and* ``viseme_aa``);
+* fallback keys (:func:`.rig_aliases.is_fallback`: visemes such as ``Fcl_MTH_A``, ``aa``,
+  ``viseme_aa``; one key for both sides such as ``mouthSmile``, ``Blink``; ``mouthOpen``) take
+  their channels only when no other key of the rig takes them all (a ReadyPlayerMe head has
+  ``jawOpen`` *and* ``viseme_aa`` and ``mouthOpen``, ``mouthSmileLeft`` *and* ``mouthSmile``);
 * ARKit's antagonist key pairs (smile/frown, blink over wide...) carry over to the rig's keys
   that stand for those channels, so the suggestion resolves them as the ARKit profile does;
 * of the expression-level keys, VRoid's whole-face ``Fcl_ALL_*`` win over VRM presets, which win
@@ -29,7 +31,7 @@ from .emotions import EMOTION_NAMES
 from .errors import InputError
 from .facs import PROTOTYPES, expand_au
 from .names import normalize_name
-from .rig_aliases import EMOTION_PREFIX, family_of, suggest_channels
+from .rig_aliases import EMOTION_PREFIX, family_of, is_fallback, suggest_channels
 from .rig_profile import ARKIT_CHANNELS, RigProfile
 from .rig_tables import ARKIT_52, ARKIT_ANTAGONISTS, ARKIT_TABLE, FACS_FALLBACKS
 
@@ -117,8 +119,7 @@ def _suggest(key_names: tuple[str, ...], name: str) -> tuple[RigProfile | None, 
         actual = next((k for k in channel if normalize_name(k) == normalize_name(combined)), None)
         if actual is not None and any(normalize_name(s) in present for s in sided):
             del channel[actual]  # AU01 only when the rig has neither AU01_L nor AU01_R
-    taken = {c for k, s in channel.items() if family_of(k) != "viseme" for c in s}
-    channel = {k: s for k, s in channel.items() if family_of(k) != "viseme" or not set(s) & taken}
+    channel = _without_doubles(channel)
     if emotion:
         best = min(_emotion_group(k) for k in emotion)
         emotion = {k: s for k, s in emotion.items() if _emotion_group(k) == best}
@@ -135,6 +136,25 @@ def _suggest(key_names: tuple[str, ...], name: str) -> tuple[RigProfile | None, 
         except InputError:  # only undriven keys (gaze, tongue): nothing the engine can move
             profile = None
     return profile, profile_coverage(profile, names)
+
+
+def _without_doubles(channel: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Drop fallback keys whose channels other keys all take: regular keys first, then
+    fallbacks that are not visemes (``mouthOpen``, ``mouthSmile``), then visemes."""
+
+    def rank(key: str) -> int:
+        if not is_fallback(key):
+            return 0
+        return 2 if family_of(key) == "viseme" else 1
+
+    taken: set[str] = set()
+    kept: dict[str, dict[str, float]] = {}
+    for r in range(3):
+        keys = [k for k in channel if rank(k) == r and (r == 0 or not set(channel[k]) <= taken)]
+        for k in keys:
+            kept[k] = channel[k]
+        taken |= {c for k in keys for c in channel[k]}
+    return {k: s for k, s in channel.items() if k in kept}  # in the rig's order
 
 
 def _antagonists(channel: Mapping[str, Mapping[str, float]]) -> list[KeyAntagonist]:

@@ -50,7 +50,7 @@ FAMILIES = {
     "CTRL_expressions_mouthCornerPullR": ("metahuman", {"AU12_R": 1.0}),
     "AU12_L": ("facs", {"AU12_L": 1.0}),
     "LeftInnerBrowUp": ("makehuman", {"browInnerUp": 1.0}),
-    "MouthRightPull": ("makehuman", {"mouthSmileRight": 1.0}),
+    "MouthRightPullUp": ("makehuman", {"mouthSmileRight": 1.0}),
     "JawDrop": ("makehuman", {"jawOpen": 1.0}),
     "Fcl_EYE_Close_L": ("vroid", {"eyeBlinkLeft": 1.0}),
     "Fcl_ALL_Joy": ("vroid", {"emotion:happiness": 1.0}),
