@@ -65,7 +65,19 @@ def model_notes(prefs, online: bool) -> list[tuple[str, str]]:
     else:
         notes.append(("Speech: Whisper tiny.en, int8, numpy (offline)", WHISPER_NOTE))
     notes.append(face_model_note())
+    notes.append(micro_model_note())
     return notes
+
+
+def micro_model_note() -> tuple[str, str]:
+    """(name, note) of the micro-expression reader: the trained model if installed, else the
+    training-free spotter (no model ships: README, "Micro-expression model")."""
+    from ..ml.micro_net import model_status
+
+    status = model_status()
+    if status.startswith("No trained"):
+        return "Micro-expressions: training-free spotter (optical flow)", status
+    return f"Micro-expressions: {status}", NOT_MEASURED
 
 
 def face_model_note() -> tuple[str, str]:
