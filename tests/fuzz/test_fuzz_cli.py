@@ -258,6 +258,14 @@ OPTION_CASES += [
     ("llm-file-url", ["--llm", "--llm-base-url", "file:///etc/passwd"], None),
     ("llm-model-empty", ["--llm", "--llm-base-url", "http://127.0.0.1:9", "--llm-model", ""], None),
     ("help", ["--help"], None),
+    ("micro-at-empty", ["--micro-at", ""], "refuse"),
+    ("micro-at-nul", ["--micro-at", "1:\x00:0.5"], "refuse"),
+    ("micro-at-5000-digits", ["--micro-at", "9" * 5000 + ":fear:0.5"], "refuse"),
+    ("micro-at-nan", ["--micro-at", "nan:fear:nan:nanms"], "refuse"),
+    ("micro-at-colons", ["--micro-at", ":::::::"], "refuse"),
+    ("micro-at-10k-aus", ["--micro-at", "1:" + "+".join(["AU1"] * 10_000) + ":0.5"], None),
+    ("micro-file-folder", ["--micro-file", "out"], "refuse"),
+    ("micro-file-dev-zero", ["--micro-file", "/dev/zero"], "refuse"),
 ]
 
 
