@@ -86,10 +86,30 @@ def warp(frame: np.ndarray, landmarks: np.ndarray, moves: dict[int, np.ndarray])
     return cv2.remap(frame, xs - dx, ys - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
+def sway(t: float) -> tuple[float, float, float, float]:
+    """A slow head movement: (dx px, dy px, scale, roll degrees) at time ``t`` (s)."""
+    return (
+        12.0 * np.sin(2 * np.pi * t / 3.1),
+        6.0 * np.sin(2 * np.pi * t / 4.3 + 1.0),
+        1.0 + 0.03 * np.sin(2 * np.pi * t / 5.0),
+        3.0 * np.sin(2 * np.pi * t / 3.7 + 0.5),
+    )
+
+
+def move_head(frame: np.ndarray, dx: float, dy: float, scale: float, roll: float) -> np.ndarray:
+    """The whole frame shifted, scaled and rotated about its centre (a moving head)."""
+    h, w = frame.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), roll, scale)
+    matrix[:, 2] += (dx, dy)
+    return cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+
+
 def event_frames(
-    landmarks: np.ndarray, events: list[Event], duration_s: float, fps: float
+    landmarks: np.ndarray, events: list[Event], duration_s: float, fps: float, head_motion=None
 ) -> list[np.ndarray]:
-    """The clip's frames: the head with every active event's displacement applied."""
+    """The clip's frames: the head with every active event's displacement applied, then moved
+    by ``head_motion(t)`` (e.g. :func:`sway`) when given."""
     base = head_frame()
     iod = eye_distance(landmarks)
     frames = []
@@ -102,15 +122,22 @@ def event_frames(
                 continue
             for i, (mx, my) in ACTIONS[ev.action].items():
                 moves[i] = moves.get(i, np.zeros(2)) + a * iod * np.array([mx, my])
-        frames.append(warp(base, landmarks, moves))
+        frame = warp(base, landmarks, moves)
+        frames.append(frame if head_motion is None else move_head(frame, *head_motion(t)))
     return frames
 
 
 def write_event_clip(
-    path: Path, landmarks: np.ndarray, events: list[Event], duration_s: float, fps: float
+    path: Path,
+    landmarks: np.ndarray,
+    events: list[Event],
+    duration_s: float,
+    fps: float,
+    head_motion=None,
 ) -> Path:
     """Write the clip of :func:`event_frames` to ``path`` (MJPG AVI)."""
-    return write_video(path, event_frames(landmarks, events, duration_s, fps), fps)
+    frames = event_frames(landmarks, events, duration_s, fps, head_motion)
+    return write_video(path, frames, fps)
 
 
 # Four bursts (40-500 ms) and one long smile, on a 9 s clip at 30 fps.

@@ -3,7 +3,9 @@
 The clip (``micro_fixtures``) is the astronaut photo with four brief landmark-driven warps
 (brow raise 150 ms, smile 200 ms, brow lower 120 ms, lip-corner drop 250 ms) and one 2.2 s
 smile, written as an MJPG AVI and read back by :func:`spot_video`. Required: at least 3 of the 4
-bursts found, the long smile not called micro, at most 2 false alarms.
+bursts found, the long smile not called micro, at most 2 false alarms; with the head still and
+with it swaying (head motion is removed by the alignment and the nose flow). A swaying head
+with no expression gives nothing.
 """
 
 from __future__ import annotations
@@ -40,10 +42,13 @@ def photo_landmarks():
     return face.landmarks
 
 
-@pytest.fixture(scope="module")
-def spotted(tmp_path_factory, photo_landmarks):
-    path = tmp_path_factory.mktemp("micro") / "bursts.avi"
-    mf.write_event_clip(path, photo_landmarks, [*mf.DONE_BURSTS, mf.LONG_SMILE], 9.0, 30.0)
+@pytest.fixture(scope="module", params=["still", "swaying"])
+def spotted(request, tmp_path_factory, photo_landmarks):
+    """The done-criterion clip, with the head still or swaying (12 px, 3 %, 3 degrees)."""
+    path = tmp_path_factory.mktemp("micro") / f"bursts_{request.param}.avi"
+    motion = mf.sway if request.param == "swaying" else None
+    events = [*mf.DONE_BURSTS, mf.LONG_SMILE]
+    mf.write_event_clip(path, photo_landmarks, events, 9.0, 30.0, motion)
     seen: list[float] = []
     return spot_video(path, progress=seen.append), seen
 
@@ -112,3 +117,9 @@ def test_cli_micro_spot_writes_found_bursts_in_the_json(tmp_path, photo_landmark
     assert 1.5 <= burst["apex"] <= 1.7 and burst["emotion"] == "happiness"
     assert doc["macro_expressions"] == []
     assert doc["weights"] and doc["video"]["times"]  # the usual video analysis is still there
+
+
+def test_a_swaying_head_alone_is_no_expression(tmp_path, photo_landmarks):
+    clip = mf.write_event_clip(tmp_path / "sway.avi", photo_landmarks, [], 6.0, 30.0, mf.sway)
+    result = spot_video(clip)
+    assert result.micro == () and result.macro == ()
