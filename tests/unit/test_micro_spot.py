@@ -123,3 +123,13 @@ def test_a_swaying_head_alone_is_no_expression(tmp_path, photo_landmarks):
     clip = mf.write_event_clip(tmp_path / "sway.avi", photo_landmarks, [], 6.0, 30.0, mf.sway)
     result = spot_video(clip)
     assert result.micro == () and result.macro == ()
+
+
+def test_a_video_without_a_face_is_one_input_error(tmp_path):
+    from facial_affect_addon.core.errors import InputError
+
+    from .video_fixtures import write_video
+
+    grey = [np.full((240, 320, 3), 90, np.uint8)] * 12
+    with pytest.raises(InputError, match="No face with landmarks"):
+        spot_video(write_video(tmp_path / "grey.avi", grey, fps=24.0))
