@@ -223,7 +223,7 @@ def test_draw_content_matches_the_target(drawn):
     assert "Step 3 of 9" in texts["arkit_analysed"]
     assert "accuracy" in texts["no_target"]  # the models are named with their measurement
     mirror = set(drawn["video_mirror"]["props"])
-    assert {"video_drive", "video_neutral_auto", "video_neutral_at"} <= mirror
+    assert {"video_drive", "video_neutral_auto", "video_neutral_at", "video_micro_spot"} <= mirror
     assert {"live_source", "live_camera", "live_face_mode"} <= mirror
     assert "video_sample_fps" not in mirror  # Mirror reads every frame
     assert "live_camera" not in set(drawn["arkit_analysed"]["props"])
