@@ -133,3 +133,10 @@ def test_a_video_without_a_face_is_one_input_error(tmp_path):
     grey = [np.full((240, 320, 3), 90, np.uint8)] * 12
     with pytest.raises(InputError, match="No face with landmarks"):
         spot_video(write_video(tmp_path / "grey.avi", grey, fps=24.0))
+
+
+def test_a_low_frame_rate_is_warned_about(tmp_path, photo_landmarks):
+    clip = mf.write_event_clip(tmp_path / "slow.avi", photo_landmarks, [], 2.0, 12.0)
+    result = spot_video(clip)
+    assert result.fps == pytest.approx(12.0)
+    assert any("Analysed at 12 fps" in w for w in result.warnings), result.warnings
