@@ -275,3 +275,20 @@ def test_live_preview_follows_the_edited_mapping_like_the_bake(addon, demo_head,
     n = int(action.curve_frame_range[1])
     assert _peak(action, "Fcl_ALL_Joy", n) == pytest.approx(live["Fcl_ALL_Joy"], abs=1e-3)
     assert _peak(action, "Fcl_ALL_Angry", n) == pytest.approx(live["Fcl_ALL_Angry"], abs=1e-3)
+
+
+def test_a_recorded_live_take_keys_the_whole_face_keys(addon, demo_head):
+    from .test_ui_preview import _start, _wait_events
+    from .ui_fixtures import FakeEvent
+
+    obj = _vroid_head(demo_head)
+    bpy.context.scene.faceaff.target = obj
+    op = _start(bpy.context.scene.faceaff, lines=(f"[happiness] {LINE}",), record=True)
+    _wait_events(op, 1)
+    for _ in range(48):  # 2 s at 24 fps
+        op.tick(bpy.context, 1 / 24)
+    assert op.modal(bpy.context, FakeEvent("ESC")) == {"FINISHED"}
+    (take,) = bake.list_takes(obj)
+    assert take.name.endswith("live")
+    assert _peak(take, "Fcl_ALL_Joy", 48) > 0.3
+    assert fcurve_for(take, "MyCorrective") is None
