@@ -106,10 +106,17 @@ def move_head(frame: np.ndarray, dx: float, dy: float, scale: float, roll: float
 
 
 def event_frames(
-    landmarks: np.ndarray, events: list[Event], duration_s: float, fps: float, head_motion=None
+    landmarks: np.ndarray,
+    events: list[Event],
+    duration_s: float,
+    fps: float,
+    head_motion=None,
+    noise: float = 0.0,
 ) -> list[np.ndarray]:
     """The clip's frames: the head with every active event's displacement applied, then moved
-    by ``head_motion(t)`` (e.g. :func:`sway`) when given."""
+    by ``head_motion(t)`` (e.g. :func:`sway`) when given, plus Gaussian sensor noise of
+    ``noise`` grey levels (seeded)."""
+    rng = np.random.default_rng(0)
     base = head_frame()
     iod = eye_distance(landmarks)
     frames = []
@@ -123,7 +130,11 @@ def event_frames(
             for i, (mx, my) in ACTIONS[ev.action].items():
                 moves[i] = moves.get(i, np.zeros(2)) + a * iod * np.array([mx, my])
         frame = warp(base, landmarks, moves)
-        frames.append(frame if head_motion is None else move_head(frame, *head_motion(t)))
+        if head_motion is not None:
+            frame = move_head(frame, *head_motion(t))
+        if noise > 0:
+            frame = np.clip(frame + rng.normal(0.0, noise, frame.shape), 0, 255).astype(np.uint8)
+        frames.append(frame)
     return frames
 
 
@@ -134,9 +145,10 @@ def write_event_clip(
     duration_s: float,
     fps: float,
     head_motion=None,
+    noise: float = 0.0,
 ) -> Path:
     """Write the clip of :func:`event_frames` to ``path`` (MJPG AVI)."""
-    frames = event_frames(landmarks, events, duration_s, fps, head_motion)
+    frames = event_frames(landmarks, events, duration_s, fps, head_motion, noise)
     return write_video(path, frames, fps)
 
 

@@ -4,8 +4,8 @@ The clip (``micro_fixtures``) is the astronaut photo with four brief landmark-dr
 (brow raise 150 ms, smile 200 ms, brow lower 120 ms, lip-corner drop 250 ms) and one 2.2 s
 smile, written as an MJPG AVI and read back by :func:`spot_video`. Required: at least 3 of the 4
 bursts found, the long smile not called micro, at most 2 false alarms; with the head still and
-with it swaying (head motion is removed by the alignment and the nose flow). A swaying head
-with no expression gives nothing.
+with it swaying under sensor noise (head motion is removed by the alignment and the nose flow).
+A swaying head with no expression gives nothing.
 """
 
 from __future__ import annotations
@@ -44,11 +44,14 @@ def photo_landmarks():
 
 @pytest.fixture(scope="module", params=["still", "swaying"])
 def spotted(request, tmp_path_factory, photo_landmarks):
-    """The done-criterion clip, with the head still or swaying (12 px, 3 %, 3 degrees)."""
+    """The done-criterion clip: the head still, or swaying (12 px, 3 %, 3 degrees) with sensor
+    noise (Gaussian, 5 grey levels)."""
     path = tmp_path_factory.mktemp("micro") / f"bursts_{request.param}.avi"
-    motion = mf.sway if request.param == "swaying" else None
+    swaying = request.param == "swaying"
     events = [*mf.DONE_BURSTS, mf.LONG_SMILE]
-    mf.write_event_clip(path, photo_landmarks, events, 9.0, 30.0, motion)
+    mf.write_event_clip(
+        path, photo_landmarks, events, 9.0, 30.0, mf.sway if swaying else None, 5.0 * swaying
+    )
     seen: list[float] = []
     return spot_video(path, progress=seen.append), seen
 
