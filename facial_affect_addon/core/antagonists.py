@@ -15,10 +15,12 @@ passes through :func:`resolve_antagonists`:
   and it is gone once the blink passes :data:`ANTAGONIST_LIMIT`.
 * **Symmetric** pairs (smile vs frown on one corner, outer brow down vs up): the overlap above
   the limit cancels, ``excess = max(min(a, b) - limit, 0)`` is taken off both (net force with a
-  tolerance), so a faint co-activation stays and a strong one never happens. For fear's outer
-  brow both keys end at the limit: brows raised at the centre (``browInnerUp``) and about level
-  at the sides, the brow raised and drawn together that Ekman & Friesen describe for fear
-  (*Unmasking the Face*, 1975), flatter than surprise's arch.
+  tolerance), so a faint co-activation stays and a strong one never happens. The ``min`` and
+  ``max`` are rounded over :data:`SMOOTHING` (C1, never less than the hard excess), so a smile
+  handing over to a frown in a cross-fade slows into the limit instead of stopping with a kink.
+  For fear's outer brow both keys end at the limit: brows raised at the centre
+  (``browInnerUp``) and about level at the sides, the brow raised and drawn together that Ekman
+  & Friesen describe for fear (*Unmasking the Face*, 1975), flatter than surprise's arch.
 
 Either way no frame drives both keys of a pair above the limit. Pairs the FACS tables license
 stay out of the tables: inner brow up with brow down (AU1+4, the sad and fearful brow) and a
@@ -54,6 +56,27 @@ class KeyAntagonist:
     first_overrides: bool = False
 
 
+SMOOTHING = 0.05
+"""Width of the rounding of :func:`_soft_min` and :func:`_soft_ramp` (key-value units)."""
+
+
+def _soft_min(a: np.ndarray, b: np.ndarray, width: float = SMOOTHING) -> np.ndarray:
+    """A C1 minimum that is never below ``min(a, b)`` and at most ``width`` above it."""
+    half = 0.5 * (a - b)
+    return 0.5 * (a + b) - np.sqrt(half * half + width * width) + width
+
+
+def _soft_ramp(x: np.ndarray, width: float = SMOOTHING) -> np.ndarray:
+    """A C1 ``max(x, 0)``: 0 below ``-width``, ``x`` above ``width``, a parabola between.
+
+    It is never below ``max(x, 0)``, so with :func:`_soft_min` the rule still cancels at least
+    the hard overlap ``max(min(a, b) - limit, 0)``.
+    """
+    x = np.asarray(x, dtype=float)
+    mid = (x + width) ** 2 / (4.0 * width)
+    return np.where(x <= -width, 0.0, np.where(x >= width, x, mid))
+
+
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     s = np.clip(x, 0.0, 1.0)
     return s * s * (3.0 - 2.0 * s)
@@ -81,9 +104,9 @@ def resolve_antagonists(
         if pair.first_overrides:
             values[pair.second] = b * (1.0 - _smoothstep(np.asarray(a) / limit))
         else:
-            excess = np.maximum(np.minimum(a, b) - limit, 0.0)
-            values[pair.first] = a - excess
-            values[pair.second] = b - excess
+            excess = _soft_ramp(_soft_min(np.asarray(a), np.asarray(b)) - limit)
+            values[pair.first] = np.maximum(a - excess, 0.0)
+            values[pair.second] = np.maximum(b - excess, 0.0)
 
 
 _LIDS = tuple(

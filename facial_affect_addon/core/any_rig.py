@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .curves import frame_times
+from .curves import displacement_for_intensity, frame_times
 from .curveset import CurveSet
 from .emotions import EMOTION_NAMES
 from .errors import InputError, RigError
@@ -160,8 +160,9 @@ def emotion_tracks(
 ) -> np.ndarray:
     """The emotion weights over time, (n_frames, 7) in [0, 1], :data:`EMOTION_NAMES` order.
 
-    Each event holds ``weights * event intensity * options.intensity * gains`` (static mode: the
-    dominant emotion at the global intensity, like the AU synthesis), with the AU state
+    Each event holds ``weights * travel * gains`` with ``travel`` the event intensity times
+    ``options.intensity`` through :func:`.curves.displacement_for_intensity`, as the AU synthesis
+    does (static mode: the dominant emotion at the global intensity), with the AU state
     machine's timing.
     """
     events = timeline.events
@@ -176,7 +177,7 @@ def emotion_tracks(
     else:
         weights = np.stack([e.weights.as_array() for e in events])
         intensity = np.array([e.intensity for e in events]) * options.intensity
-    targets = emotion_levels(weights, intensity, gains)
+    targets = emotion_levels(weights, displacement_for_intensity(intensity), gains)
     fps = float(options.fps)
     settings = options.transitions or TransitionSettings()
     t_end = (n_frames - 1) / fps

@@ -222,7 +222,8 @@ ARKIT_PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 }
 """The ARKit keys that carry each emotion's face (:data:`.facs.EXPRESSION_SOURCE`): what makes it
 read (AU12+6 for happiness; AU1 and AU15 for sadness; AU4 for anger; AU1+2+5 for surprise; AU1, AU5
-and AU20 for fear; AU9+10 for disgust). At intensity 1.0 each peaks near 1.0, at 0.5 near half of
-that. Keys set below full on purpose are left out: anger's moderate glare (5C+7C) and its open
-mouth (``mouthUpperUp`` 0.8, ``mouthLowerDown`` 0.65, ``jawOpen`` 0.39), surprise's ``jawOpen``
-0.8, sadness's slight ``browDown`` (4B)."""
+and AU20 for fear; AU9+10 for disgust). At intensity 1.0 each peaks near 1.0, at 0.5 near three
+quarters of that (:func:`.curves.displacement_for_intensity`). Keys set below full on purpose are
+left out: anger's moderate glare (5C+7C) and its open mouth (``mouthUpperUp`` 0.8,
+``mouthLowerDown`` 0.65, ``jawOpen`` 0.39), surprise's ``jawOpen`` 0.8, sadness's slight
+``browDown`` (4B)."""

@@ -44,7 +44,7 @@ import numpy as np
 
 from .antagonists import close_lids, resolve_antagonists
 from .articulation import ARTICULATION_CHANNELS, ArticulationOptions, articulation_track
-from .curves import KeyframeTrack, amplitude_array, frame_times
+from .curves import KeyframeTrack, amplitude_array, displacement_for_intensity, frame_times
 from .curveset import CurveSet
 from .emotions import EMOTION_NAMES, EmotionWeights
 from .errors import InputError
@@ -183,7 +183,10 @@ def _targets(
     rngs: Sequence[np.random.Generator],
     gains: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Each event's AU vector (step 2), (E, C); ``gains`` are the rig's emotion gains."""
+    """Each event's AU vector (step 2), (E, C); ``gains`` are the rig's emotion gains.
+
+    The (varied) intensity becomes key travel through :func:`.curves.displacement_for_intensity`.
+    """
     events = timeline.events
     n = len(events)
     if n == 0:
@@ -193,11 +196,11 @@ def _targets(
         dominant = np.zeros((n, len(EMOTION_NAMES)))
         for i, e in enumerate(events):
             dominant[i, EMOTION_NAMES.index(e.weights.dominant())] = 1.0
-        targets = blend_matrix(dominant, g, np.full(n, intensity))
+        targets = blend_matrix(dominant, g, displacement_for_intensity(np.full(n, intensity)))
     else:
         wanted = np.array([e.intensity for e in events]) * intensity
         i_v = vary_intensity(wanted, settings.intensity_variation, rngs[0])
-        targets = event_targets(events, amplitude_array() * g, i_v)
+        targets = event_targets(events, amplitude_array() * g, displacement_for_intensity(i_v))
     if life is not None and life.asymmetry > 0:
         targets = np.clip(targets * asymmetry_gains(n, life.asymmetry, rngs[1]), 0.0, 1.0)
     return targets

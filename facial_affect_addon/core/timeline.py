@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .curves import KeyframeTrack, ease, static_keys
+from .curves import KeyframeTrack, displacement_for_intensity, ease, static_keys
 from .emotions import EMOTION_NAMES, EmotionWeights
 from .errors import InputError
 from .facs import AU_CHANNELS, blend_matrix
@@ -356,7 +356,7 @@ class AffectStateMachine:
             raise InputError(f"Intensity must be between 0 and 1, got {intensity}.")
         if duration is not None and (not np.isfinite(duration) or duration <= 0):
             raise InputError(f"Duration must be a positive number of seconds, got {duration}.")
-        w, level = weights.as_array()[None], np.array([intensity])
+        w, level = weights.as_array()[None], displacement_for_intensity(np.array([intensity]))
         target = np.concatenate(
             [
                 blend_matrix(w, self.amplitudes, level)[0],

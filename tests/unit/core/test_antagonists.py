@@ -13,6 +13,7 @@ import pytest
 
 from facial_affect_addon.core.antagonists import (
     ANTAGONIST_LIMIT,
+    SMOOTHING,
     KeyAntagonist,
     close_lids,
     resolve_antagonists,
@@ -131,8 +132,24 @@ def test_bittersweet_smiles_with_raised_inner_brows_on_arkit():
 def test_symmetric_pairs_cancel_only_the_overlap_above_the_limit():
     values = {"a": np.array([1.0, 0.6, 0.15, 0.0]), "b": np.array([1.0, 0.3, 0.15, 0.9])}
     resolve_antagonists(values, [KeyAntagonist("a", "b")])
-    assert values["a"] == pytest.approx([0.2, 0.5, 0.15, 0.0])
-    assert values["b"] == pytest.approx([0.2, 0.2, 0.15, 0.9])
+    # The hard rule gives a [0.2, 0.5, 0.15, 0] and b [0.2, 0.2, 0.15, 0.9]; its rounded min and
+    # max (C1) cancel at most SMOOTHING more, never less.
+    assert values["a"] == pytest.approx([0.2, 0.5, 0.15, 0.0], abs=SMOOTHING)
+    assert values["b"] == pytest.approx([0.2, 0.2, 0.15, 0.9], abs=SMOOTHING)
+    assert values["a"][2:] == pytest.approx([0.15, 0.0]) and values["b"][2:] == pytest.approx(
+        [0.15, 0.9]
+    )  # far from the limit nothing changes
+    assert np.all(np.minimum(values["a"], values["b"]) <= ANTAGONIST_LIMIT + 1e-12)
+
+
+def test_symmetric_rule_is_c1_through_a_cross_fade():
+    t = np.linspace(0.0, 1.0, 2001)
+    values = {"smile": 0.9 * (1.0 - t), "frown": 0.9 * t}
+    resolve_antagonists(values, [KeyAntagonist("smile", "frown")])
+    for v in values.values():
+        slope = np.diff(v) / np.diff(t)
+        assert np.abs(np.diff(slope)).max() < 0.05  # no jump in slope between samples
+    assert np.minimum(values["smile"], values["frown"]).max() <= ANTAGONIST_LIMIT + 1e-12
 
 
 def test_override_pairs_release_the_second_key_as_the_first_rises():
