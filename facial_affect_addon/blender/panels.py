@@ -118,7 +118,23 @@ class FACEAFF_PT_main(_AffectPanel, bpy.types.Panel):
         else:
             draw_rig(context, layout, obj)
         layout.operator("faceaff.add_demo_head", icon="MONKEY")
-        layout.operator("faceaff.generate_expression_keys", icon="SHAPEKEY_DATA")
+        draw_generate(context, layout, obj)
+
+
+def draw_generate(context, layout, obj) -> None:
+    """Detect Key Points (editable empties), Generate Expression Keys, and its progress."""
+    from . import jobs
+    from .rig_generate import JOB_KIND, key_point_empties
+
+    running = jobs.is_running(JOB_KIND)
+    row = layout.row(align=True)
+    row.enabled = not running
+    row.operator("faceaff.detect_key_points", icon="EMPTY_DATA")
+    row.operator("faceaff.generate_expression_keys", icon="SHAPEKEY_DATA")
+    if obj is not None and not running and key_point_empties(obj):
+        layout.operator("faceaff.discard_key_points", icon="X")
+    if running:
+        draw_job(layout, context.scene.faceaff)
 
 
 def draw_rig(context, layout, obj) -> None:

@@ -1,16 +1,18 @@
 """Generate Expression Keys: the 52 ARKit keys for a key-less head (paper 004; issue 14 item 3).
 
-1. **Key points.** The head is rendered along each world axis in turn (a temporary scene with
-   an orthographic camera framing the object's bounds, Workbench with a studio light), and each
-   render is searched in its four quarter turns, so a head authored Y-up, lying down or upside
-   down is found too (:func:`..pipeline.rig_generate.upright_landmarks`). The first face seen
-   from the front is taken, else the most frontal one; its 468 landmarks are cast back onto
-   the mesh along the camera's rays (a BVH of the base mesh, object space). Everything
-   temporary is removed. The head's axes are then read off the landmarks, not assumed.
-2. **Keys.** :func:`..pipeline.rig_generate.expression_offsets` (paper 004's soft-mod table,
-   :mod:`..core.keygen`) gives each key's offsets; they are written as shape keys after a Basis
-   (added if missing). Keys the head already has, by name, are kept and reported. The key
-   points found are kept on the object (``obj["faceaff_key_points"]``, 468 x, y, z).
+1. **Key points** (:mod:`.keygen_render`): found on renders of the head along each axis, in any
+   roll, and cast back onto the mesh. *Detect Key Points* shows the named ones as empties
+   parented to the head (``KeyPoint_<name>``) that the user may move; the 468 landmarks follow
+   the moved ones. *Discard Key Points* removes them.
+2. **Keys.** *Generate Expression Keys* takes the empties' points when the head has them (else
+   finds the points), reads the mesh arrays on the main thread and builds the offsets
+   (:func:`..pipeline.rig_generate.expression_offsets`, paper 004's soft-mod table in
+   :mod:`..core.keygen`) as a background job with progress and Cancel (:mod:`.jobs`). When the
+   job ends, the keys are written on the main thread after a Basis (added if missing), as one
+   undo step, and the empties are removed; a cancelled job changes nothing (the empties stay for
+   another try). Keys the head already has, by name, are kept and reported. The key points
+   used are kept on the object (``obj["faceaff_key_points"]``, 468 x, y, z).
+   ``cli rig generate`` runs the same steps synchronously (:func:`generate_keys`).
 
 Refused, with one message and nothing changed: a non-mesh object, a linked (library) mesh, a
 mesh in Edit Mode, a modifier that changes topology, a render on which no face is found.
@@ -18,38 +20,29 @@ mesh in Edit Mode, a modifier that changes topology, a render on which no face i
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 import time
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, cast
 
 import bpy
 import numpy as np
-from bpy.props import BoolProperty
-from mathutils import Matrix, Vector
-from mathutils.bvhtree import BVHTree
+from mathutils import Vector
 
-from ..core.errors import FacialAffectError, RigError
+from ..core.errors import CancelledError, RigError
 from ..pipeline.rig_generate import (
     KEY_POINTS,
     KeyPlan,
     expression_offsets,
     moved_landmarks,
     plan_keys,
-    upright_landmarks,
 )
+from . import jobs
+from .keygen_render import find_landmarks, polygon_indices, rest_positions
+from .reporting import reports_errors
 
-RESOLUTION = 512
 KEY_POINTS_PROP = "faceaff_key_points"  # the 468 landmarks found (object space, flat x, y, z)
 KEY_POINT_EMPTY = "faceaff_key_point"  # on each editable key point empty: its landmark index
-MIN_HITS = 0.9  # share of landmark rays that must hit the mesh
-SKIN = (0.80, 0.56, 0.45)
-# The face looks along one of these (world axes, tried in this order: +Z up first).
-FACINGS = (
-    (0.0, -1.0, 0.0), (0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0),
-    (0.0, 0.0, 1.0), (0.0, 0.0, -1.0),
-)  # fmt: skip
-FRONTAL = 0.75  # a face this frontal (see frontality) ends the search
 # Modifiers that keep the vertex count and order, so shape keys still mean the same thing;
 # Subdivision and Multires smooth the same cage. Any other enabled modifier is refused.
 TOPOLOGY_SAFE = {
@@ -87,149 +80,6 @@ def check_head(obj) -> None:
             )
     if len(obj.data.vertices) < 100 or len(obj.data.polygons) == 0:
         raise RigError(f"{obj.name!r} has too few vertices to be a head.")
-
-
-def _basis(obj) -> np.ndarray:
-    """Object-space positions of the rest shape (the reference key if there are keys)."""
-    mesh = obj.data
-    co = np.empty(len(mesh.vertices) * 3, dtype=np.float64)
-    keys = mesh.shape_keys
-    if keys is not None and keys.reference_key is not None:
-        keys.reference_key.data.foreach_get("co", co)
-    else:
-        mesh.vertices.foreach_get("co", co)
-    return co.reshape(-1, 3)
-
-
-def _faces(mesh) -> list | np.ndarray:
-    """The polygons' vertex indices (an ``int[m, L]`` array when all have ``L`` corners)."""
-    counts = np.empty(len(mesh.polygons), dtype=np.int64)
-    mesh.polygons.foreach_get("loop_total", counts)
-    loops = np.empty(len(mesh.loops), dtype=np.int64)
-    mesh.loops.foreach_get("vertex_index", loops)
-    if len(counts) and (counts == counts[0]).all():
-        return loops.reshape(-1, int(counts[0]))
-    return [a.tolist() for a in np.split(loops, np.cumsum(counts)[:-1])]
-
-
-def _camera_basis(facing: Vector) -> Matrix:
-    """Rotation whose -Z looks against ``facing`` (at the face), with +Y toward world +Z (+Y
-    when looking along Z; the quarter turns of the render cover the rest)."""
-    z = facing.normalized()
-    hint = Vector((0.0, 1.0, 0.0)) if abs(z.z) > 0.9 else Vector((0.0, 0.0, 1.0))
-    x = cast(Vector, hint.cross(z)).normalized()
-    y = cast(Vector, z.cross(x))
-    return Matrix(cast(Any, (x, y, z))).transposed()
-
-
-def _render(obj, facing: Vector, folder: Path) -> tuple[np.ndarray, Matrix, float]:
-    """Render ``obj`` alone, seen from where it faces ``facing``; RGB uint8, camera, scale."""
-    corners = [obj.matrix_world @ Vector(c) for c in obj.bound_box]
-    center = sum(corners, Vector()) / 8.0
-    rot = _camera_basis(facing)
-    x_axis, y_axis = rot.col[0].to_3d(), rot.col[1].to_3d()
-    extent = max(
-        max(abs((c - center).dot(x_axis)) for c in corners),
-        max(abs((c - center).dot(y_axis)) for c in corners),
-    )
-    size = max((c - center).length for c in corners) or 1.0
-    scene = bpy.data.scenes.new("faceaff_keygen")
-    cam_data = bpy.data.cameras.new("faceaff_keygen")
-    cam = bpy.data.objects.new("faceaff_keygen", cam_data)
-    path = folder / f"view{len(list(folder.iterdir()))}.png"
-    try:
-        cam_data.type = "ORTHO"
-        cam_data.ortho_scale = 2.3 * extent
-        cam_data.clip_start, cam_data.clip_end = size * 0.01, size * 10.0
-        cam.matrix_world = Matrix.Translation(center + facing.normalized() * 3.0 * size) @ (
-            rot.to_4x4()
-        )
-        scene.collection.objects.link(cam)
-        scene.collection.objects.link(obj)
-        scene.camera = cam
-        # fake-bpy-module lists only BLENDER_EEVEE: render engines are registered at run time.
-        scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]
-        scene.render.resolution_x = scene.render.resolution_y = RESOLUTION
-        scene.render.resolution_percentage = 100
-        scene.render.image_settings.file_format = "PNG"
-        scene.render.filepath = str(path)
-        cast(Any, scene.view_settings).view_transform = "Standard"
-        shading = cast(Any, scene.display).shading
-        shading.light, shading.color_type = "STUDIO", "SINGLE"
-        shading.single_color = SKIN
-        shading.show_cavity = True
-        bpy.ops.render.render(write_still=True, scene=scene.name)
-        image = bpy.data.images.load(str(path))
-        try:
-            w, h = image.size
-            px = np.empty(w * h * 4, dtype=np.float32)
-            cast(Any, image.pixels).foreach_get(px)
-        finally:
-            bpy.data.images.remove(image)
-        rgb = (np.clip(px.reshape(h, w, 4)[::-1, :, :3], 0, 1) * 255 + 0.5).astype(np.uint8)
-        return rgb, cam.matrix_world.copy(), cam_data.ortho_scale
-    finally:
-        bpy.data.objects.remove(cam)
-        bpy.data.cameras.remove(cam_data)
-        bpy.data.scenes.remove(scene)
-        path.unlink(missing_ok=True)
-
-
-def _cast(obj, pixels: np.ndarray, cam: Matrix, scale: float, bvh: BVHTree) -> np.ndarray:
-    """Object-space surface points under landmark pixels (rays along the camera's view).
-
-    Raises:
-        RigError: Too few rays hit the mesh (the face seen is not this mesh's).
-    """
-    inv = obj.matrix_world.inverted()
-    direction = (inv.to_3x3() @ (cam.to_3x3() @ Vector((0.0, 0.0, -1.0)))).normalized()
-    points = np.full((len(pixels), 3), np.nan)
-    origins = []
-    for i, (u, v) in enumerate(pixels):
-        local = Vector(((u / RESOLUTION - 0.5) * scale, (0.5 - v / RESOLUTION) * scale, 0.0))
-        origin = inv @ (cam @ local)
-        origins.append(origin)
-        hit = bvh.ray_cast(origin, direction)[0]
-        if hit is not None:
-            points[i] = hit
-    hits = np.isfinite(points[:, 0])
-    if hits.mean() < MIN_HITS:
-        raise RigError("The face found on the render is not on the mesh; no key points placed.")
-    depth = float(
-        np.median([(Vector(points[i]) - origins[i]).dot(direction) for i in np.flatnonzero(hits)])
-    )
-    for j in np.flatnonzero(~hits):
-        points[j] = bvh.find_nearest(origins[j] + direction * depth)[0]
-    return points
-
-
-def find_landmarks(obj) -> tuple[np.ndarray, str]:
-    """468 landmark positions on ``obj``'s surface (object space) and the facing found.
-
-    Raises:
-        RigError: No face on any view, or the face mesh model is missing.
-    """
-    basis = _basis(obj)
-    faces = _faces(obj.data)
-    polygons = faces.tolist() if isinstance(faces, np.ndarray) else faces
-    bvh = cast(BVHTree, BVHTree.FromPolygons(basis.tolist(), polygons))
-    best: tuple[float, np.ndarray, Matrix, float, tuple] | None = None
-    with tempfile.TemporaryDirectory(prefix="faceaff-keygen-") as tmp:
-        for facing in FACINGS:
-            rgb, cam, scale = _render(obj, Vector(facing), Path(tmp))
-            found = upright_landmarks(rgb)
-            if found is not None and (best is None or found[1] > best[0]):
-                best = (found[1], found[0], cam, scale, facing)
-            if best is not None and best[0] >= FRONTAL:
-                break
-    if best is None:
-        raise RigError(
-            f"No face found on renders of {obj.name!r} along any of the six axes, in any "
-            "quarter turn; the head needs a visible face with open features."
-        )
-    _score, pixels, cam, scale, facing = best
-    name = "".join(("-" if c < 0 else "+") + "XYZ"[i] for i, c in enumerate(facing) if c)
-    return _cast(obj, pixels, cam, scale, bvh), name
 
 
 def _existing_names(obj) -> list[str]:
@@ -291,25 +141,33 @@ def detect_landmarks(obj) -> np.ndarray:
     """The head's 468 landmarks (object space): checks the head, then renders and finds them.
 
     Raises:
-        RigError: See :func:`check_head` and :func:`find_landmarks`.
+        RigError: See :func:`check_head` and :func:`.keygen_render.find_landmarks`.
     """
     check_head(obj)
     return find_landmarks(obj)[0]
 
 
-def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, dict[str, float]]:
-    """Find the key points (or take the edited ones) and write the missing ARKit keys.
+@dataclass(frozen=True)
+class KeyInput:
+    """Everything the key building needs, read from the head on the main thread."""
+
+    name: str
+    plan: KeyPlan
+    basis: np.ndarray
+    faces: list | np.ndarray
+    landmarks: np.ndarray
+    seconds: float  # finding (or reading) the key points
+
+
+def key_input(obj, landmarks: np.ndarray | None = None) -> KeyInput:
+    """Check the head, plan its keys and take its arrays and key points (main thread).
 
     ``landmarks`` (468 object-space points, e.g. from ``--points``) are used when given; else
-    the head's key point empties (:func:`show_key_points`) when it has them (they are removed
-    afterwards); else the key points are found on renders.
-
-    Returns:
-        The plan (written and skipped keys, warnings) and timings in seconds
-        (``landmarks``, ``keys``, ``write``).
+    the head's key point empties (:func:`show_key_points`) when it has them; else the key
+    points are found on renders.
 
     Raises:
-        RigError: See :func:`check_head` and :func:`find_landmarks`; nothing is changed then.
+        RigError: See :func:`check_head` and :func:`.keygen_render.find_landmarks`.
     """
     check_head(obj)
     plan = plan_keys(_existing_names(obj))
@@ -318,74 +176,176 @@ def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, di
         landmarks = _edited_landmarks(obj)
     if landmarks is None:
         landmarks, _facing = find_landmarks(obj)
-    found = time.perf_counter()
-    basis = _basis(obj)
-    offsets = expression_offsets(basis, _faces(obj.data), landmarks, plan.write)
-    computed = time.perf_counter()
+    seconds = time.perf_counter() - start
+    return KeyInput(
+        obj.name, plan, rest_positions(obj), polygon_indices(obj.data), landmarks, seconds
+    )
+
+
+def write_keys(obj, job: KeyInput, offsets: dict[str, np.ndarray]) -> KeyPlan:
+    """Write the computed keys (main thread): after a Basis, skipping names the head got since.
+
+    Raises:
+        RigError: The head's vertex count changed while the keys were being built.
+    """
+    if len(obj.data.vertices) != len(job.basis):
+        raise RigError(f"{obj.name!r} changed while its keys were built; nothing was written.")
+    have = set(_existing_names(obj))
+    write = tuple(n for n in job.plan.write if n not in have)
     if obj.data.shape_keys is None:
         obj.shape_key_add(name="Basis", from_mix=False)
-    for name in plan.write:
+    for name in write:
         block = obj.shape_key_add(name=name, from_mix=False)
-        block.points.foreach_set("co", (basis + offsets[name]).astype(np.float32).ravel())
+        block.points.foreach_set("co", (job.basis + offsets[name]).astype(np.float32).ravel())
         block.slider_min, block.slider_max, block.value = 0.0, 1.0, 0.0
     obj.data.update()
-    obj[KEY_POINTS_PROP] = landmarks.astype(np.float32).ravel().tolist()
+    obj[KEY_POINTS_PROP] = job.landmarks.astype(np.float32).ravel().tolist()
     remove_key_points(obj)
-    done = time.perf_counter()
-    times = {"landmarks": found - start, "keys": computed - found, "write": done - computed}
+    return KeyPlan(write, job.plan.skipped, job.plan.warnings)
+
+
+def build_offsets(job: KeyInput, progress=None) -> dict[str, np.ndarray]:
+    """The keys' offsets (plain numpy: safe on a worker thread)."""
+    return expression_offsets(job.basis, job.faces, job.landmarks, job.plan.write, progress)
+
+
+def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, dict[str, float]]:
+    """Find the key points (or take the given or edited ones) and write the missing ARKit keys
+    (the synchronous path of ``cli rig generate``; the panel runs :func:`build_offsets` as a
+    background job). Key point empties are removed afterwards.
+
+    Returns:
+        The plan (written and skipped keys, warnings) and timings in seconds
+        (``landmarks``, ``keys``, ``write``).
+
+    Raises:
+        RigError: See :func:`key_input`; nothing is changed then.
+    """
+    job = key_input(obj, landmarks)
+    start = time.perf_counter()
+    offsets = build_offsets(job)
+    computed = time.perf_counter()
+    plan = write_keys(obj, job, offsets)
+    times = {
+        "landmarks": job.seconds,
+        "keys": computed - start,
+        "write": time.perf_counter() - computed,
+    }
     return plan, times
 
 
-class FACEAFF_OT_generate_expression_keys(bpy.types.Operator):
-    """Add the 52 ARKit expression keys to a head that has none (paper 004): finds the face on
-    a render, places key points on the mesh and sculpts soft-mod keys around them"""
+JOB_KIND = "generate_keys"
 
-    bl_idname = "faceaff.generate_expression_keys"
-    bl_label = "Generate Expression Keys"
+
+def _apply(obj_name: str, job: KeyInput, offsets: dict[str, np.ndarray]) -> str:
+    """Main thread, when the job ends: write the keys as one undo step."""
+    obj = bpy.data.objects.get(obj_name)
+    if obj is None or obj.type != "MESH":
+        raise RigError(f"{obj_name!r} was removed; no keys were written.")
+    plan = write_keys(obj, job, offsets)
+    with contextlib.suppress(RuntimeError):  # no undo stack in background Blender
+        bpy.ops.ed.undo_push(message="Generate Expression Keys")
+    message = f"{obj.name}: {len(plan.write)} expression keys written."
+    return " ".join([message, *plan.warnings])
+
+
+class FACEAFF_OT_detect_key_points(bpy.types.Operator):
+    """Find the face's key points on the head and show each as an empty you can move; Generate
+    Expression Keys then builds the keys from them"""
+
+    bl_idname = "faceaff.detect_key_points"
+    bl_label = "Detect Key Points"
     bl_options = {"REGISTER", "UNDO"}
 
-    review_key_points: BoolProperty(
-        name="Review Key Points First",
-        description="Only place the key points, as empties you can move; press Generate "
-        "Expression Keys again to build the keys from them",
-        default=False,
-    )
-
+    @reports_errors
     def execute(self, context):
         from .props import target_object
 
         obj = target_object(context)
-        try:
-            if self.review_key_points and obj is not None and not key_point_empties(obj):
-                count = show_key_points(obj)
-                self.report(
-                    {"INFO"},
-                    f"Placed {count} key points on {obj.name}: move any that are off, then "
-                    "Generate Expression Keys again.",
-                )
-                return {"FINISHED"}
-            plan, times = generate_keys(obj)
-        except FacialAffectError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        for warning in plan.warnings:
-            self.report({"WARNING"}, warning)
-        took = sum(times.values())
-        self.report({"INFO"}, f"{obj.name}: {len(plan.write)} expression keys in {took:.1f} s.")
+        count = show_key_points(obj)
+        self.report(
+            {"INFO"},
+            f"Placed {count} key points on {obj.name}: move any that are off, then "
+            "Generate Expression Keys.",
+        )
         return {"FINISHED"}
 
 
-classes = (FACEAFF_OT_generate_expression_keys,)
+class FACEAFF_OT_discard_key_points(bpy.types.Operator):
+    """Remove the head's editable key points without generating keys"""
+
+    bl_idname = "faceaff.discard_key_points"
+    bl_label = "Discard Key Points"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        from .props import target_object
+
+        obj = target_object(context)
+        return obj is not None and bool(key_point_empties(obj))
+
+    def execute(self, context):
+        from .props import target_object
+
+        remove_key_points(target_object(context))
+        return {"FINISHED"}
+
+
+class FACEAFF_OT_generate_expression_keys(bpy.types.Operator):
+    """Add the 52 ARKit expression keys to a head that has none (paper 004): uses the key
+    points you placed (Detect Key Points) or finds them, then sculpts soft-mod keys around
+    them in the background"""
+
+    bl_idname = "faceaff.generate_expression_keys"
+    bl_label = "Generate Expression Keys"
+    bl_options = {"REGISTER"}  # the keys are written, as one undo step, when the job ends
+
+    @reports_errors
+    def execute(self, context):
+        from .props import target_object
+
+        if jobs.is_running(JOB_KIND):
+            self.report({"WARNING"}, "Keys are already being generated: wait or cancel.")
+            return {"CANCELLED"}
+        job = key_input(target_object(context))  # renders here: bpy stays on this thread
+
+        def work(progress, should_cancel):
+            def step(fraction: float, key: str) -> None:
+                if should_cancel():
+                    raise CancelledError("Generating expression keys was cancelled.")
+                progress(fraction, f"Building {key}…")
+
+            return build_offsets(job, step)
+
+        def on_done(offsets):
+            return _apply(job.name, job, offsets)
+
+        jobs.start_job(
+            JOB_KIND, "Generate Expression Keys", work, scene=context.scene, on_done=on_done
+        )
+        self.report({"INFO"}, f"Generating {len(job.plan.write)} keys in the background…")
+        return {"FINISHED"}
+
+
+classes = (
+    FACEAFF_OT_detect_key_points,
+    FACEAFF_OT_discard_key_points,
+    FACEAFF_OT_generate_expression_keys,
+)
 # fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
 register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
 
 __all__ = [
+    "KeyInput",
+    "build_offsets",
     "check_head",
     "detect_landmarks",
-    "find_landmarks",
     "generate_keys",
+    "key_input",
     "register",
     "remove_key_points",
     "show_key_points",
     "unregister",
+    "write_keys",
 ]

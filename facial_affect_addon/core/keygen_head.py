@@ -93,7 +93,6 @@ def generate_offsets(
     landmarks: np.ndarray,
     names: tuple[str, ...] | None = None,
     progress: Callable[[float, str], None] | None = None,
-    parts_found: dict[str, int] | None = None,
 ) -> dict[str, np.ndarray]:
     """ARKit shape key offsets for any head, in the head's own axes and units.
 
@@ -106,7 +105,6 @@ def generate_offsets(
         landmarks: ``float[468, 3]`` MediaPipe landmarks on the surface, same space.
         names: Keys wanted (default all 52).
         progress: ``progress(fraction, key name)`` per table entry (may raise to cancel).
-        parts_found: If given, filled with the rigid parts found (name -> vertex count).
 
     Returns:
         ARKit name -> ``float[N, 3]`` offsets from the Basis.
@@ -122,17 +120,21 @@ def generate_offsets(
     marks = frame.to_table(landmarks)
     if len(faces) == 0:
         raise RigError("The mesh has no faces to deform.")
+    offsets = shape_key_offsets(_key_mesh(verts, faces, marks), names, progress)
+    return {name: frame.offsets_back(off) for name, off in offsets.items()}
+
+
+def _key_mesh(verts: np.ndarray, faces: list | np.ndarray, marks: np.ndarray) -> KeyMesh:
+    """The head in the table frame with its parts, mirror map, landmark vertices and pivots."""
     lids = list(GROUPS_LEFT["upper_lid"] + GROUPS_LEFT["lower_lid"])
     lmirror = landmark_mirror(marks)
     eye_left = marks[lids].mean(axis=0) + EYE_CENTER_FROM_LIDS
     eye_right = marks[lmirror[lids]].mean(axis=0) + EYE_CENTER_FROM_LIDS
     edges = _edges(faces, np.ones(len(verts), dtype=bool))
     parts = head_parts(verts, mesh_islands(len(verts), *edges), marks, (eye_left, eye_right))
-    if parts_found is not None:
-        parts_found.update(parts.found)
     skin = np.flatnonzero(parts.part == 0)
     landmark_vertex = skin[nearest(verts[skin], marks)[1]]  # never on an eyeball or a tooth
-    head = KeyMesh(
+    return KeyMesh(
         vertices=verts,
         faces=faces,
         mirror=part_mirror(verts, parts.part),
@@ -153,8 +155,6 @@ def generate_offsets(
         attenuate_regions=True,
         average_rigid=False,
     )
-    offsets = shape_key_offsets(head, names, progress)
-    return {name: frame.offsets_back(off) for name, off in offsets.items()}
 
 
 def moved_landmarks(

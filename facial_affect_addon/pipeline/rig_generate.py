@@ -8,6 +8,7 @@ keys. :func:`plan_keys` decides which keys to write so the user's own keys are l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
 # A face counts as upright on an image when its brow-to-chin line points down the image to
 # within 50 degrees; the four quarter turns of a render then cover any roll of the head.
 UPRIGHT_COS = 0.64
+TURN_PREFERENCE = 0.01  # how much more upright a fit on a further turn must be to win
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,18 @@ def landmarks_in_image(rgb: np.ndarray) -> np.ndarray | None:
 
 
 def expression_offsets(
-    vertices: np.ndarray, faces: list | np.ndarray, landmarks: np.ndarray, names: tuple[str, ...]
+    vertices: np.ndarray,
+    faces: list | np.ndarray,
+    landmarks: np.ndarray,
+    names: tuple[str, ...],
+    progress: Callable[[float, str], None] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-key vertex offsets (the head's own units and axes) for the keys ``names``."""
-    return generate_offsets(vertices, faces, landmarks, names)
+    """Per-key vertex offsets (the head's own units and axes) for the keys ``names``.
+
+    ``progress(fraction, key)`` is called before each key (a job's callback raises
+    :class:`..core.errors.CancelledError` to stop).
+    """
+    return generate_offsets(vertices, faces, landmarks, names, progress)
 
 
 def unrotate_pixels(points: np.ndarray, turns: int, size: tuple[int, int]) -> np.ndarray:
@@ -115,8 +125,14 @@ def frontality(pixels: np.ndarray) -> float:
 
 
 def upright_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """The face on a render whatever its roll: the render is tried in its four quarter turns
-    and the upright detection seen most from the front is kept.
+    """The face on a render whatever its roll: the render is searched in its four quarter
+    turns and the fit whose brow-to-chin line is closest to vertical wins.
+
+    A sideways face can get a loose, tilted fit, and on a smooth head (a voxel remesh closes
+    the eyes and mouth) the face mesh can also fit an upright face to the upside-down render;
+    near-ties (within :data:`TURN_PREFERENCE` per step) go to the turns closest to the camera's
+    own up (world +Z, or +Y looking along Z: the common conventions), in the order as rendered,
+    a quarter turn either way, upside down.
 
     Returns:
         468 landmark pixels on ``rgb`` and their :func:`frontality`, or None without an
@@ -125,16 +141,16 @@ def upright_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
     Raises:
         RigError: The face-mesh model is not installed.
     """
-    best: tuple[np.ndarray, float] | None = None
-    for turns in range(4):
+    best: tuple[float, np.ndarray] | None = None
+    for rank, turns in enumerate((0, 1, 3, 2)):
         found = landmarks_in_image(np.rot90(rgb, turns))
         if found is None:
             continue
         down = found[152] - found[9]  # brow to chin, on the turned image (y grows downward)
-        if down[1] < UPRIGHT_COS * np.linalg.norm(down):
+        upright = float(down[1] / max(np.linalg.norm(down), 1e-9))
+        if upright < UPRIGHT_COS:
             continue
-        pixels = unrotate_pixels(found, turns, rgb.shape[:2])
-        score = frontality(pixels)
-        if best is None or score > best[1]:
-            best = (pixels, score)
-    return best
+        score = upright - TURN_PREFERENCE * rank
+        if best is None or score > best[0]:
+            best = (score, unrotate_pixels(found, turns, rgb.shape[:2]))
+    return None if best is None else (best[1], frontality(best[1]))

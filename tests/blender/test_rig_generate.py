@@ -203,21 +203,54 @@ def test_review_key_points_then_generate_from_the_moved_points(demo_head):
     _check_keys(obj, left=np.array([1.0, 0.0, 0.0]))
 
 
-def test_operator_generates_and_refuses_a_camera(addon, demo_head):
+def test_operator_runs_as_a_job_from_the_detected_points(addon, demo_head):
+    from facial_affect_addon.blender import jobs
+    from facial_affect_addon.blender.rig_generate import JOB_KIND, key_point_empties
+
+    from .ui_fixtures import drain_until_idle
+
     obj = _keyless(demo_head)
     bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.faceaff.detect_key_points() == {"FINISHED"}
+    assert key_point_empties(obj) and obj.data.shape_keys is None
     assert bpy.ops.faceaff.generate_expression_keys() == {"FINISHED"}
+    assert jobs.is_running(JOB_KIND) and obj.data.shape_keys is None, "written only at the end"
+    drain_until_idle(120.0, JOB_KIND)
+    settings = bpy.context.scene.faceaff
+    assert "52 expression keys written" in settings.job_status and not settings.job_error
     assert set(ARKIT_52) <= {k.name for k in obj.data.shape_keys.key_blocks}
+    assert not key_point_empties(obj)
     camera = bpy.data.objects["DemoCamera"]
     bpy.context.view_layer.objects.active = camera
     with pytest.raises(RuntimeError, match="'DemoCamera' is a camera, not a mesh"):
         bpy.ops.faceaff.generate_expression_keys()  # the operator's ERROR report
 
 
+def test_cancelled_generation_leaves_the_mesh_unchanged(addon, demo_head):
+    from facial_affect_addon.blender import jobs
+    from facial_affect_addon.blender.rig_generate import JOB_KIND, key_point_empties
+
+    from .ui_fixtures import drain_until_idle
+
+    obj = _keyless(demo_head)
+    bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.faceaff.detect_key_points() == {"FINISHED"}
+    before = _state()
+    assert bpy.ops.faceaff.generate_expression_keys() == {"FINISHED"}
+    assert bpy.ops.faceaff.cancel_job() == {"FINISHED"}
+    drain_until_idle(120.0, JOB_KIND)
+    assert "cancelled" in bpy.context.scene.faceaff.job_status
+    assert obj.data.shape_keys is None and _state() == before
+    assert key_point_empties(obj), "the points the user placed are kept for another try"
+    assert bpy.ops.faceaff.discard_key_points() == {"FINISHED"}
+    assert not key_point_empties(obj) and not jobs.is_running()
+
+
 def _part(obj, name: str) -> np.ndarray:
     """Vertex indices of the demo head's ``part_<name>`` group (kept by the key-less copy)."""
     group = obj.vertex_groups[f"part_{name}"].index
-    return np.array([v.index for v in obj.data.vertices if any(g.group == group for g in v.groups)])
+    members = [v.index for v in obj.data.vertices if any(g.group == group for g in v.groups)]
+    return np.array(members, dtype=np.int64)
 
 
 def _rigid(before: np.ndarray, after: np.ndarray) -> bool:
