@@ -208,8 +208,8 @@ def parse_prototype(formula: str) -> dict[str, float]:
 EXPRESSION_SOURCE: dict[str, str] = {
     "neutral": "",
     "happiness": "6+10B+12+25",
-    "sadness": "1+4B+15+17D",
-    "surprise": "1+2+5+22B+26+27A",
+    "sadness": "1+4C+15+17B+43C",
+    "surprise": "1+2+5+22D+26+27A",
     "fear": "1+4B+5+20+25+26B",
     "anger": "4+5C+7C+10D+16B+20B+25+26B",
     "disgust": "4C+7C+9+10A+15C+17C",
@@ -227,13 +227,20 @@ posing each emotion) name them, the AUs the table leaves out. What we chose, and
 
 * happiness ``6+10B+12+25``: Du et al. code lips parted (AU25) in most happy faces, and a broad
   smile lifts the upper lip off the teeth (10B); the closed smile read as neutral from the front.
-* sadness ``1+4B+15+17D``: the brows are "drawn together" only slightly (4B): a full AU4 pulled
-  the inner corners back down and undid AU1. The chin raiser (AU17) is in Du et al.'s sad set.
-* surprise ``1+2+5+22B+26+27A``: *Unmasking*: "the white of the eye shows above the iris" and
+* sadness ``1+4C+15+17B+43C``: the brows are drawn together (4C, not full: a full AU4 pulled
+  the inner corners back down and undid AU1), and the upper lids droop (43C; *Unmasking*: in
+  sadness "the upper eyelids may droop"). The chin raiser (AU17) is in Du et al.'s sad set; at
+  17D it pushed the lower lip into a pout that read as neutral. Before the droop the emotion
+  model read the front view at 0.6 as neutral (neutral 0.48, sadness 0.31); with it, sadness
+  0.37 (neutral 0.34). The droop gives way to a raised lid in a compound (:data:`ANTAGONISTS`).
+* surprise ``1+2+5+22D+26+27A``: *Unmasking*: "the white of the eye shows above the iris" and
   "the jaw drops open ... there is no tension or stretching of the mouth". The table's ``5B``
   showed no sclera (issue 11), so AU5 is full; 26 with a little 27 drops the jaw further than
-  26 alone (0.8 of ``jawOpen`` instead of 0.6), and a slight funnel (22B, not in the table)
-  rounds the relaxed mouth into the oval that tells it from fear's stretched one.
+  26 alone (0.8 of ``jawOpen`` instead of 0.6), and a funnel (22D, not in the table) rounds the
+  relaxed mouth into the oval that tells it from fear's stretched one. With a slight funnel
+  (22B) the emotion model read the front view as fear below full intensity (0.6: fear 0.39,
+  surprise 0.34); with 22D, surprise 0.52 (and 0.59 at 1.0, up from 0.54). A wider jaw drop
+  (27C) read more fearful, not less.
 * fear ``1+4B+5+20+25+26B``: Du et al.'s fear set (1, 4, 20, 25 with 5, 26); AU2 is dropped
   (*Unmasking*: the fearful brows are raised *and drawn together*, so the inner corners lead)
   and AU7 too: a full lid tightener closed the wide eye it co-occurs with.
@@ -273,10 +280,13 @@ _PROTOTYPE_MATRIX = prototype_matrix()
 # expressions of Du, Tao & Martinez (PNAS 111(15), 2014, Table 1): "happily disgusted" keeps AU12
 # and drops disgust's AU15 (a smile survives mixing), "angrily surprised" keeps AU4 and drops
 # surprise's AU1+2, and their open-mouthed compounds keep AU25/26 (no compound presses the lips).
+# The upper lid cannot be raised (AU5) and drooped (AU43, sadness) at once; the raised lid having
+# priority is our choice (the table has no compound with both), so "sadly surprised" stares.
 ANTAGONISTS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((12,), (15,)),  # lip corners up vs down (both insert at the modiolus)
     ((4,), (1, 2)),  # brows lowered vs raised
     ((25, 26, 27), (24,)),  # lips parted / jaw dropped vs lips pressed together
+    ((5,), (43,)),  # upper lid raised (surprise, fear, anger) vs drooped (sadness)
 )
 PRIORITY = 2.0
 """How many times its strength the priority side of an antagonist pair counts (``rho``)."""

@@ -70,7 +70,7 @@ def test_prototype_intensities_follow_the_letters():
     # The animated surprise opens the eye fully (sclera above the iris) and rounds the jaw drop.
     assert facs.PROTOTYPES["surprise"] == {
         "AU1_L": 1.0, "AU1_R": 1.0, "AU2_L": 1.0, "AU2_R": 1.0,
-        "AU5_L": 1.0, "AU5_R": 1.0, "AU22": 0.4, "AU26": 1.0, "AU27": 0.2,
+        "AU5_L": 1.0, "AU5_R": 1.0, "AU22": 0.8, "AU26": 1.0, "AU27": 0.2,
     }  # fmt: skip
     # Contempt is unilateral (R) and at trace intensity (A).
     assert facs.PROTOTYPES["contempt"] == {"AU12_R": 0.2, "AU14_R": 0.2}
@@ -103,7 +103,7 @@ def test_a_leading_smile_keeps_its_whole_share_and_cancels_the_frown():
     got = _blend(happiness=0.6, sadness=0.4)
     assert got["AU12_L"] == pytest.approx(0.6) and "AU15_L" not in got
     # Sadness licenses 1+4 itself, so its brows are untouched; happiness adds AU6.
-    assert got["AU1_L"] == pytest.approx(0.4) and got["AU4_L"] == pytest.approx(0.4 * 0.4)
+    assert got["AU1_L"] == pytest.approx(0.4) and got["AU4_L"] == pytest.approx(0.4 * 0.6)
     assert got["AU6_L"] == pytest.approx(0.6)
 
 
@@ -112,7 +112,7 @@ def test_bittersweet_tie_smiles_with_raised_inner_brows():
     assert got["AU12_L"] == got["AU12_R"] == pytest.approx(0.5)  # the smile wins the tie
     assert "AU15_L" not in got and "AU15_R" not in got  # ... and no frown on the same corner
     assert got["AU1_L"] == got["AU1_R"] == pytest.approx(0.5)  # sadness's inner brows stay
-    assert got["AU4_L"] == pytest.approx(0.5 * 0.4)  # sadness's slight corrugator (4B)
+    assert got["AU4_L"] == pytest.approx(0.5 * 0.6)  # sadness's moderate corrugator (4C)
 
 
 def test_the_smile_fades_while_the_frown_is_up_to_twice_as_strong_then_the_frown_shows():
@@ -163,3 +163,11 @@ def test_amplitude_and_intensity_scale_the_blend():
     assert got["AU20_L"] == pytest.approx(1.0 * 0.5 * 0.5)
     with pytest.raises(InputError):
         facs.blend_prototypes(EmotionWeights.pure("fear"), intensity=1.5)
+
+
+def test_a_raised_lid_outweighs_the_sad_droop_in_a_compound():
+    assert facs.PROTOTYPES["sadness"]["AU43_L"] == pytest.approx(0.6)  # sadness's drooping lid
+    got = _blend(sadness=0.5, surprise=0.5)
+    assert got["AU5_L"] == pytest.approx(0.5) and "AU43_L" not in got  # the stare wins the tie
+    got = _blend(sadness=0.9, fear=0.1)  # s_o / s_p = 5.4: the droop keeps its net force
+    assert "AU5_L" not in got and got["AU43_L"] == pytest.approx(0.9 * 0.6 * (0.54 - 0.2) / 0.54)
