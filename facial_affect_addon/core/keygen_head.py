@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import RigError
-from .keygen import MIRROR, N_LANDMARKS, KeyMesh, _edges, shape_key_offsets
+from .keygen import MIRROR, N_LANDMARKS, KeyMesh, _polygon_groups, shape_key_offsets
 from .keygen_parts import PART_NAMES, head_parts, mesh_islands, part_mirror
 from .keygen_table import GROUPS_LEFT, GROUPS_MIDLINE, SIDED_POINTS
 from .nearest import nearest
@@ -130,7 +130,13 @@ def _key_mesh(verts: np.ndarray, faces: list | np.ndarray, marks: np.ndarray) ->
     lmirror = landmark_mirror(marks)
     eye_left = marks[lids].mean(axis=0) + EYE_CENTER_FROM_LIDS
     eye_right = marks[lmirror[lids]].mean(axis=0) + EYE_CENTER_FROM_LIDS
-    edges = _edges(faces, np.ones(len(verts), dtype=bool))
+    # Every polygon side, duplicates and all: connectivity needs no unique edge list.
+    sides = [
+        (f[:, c], f[:, (c + 1) % f.shape[1]])
+        for f in _polygon_groups(faces)
+        for c in range(f.shape[1])
+    ]
+    edges = (np.concatenate([a for a, _ in sides]), np.concatenate([b for _, b in sides]))
     parts = head_parts(verts, mesh_islands(len(verts), *edges), marks, (eye_left, eye_right))
     skin = np.flatnonzero(parts.part == 0)
     landmark_vertex = skin[nearest(verts[skin], marks)[1]]  # never on an eyeball or a tooth
