@@ -153,4 +153,6 @@ def upright_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
         score = upright - TURN_PREFERENCE * rank
         if best is None or score > best[0]:
             best = (score, unrotate_pixels(found, turns, rgb.shape[:2]))
+        if best[0] >= 1.0 - TURN_PREFERENCE * (rank + 1):
+            break  # no later turn can score higher
     return None if best is None else (best[1], frontality(best[1]))
