@@ -311,6 +311,39 @@ def frame_aligned(burst: MicroBurst, fps: float) -> MicroBurst:
     return MicroBurst(start, duration, burst.apex, burst.emotion)
 
 
+RECORD_FIELDS = ("onset", "apex", "offset", "aus", "keys", "emotion", "confidence")
+"""The fields of a ``"micro_expressions"`` JSON entry, authored and spotted alike."""
+RECORD_DIGITS = 6
+
+
+def micro_record(
+    onset: float,
+    apex: float,
+    offset: float,
+    aus: Sequence[str],
+    keys: Mapping[str, float],
+    emotion: str,
+    confidence: float,
+) -> dict[str, Any]:
+    """One entry of the JSON output's ``"micro_expressions"`` (and ``"macro_expressions"``).
+
+    Authored bursts (:func:`.micro_authoring.burst_record`) and spotted ones
+    (:meth:`.micro_spot.SpottedBurst.to_json`) both go through here, so a reader sees one shape:
+    :data:`RECORD_FIELDS`, times/values/confidence as plain floats (numpy scalars converted,
+    rounded to :data:`RECORD_DIGITS`), ``aus`` a list of AU codes, ``keys`` ARKit key -> apex
+    value (keys at 0 left out), ``emotion`` a string.
+    """
+    return {
+        "onset": round(float(onset), RECORD_DIGITS),
+        "apex": round(float(apex), RECORD_DIGITS),
+        "offset": round(float(offset), RECORD_DIGITS),
+        "aus": [str(code) for code in aus],
+        "keys": {str(k): round(float(v), RECORD_DIGITS) for k, v in keys.items() if v > 0},
+        "emotion": str(emotion),
+        "confidence": round(float(confidence), RECORD_DIGITS),
+    }
+
+
 def render_bursts(
     bursts: Sequence[MicroBurst], times: np.ndarray, out: np.ndarray | None = None
 ) -> np.ndarray:

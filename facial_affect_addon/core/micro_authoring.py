@@ -53,6 +53,7 @@ from .micro import (
     ONSET_FRACTION,
     CooccurrenceGraph,
     MicroBurst,
+    micro_record,
 )
 
 DEFAULT_DURATION = 0.2
@@ -355,12 +356,6 @@ def burst_record(
     The shape is shared with spotted bursts: ``onset``, ``apex``, ``offset`` (seconds), ``aus``
     (AU codes, sides merged), ``keys`` (ARKit key -> apex value), ``emotion``, ``confidence``.
     """
-    return {
-        "onset": round(burst.start, 6),
-        "apex": round(burst.peak_time(), 6),
-        "offset": round(burst.start + burst.duration, 6),
-        "aus": sorted({ch.split("_")[0] for ch, _ in burst.apex}, key=lambda c: int(c[2:])),
-        "keys": {k: round(float(v), 6) for k, v in keys.items() if v > 0},
-        "emotion": burst.emotion,
-        "confidence": float(confidence),
-    }
+    aus = sorted({ch.split("_")[0] for ch, _ in burst.apex}, key=lambda c: int(c[2:]))
+    end = burst.start + burst.duration
+    return micro_record(burst.start, burst.peak_time(), end, aus, keys, burst.emotion, confidence)

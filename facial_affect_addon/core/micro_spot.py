@@ -150,15 +150,11 @@ class SpottedBurst:
 
     def to_json(self) -> dict:
         """The CLI's ``micro_expressions`` / ``macro_expressions`` entry (fixed field set)."""
-        return {
-            "onset": round(self.onset, 4),
-            "apex": round(self.apex, 4),
-            "offset": round(self.offset, 4),
-            "aus": list(self.aus),
-            "keys": {k: round(float(v), 4) for k, v in self.keys.items()},
-            "emotion": self.emotion,
-            "confidence": round(float(self.confidence), 4),
-        }
+        from .micro import micro_record
+
+        return micro_record(
+            self.onset, self.apex, self.offset, self.aus, self.keys, self.emotion, self.confidence
+        )
 
 
 class SpotBake(StrEnum):
