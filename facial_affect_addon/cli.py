@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cli_checks, cli_micro
 from .cli_guard import Parser, UsageError, check_dashes, guarded, interrupts_deferred
+from .cli_report import add_report, run_report_command
 from .cli_rig import add_rig, run_rig_command
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("out"))
     _add_batch(sub)
     add_rig(sub)
+    add_report(sub)
     return parser
 
 
@@ -469,6 +471,8 @@ def _run(argv: list[str]) -> int:
         return run_batch_command(args)
     if args.command == "rig":
         return run_rig_command(args)
+    if args.command == "report":
+        return run_report_command(args)
     warnings = cli_checks.check_command(args)
     args.rig_profile = _load_profile(args)
     args.micro_bursts = cli_micro.authored_bursts(args)

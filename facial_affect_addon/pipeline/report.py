@@ -278,6 +278,21 @@ def _video(doc: Mapping) -> VideoTrack | None:
     return VideoTrack(times, probs, peaks)
 
 
+def load_predictor(path: str | Path) -> Any:
+    """A user-trained communication model (paper 003) for :func:`build_report`'s ``predictor``.
+
+    Raises:
+        InputError: The file is missing or not a model; ModelError: it cannot be loaded.
+    """
+    try:
+        from ..ml.communication_net import load_user_model
+    except ImportError:
+        raise InputError(
+            "This build has no communication model support (ml/communication_net)."
+        ) from None
+    return load_user_model(path)
+
+
 def _prediction(predictor: Any, values: np.ndarray, fps: float) -> dict[str, Any] | None:
     if predictor is None:
         return None
