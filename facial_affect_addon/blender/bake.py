@@ -26,6 +26,7 @@ from ..core.errors import InputError, RigError
 TAKE_TAG = "faceaff_take"
 TAKE_OBJECT = "faceaff_object"
 PREVIOUS_ACTION = "faceaff_previous_action"
+TAKE_PERFORMANCE = "faceaff_performance"  # pipeline.store's text of the performance baked
 CHANNEL_GROUP = "Facial Affect"
 
 _INTERP = {
@@ -282,6 +283,22 @@ def _find_take(obj: bpy.types.Object, action_name: str) -> bpy.types.Action:
     if action is None or action not in list_takes(obj):
         raise InputError(f"No take named {action_name!r} on {obj.name!r}.")
     return action
+
+
+def keep_performance(action_name: str, text: str) -> None:
+    """Remember on a take the performance it was baked from (``pipeline.store.encode``'s text).
+
+    Score Take reads it back to know which emotion each frame of the take means.
+    """
+    action = bpy.data.actions.get(action_name)
+    if action is not None and action.get(TAKE_TAG):
+        action[TAKE_PERFORMANCE] = text
+
+
+def take_performance_text(action: bpy.types.Action) -> str:
+    """The stored performance text of a take (``""`` for a take baked without one)."""
+    text = action.get(TAKE_PERFORMANCE, "")
+    return text if isinstance(text, str) else ""
 
 
 def activate_take(obj: bpy.types.Object, action_name: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import bpy
 import numpy as np
@@ -21,6 +21,9 @@ from ..core.atomic import OutputSet, check_output_path, shown
 from ..core.curveset import CurveSet
 from ..core.errors import InputError, RigError
 from . import bake
+
+if TYPE_CHECKING:
+    from ..pipeline.performance import Performance
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def bake_to_file(
     png_path: Path | None = None,
     resolution: int = 512,
     outputs: OutputSet | None = None,
+    performance: Performance | None = None,
 ) -> HeadlessBakeResult:
     """Open ``head_path``, bake ``make_curves(shape_key_names, fps)`` and save to ``out_blend``.
 
@@ -84,6 +88,8 @@ def bake_to_file(
         resolution: Render size in pixels.
         outputs: Write the files as temporaries of this set, which the caller commits with its
             other outputs; default: a set of its own, committed before returning.
+        performance: The performance the curves play, kept on the take for ``cli report``
+            and Score Take (:func:`.bake.keep_performance`).
 
     Raises:
         InputError: The head file is missing or unreadable, an output cannot be written.
@@ -100,6 +106,10 @@ def bake_to_file(
     fps = scene.render.fps / scene.render.fps_base
     curves = make_curves(bake.shape_key_names(obj), fps)
     result = bake.bake_curves(obj, curves, options or bake.BakeOptions())
+    if performance is not None:
+        from ..pipeline import store
+
+        bake.keep_performance(result.action_name, store.encode(performance))
     scene.frame_start = curves.frame_start
     scene.frame_end = max(scene.frame_start, curves.frame_end)
     apex = apex_frame(curves.validated())

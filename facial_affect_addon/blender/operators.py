@@ -117,7 +117,8 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
     Raises:
         FacialAffectError: Invalid settings, a rig the engine cannot drive, a bad analysis.
     """
-    from ..pipeline.curves import bake_curves_for
+    from ..pipeline import store
+    from ..pipeline.curves import bake_curves_for, preset_performance
     from .operators_mapping import mapping_profile
 
     profile, notes = mapping_profile(obj)  # the mapping editor's rows, if the target has some
@@ -131,7 +132,12 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
     )
     if notes:
         curves = replace(curves, warnings=(*curves.warnings, *notes))
-    return bake.bake_curves(obj, curves, request.take)
+    result = bake.bake_curves(obj, curves, request.take)
+    performance = request.performance or preset_performance(
+        request.preset.weights(), request.options
+    )
+    bake.keep_performance(result.action_name, store.encode(performance))  # for Score Take
+    return result
 
 
 class FACEAFF_OT_bake_emotion(bpy.types.Operator):

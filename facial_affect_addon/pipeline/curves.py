@@ -101,12 +101,19 @@ def emotion_curves(
     profile: RigProfile | None = None,
 ) -> CurveSet:
     """Curves for a single emotion held over ``options.synthesis.n_frames`` (3 s by default)."""
-    synth = options.synthesis
-    n_frames = synth.n_frames or round(PRESET_SECONDS * synth.fps)
-    performance = text.performance_from_weights(weights, n_frames / synth.fps)
+    performance = preset_performance(weights, options)
     return performance_curves(
         performance, shape_key_names, replace(options, face=FaceMode.EMOTION), profile=profile
     )
+
+
+def preset_performance(
+    weights: EmotionWeights | Mapping[str, float], options: PerformanceOptions
+) -> Performance:
+    """The performance :func:`emotion_curves` plays: one emotion over ``n_frames`` (3 s)."""
+    synth = options.synthesis
+    n_frames = synth.n_frames or round(PRESET_SECONDS * synth.fps)
+    return text.performance_from_weights(weights, n_frames / synth.fps)
 
 
 def bake_curves_for(
