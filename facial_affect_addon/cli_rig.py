@@ -97,6 +97,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     from .blender.headless import save_copy
     from .blender.rig_generate import KEY_POINTS_PROP, detect_landmarks, generate_keys
+    from .pipeline.rig_generate import describe_parts
 
     try:
         bpy.ops.wm.open_mainfile(filepath=str(args.head), load_ui=False)
@@ -123,6 +124,7 @@ def _generate(args: argparse.Namespace) -> int:
         f"{obj.name}: {len(plan.write)} expression keys in {took:.2f} s "
         f"(key points {times['landmarks']:.2f} s, keys {times['keys']:.2f} s)"
     )
+    print(describe_parts(plan.rigid_parts))
     print(f"wrote {shown(args.out)}")
     return 0
 

@@ -33,6 +33,7 @@ from ..core.errors import CancelledError, RigError
 from ..pipeline.rig_generate import (
     KEY_POINTS,
     KeyPlan,
+    describe_parts,
     expression_offsets,
     moved_landmarks,
     plan_keys,
@@ -182,7 +183,9 @@ def key_input(obj, landmarks: np.ndarray | None = None) -> KeyInput:
     )
 
 
-def write_keys(obj, job: KeyInput, offsets: dict[str, np.ndarray]) -> KeyPlan:
+def write_keys(
+    obj, job: KeyInput, offsets: dict[str, np.ndarray], rigid_parts: tuple[str, ...] = ()
+) -> KeyPlan:
     """Write the computed keys (main thread): after a Basis, skipping names the head got since.
 
     Raises:
@@ -201,12 +204,16 @@ def write_keys(obj, job: KeyInput, offsets: dict[str, np.ndarray]) -> KeyPlan:
     obj.data.update()
     obj[KEY_POINTS_PROP] = job.landmarks.astype(np.float32).ravel().tolist()
     remove_key_points(obj)
-    return KeyPlan(write, job.plan.skipped, job.plan.warnings)
+    return KeyPlan(write, job.plan.skipped, job.plan.warnings, rigid_parts)
 
 
-def build_offsets(job: KeyInput, progress=None) -> dict[str, np.ndarray]:
-    """The keys' offsets (plain numpy: safe on a worker thread)."""
-    return expression_offsets(job.basis, job.faces, job.landmarks, job.plan.write, progress)
+def build_offsets(job: KeyInput, progress=None) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
+    """The keys' offsets and the rigid parts found (plain numpy: safe on a worker thread)."""
+    parts: list[str] = []
+    offsets = expression_offsets(
+        job.basis, job.faces, job.landmarks, job.plan.write, progress, parts
+    )
+    return offsets, tuple(parts)
 
 
 def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, dict[str, float]]:
@@ -223,9 +230,9 @@ def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, di
     """
     job = key_input(obj, landmarks)
     start = time.perf_counter()
-    offsets = build_offsets(job)
+    offsets, parts = build_offsets(job)
     computed = time.perf_counter()
-    plan = write_keys(obj, job, offsets)
+    plan = write_keys(obj, job, offsets, parts)
     times = {
         "landmarks": job.seconds,
         "keys": computed - start,
@@ -237,15 +244,18 @@ def generate_keys(obj, landmarks: np.ndarray | None = None) -> tuple[KeyPlan, di
 JOB_KIND = "generate_keys"
 
 
-def _apply(obj_name: str, job: KeyInput, offsets: dict[str, np.ndarray]) -> str:
+def _apply(obj_name: str, job: KeyInput, built: tuple) -> str:
     """Main thread, when the job ends: write the keys as one undo step."""
     obj = bpy.data.objects.get(obj_name)
     if obj is None or obj.type != "MESH":
         raise RigError(f"{obj_name!r} was removed; no keys were written.")
-    plan = write_keys(obj, job, offsets)
+    plan = write_keys(obj, job, *built)
     with contextlib.suppress(RuntimeError):  # no undo stack in background Blender
         bpy.ops.ed.undo_push(message="Generate Expression Keys")
-    message = f"{obj.name}: {len(plan.write)} expression keys written."
+    message = (
+        f"{obj.name}: {len(plan.write)} expression keys written "
+        f"({describe_parts(plan.rigid_parts)})."
+    )
     return " ".join([message, *plan.warnings])
 
 
@@ -318,8 +328,8 @@ class FACEAFF_OT_generate_expression_keys(bpy.types.Operator):
 
             return build_offsets(job, step)
 
-        def on_done(offsets):
-            return _apply(job.name, job, offsets)
+        def on_done(built):
+            return _apply(job.name, job, built)
 
         jobs.start_job(
             JOB_KIND, "Generate Expression Keys", work, scene=context.scene, on_done=on_done

@@ -93,6 +93,7 @@ def generate_offsets(
     landmarks: np.ndarray,
     names: tuple[str, ...] | None = None,
     progress: Callable[[float, str], None] | None = None,
+    rigid_parts: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """ARKit shape key offsets for any head, in the head's own axes and units.
 
@@ -105,6 +106,7 @@ def generate_offsets(
         landmarks: ``float[468, 3]`` MediaPipe landmarks on the surface, same space.
         names: Keys wanted (default all 52).
         progress: ``progress(fraction, key name)`` per table entry (may raise to cancel).
+        rigid_parts: If given, the names of the rigid parts found are appended to it.
 
     Returns:
         ARKit name -> ``float[N, 3]`` offsets from the Basis.
@@ -120,7 +122,11 @@ def generate_offsets(
     marks = frame.to_table(landmarks)
     if len(faces) == 0:
         raise RigError("The mesh has no faces to deform.")
-    offsets = shape_key_offsets(_key_mesh(verts, faces, marks), names, progress)
+    head = _key_mesh(verts, faces, marks)
+    if rigid_parts is not None:
+        found = set(np.unique(head.part).tolist())
+        rigid_parts += [n for i, n in enumerate(PART_NAMES[1:-1], 1) if i in found]
+    offsets = shape_key_offsets(head, names, progress)
     return {name: frame.offsets_back(off) for name, off in offsets.items()}
 
 

@@ -21,6 +21,7 @@ from ..core.rig_tables import ARKIT_52
 __all__ = [
     "KEY_POINTS",
     "KeyPlan",
+    "describe_parts",
     "expression_offsets",
     "landmarks_in_image",
     "moved_landmarks",
@@ -42,6 +43,7 @@ class KeyPlan:
     write: tuple[str, ...]
     skipped: tuple[str, ...]
     warnings: list[str] = field(default_factory=list)
+    rigid_parts: tuple[str, ...] = ()  # islands kept rigid (filled once the keys are built)
 
 
 def plan_keys(existing: list[str] | tuple[str, ...]) -> KeyPlan:
@@ -90,13 +92,22 @@ def expression_offsets(
     landmarks: np.ndarray,
     names: tuple[str, ...],
     progress: Callable[[float, str], None] | None = None,
+    rigid_parts: list[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-key vertex offsets (the head's own units and axes) for the keys ``names``.
 
     ``progress(fraction, key)`` is called before each key (a job's callback raises
-    :class:`..core.errors.CancelledError` to stop).
+    :class:`..core.errors.CancelledError` to stop); the rigid parts found (``eyeball_left``,
+    ``teeth_lower``, ``tongue``...) are appended to ``rigid_parts`` when it is given.
     """
-    return generate_offsets(vertices, faces, landmarks, names, progress)
+    return generate_offsets(vertices, faces, landmarks, names, progress, rigid_parts)
+
+
+def describe_parts(rigid_parts: tuple[str, ...] | list[str]) -> str:
+    """One line for the user: which islands were kept rigid."""
+    if not rigid_parts:
+        return "no separate eyeballs, teeth or tongue found"
+    return "rigid parts: " + ", ".join(n.replace("_", " ") for n in rigid_parts)
 
 
 def unrotate_pixels(points: np.ndarray, turns: int, size: tuple[int, int]) -> np.ndarray:

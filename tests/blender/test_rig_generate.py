@@ -218,6 +218,7 @@ def test_operator_runs_as_a_job_from_the_detected_points(addon, demo_head):
     drain_until_idle(120.0, JOB_KIND)
     settings = bpy.context.scene.faceaff
     assert "52 expression keys written" in settings.job_status and not settings.job_error
+    assert "rigid parts: eyeball left, eyeball right, teeth upper" in settings.job_status
     assert set(ARKIT_52) <= {k.name for k in obj.data.shape_keys.key_blocks}
     assert not key_point_empties(obj)
     camera = bpy.data.objects["DemoCamera"]
@@ -262,7 +263,14 @@ def _rigid(before: np.ndarray, after: np.ndarray) -> bool:
 
 def test_eyeballs_teeth_and_tongue_are_rigid_parts(demo_head):
     obj = _keyless(demo_head)  # its eyeballs, teeth and tongue are separate mesh islands
-    generate_keys(obj)
+    plan, _times = generate_keys(obj)
+    assert plan.rigid_parts == (
+        "eyeball_left",
+        "eyeball_right",
+        "teeth_upper",
+        "teeth_lower",
+        "tongue",
+    )
     basis = _coords(obj, "Basis")
     offsets = {k: _coords(obj, k) - basis for k in ("eyeBlinkLeft", "jawOpen", "eyeLookDownLeft")}
     eye_l, eye_r = _part(obj, "eyeball_left"), _part(obj, "eyeball_right")
