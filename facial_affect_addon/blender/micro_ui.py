@@ -11,6 +11,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import EnumProperty
 
+from ..pipeline.options import FaceMode
 from .panels import _AffectPanel
 from .props import scene_fps
 from .reporting import poll_with_reason, reports_errors
@@ -73,6 +74,63 @@ class FACEAFF_OT_micro_remove(bpy.types.Operator):
         return {"FINISHED"}
 
 
+def _found_markers(scene) -> list[tuple[float, str]]:
+    """The scene's spotted micro-expression markers as (seconds from the bake's start, label)."""
+    fps, start = scene_fps(scene), scene.faceaff.frame_start
+    return [
+        ((m.frame - start) / fps, m.name)
+        for m in scene.timeline_markers
+        if m.name.startswith("micro ")
+    ]
+
+
+class FACEAFF_OT_micro_add_found(bpy.types.Operator):
+    """Add the micro-expressions Spot found (their timeline markers) to the bursts to bake"""
+
+    bl_idname = "faceaff.micro_add_found"
+    bl_label = "Add Found Bursts to Bake"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        found = _found_markers(context.scene)
+        return poll_with_reason(
+            cls, None if found else "No found bursts: Analyze a video with Spot micro-expressions."
+        )
+
+    @reports_errors
+    def execute(self, context):
+        from ..pipeline.micro_spot import FOUND_INTENSITY, found_specs
+
+        scene = context.scene
+        settings = scene.faceaff
+        half_frame = 0.5 / scene_fps(scene)
+        have = [(r.time, r.emotion) for r in settings.micro_bursts if r.shows == "EMOTION"]
+        added = 0
+        for spec in found_specs(_found_markers(scene)):
+            if any(abs(t - spec.time) < half_frame and e == spec.emotion for t, e in have):
+                continue  # already in the list (added before)
+            row = settings.micro_bursts.add()
+            row.shows, row.emotion, row.time = "EMOTION", spec.emotion, spec.time
+            row.intensity, row.duration_ms = spec.intensity, spec.duration * 1000.0
+            have.append((row.time, row.emotion))
+            added += 1
+        if not added:
+            self.report({"WARNING"}, "No new found bursts to add (neutral ones are skipped).")
+            return {"CANCELLED"}
+        settings.micro_index = len(settings.micro_bursts) - 1
+        self.report(
+            {"INFO"},
+            f"Added {added} found burst(s) at intensity {FOUND_INTENSITY:.1f}, "
+            f"{spec.duration * 1000:.0f} ms; edit them in the list.",
+        )
+        if settings.face_mode() == FaceMode.MIRROR:
+            self.report(
+                {"WARNING"}, "Mirror already keeps found bursts; drive by Emotion to bake these."
+            )
+        return {"FINISHED"}
+
+
 class FACEAFF_PT_micro(_AffectPanel, bpy.types.Panel):
     """Authored bursts and random scatter."""
 
@@ -92,6 +150,9 @@ class FACEAFF_PT_micro(_AffectPanel, bpy.types.Panel):
         col = row.column(align=True)
         col.operator("faceaff.micro_add", text="", icon="ADD")
         col.operator("faceaff.micro_remove", text="", icon="REMOVE")
+        layout.operator("faceaff.micro_add_found", icon="MARKER_HLT")
+        if len(settings.micro_bursts) and settings.face_mode() == FaceMode.MIRROR:
+            layout.label(text="Mirror bakes the capture: remove these to bake", icon="ERROR")
         if 0 <= settings.micro_index < len(settings.micro_bursts):
             item = settings.micro_bursts[settings.micro_index]
             col = layout.column(align=True)
@@ -106,6 +167,12 @@ class FACEAFF_PT_micro(_AffectPanel, bpy.types.Panel):
             col.prop(item, "duration_ms")
 
 
-classes = (FACEAFF_UL_micro, FACEAFF_OT_micro_add, FACEAFF_OT_micro_remove, FACEAFF_PT_micro)
+classes = (
+    FACEAFF_UL_micro,
+    FACEAFF_OT_micro_add,
+    FACEAFF_OT_micro_remove,
+    FACEAFF_OT_micro_add_found,
+    FACEAFF_PT_micro,
+)
 # fake-bpy-module 5.0 types register_classes_factory() as returning None, not the pair.
 register, unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]

@@ -328,7 +328,9 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
             mode=SynthesisMode[self.mode],
             intensity=self.intensity,
             micro=self.micro,
-            micro_bursts=authored_bursts(self.micro_bursts),
+            micro_bursts=authored_bursts(
+                self.micro_bursts, mirror=self.face_mode() == FaceMode.MIRROR
+            ),
             life=self.life,
             seed=self.seed,
         )

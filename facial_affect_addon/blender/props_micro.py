@@ -83,12 +83,27 @@ class FACEAFF_PG_micro_burst(bpy.types.PropertyGroup):
         return self.emotion.capitalize() if self.shows == "EMOTION" else self.aus.strip()
 
 
-def authored_bursts(rows) -> tuple[MicroBurst, ...]:
+MIRROR_REFUSAL = (
+    "Mirror replays the captured face, so authored micro-expressions are not baked with it "
+    "(the CLI refuses --micro-at with --capture too); remove them from the Micro-expressions "
+    "list or drive the video by Emotion."
+)
+
+
+def authored_bursts(rows, *, mirror: bool = False) -> tuple[MicroBurst, ...]:
     """The rows as bursts.
 
+    Args:
+        rows: The panel's list of bursts.
+        mirror: The bake replays a capture (Mirror); then any row is refused, as the CLI
+            refuses ``--micro-at``/``--micro-file`` with ``--capture``, rather than dropped.
+
     Raises:
-        InputError: The first bad row, as one line that names it (``Micro-expression 2: ...``).
+        InputError: Rows with ``mirror``, or the first bad row, as one line that names it
+            (``Micro-expression 2: ...``).
     """
+    if mirror and len(rows):
+        raise InputError(f"{len(rows)} micro-expression(s) in the list: {MIRROR_REFUSAL}")
     out = []
     for i, row in enumerate(rows, start=1):
         try:

@@ -32,8 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.capture import expression_weights, similarity_align, to_face_coords
+from ..core.emotions import EMOTION_NAMES
 from ..core.errors import InputError
 from ..core.facs import AU_CHANNELS
+from ..core.micro_authoring import DEFAULT_DURATION, PEAK_FRACTION, MicroSpec
 from ..core.micro_spot import (
     BurstKind,
     SpotOptions,
@@ -109,6 +111,39 @@ def spot_markers(result: MicroSpotResult | None) -> tuple[tuple[float, str], ...
         (b.apex, f"{b.kind} {b.emotion} {b.confidence:.2f}")
         for b in sorted(events, key=lambda b: b.apex)
     )
+
+
+FOUND_INTENSITY = 0.5
+"""Intensity of a found burst sent to the Bake list (a marker carries no size; edit the row)."""
+
+
+def found_specs(
+    markers: Sequence[tuple[float, str]], duration: float = DEFAULT_DURATION
+) -> tuple[MicroSpec, ...]:
+    """Spotted micro-expression markers back as bursts to author (panel: Add Found Bursts to Bake).
+
+    Reads the labels :func:`spot_markers` writes (``"micro fear 0.72"``). Macro events, bursts
+    read as neutral, markers before the bake's start and labels renamed by hand are left out.
+    A marker carries only the apex and the emotion, so each burst gets :data:`FOUND_INTENSITY`
+    and ``duration``; a burst too early for its onset is moved to the earliest apex it can have.
+
+    Args:
+        markers: ``(apex seconds from the bake's start, label)`` pairs, e.g. the scene's markers.
+        duration: Length of each burst (s).
+
+    Returns:
+        One emotion burst per micro marker, in time order.
+    """
+    out = []
+    for time_s, label in sorted(markers):
+        parts = label.split()
+        if len(parts) != 3 or parts[0] != str(BurstKind.MICRO) or time_s < 0:
+            continue
+        if parts[1] not in EMOTION_NAMES or parts[1] == "neutral":
+            continue
+        time_s = max(time_s, PEAK_FRACTION * duration)
+        out.append(MicroSpec(time_s, FOUND_INTENSITY, parts[1], duration=duration))
+    return tuple(out)
 
 
 def _template(points: np.ndarray) -> np.ndarray:

@@ -141,6 +141,7 @@ def _setup(case: str) -> None:
         settings.input_source, settings.video_drive = "VIDEO", "MIRROR"
         settings.video_neutral_auto = False
         settings.live_source, settings.live_face_mode = "WEBCAM", "MIRROR"
+        bpy.ops.faceaff.micro_add()  # an authored burst Mirror will refuse
     elif case in ("preset", "mix"):
         make_face("Face", ("mouthSmileLeft", "mouthFrownLeft", "browInnerUp"))
         scene.faceaff.emotion_source = case.upper()
@@ -238,6 +239,9 @@ def test_draw_content_matches_the_target(drawn):
     assert micro | {"aus", "complete"} <= set(drawn["preset"]["props"])  # the selected burst
     assert micro | {"emotion"} <= set(drawn["mix"]["props"])
     assert "faceaff.micro_add" in drawn["no_target"]["operators"]
+    assert "faceaff.micro_add_found" in drawn["no_target"]["operators"]
+    refusal = "Mirror bakes the capture: remove these to bake"
+    assert refusal in texts["video_mirror"] and refusal not in texts["preset"]
     if "demo_head" in texts:
         assert "Rig profile: arkit52" in texts["demo_head"]
 
