@@ -368,7 +368,7 @@ def draw_emotion_choice(layout, settings) -> None:
 
 
 class FACEAFF_PT_takes(_AffectPanel, bpy.types.Panel):
-    """The target's takes: switch, delete, export, import."""
+    """The target's takes: switch, delete, export, import, score."""
 
     bl_idname = "FACEAFF_PT_takes"
     bl_label = "Takes"
@@ -386,6 +386,9 @@ class FACEAFF_PT_takes(_AffectPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("faceaff.export_curves", text="Export", icon="EXPORT")
         row.operator("faceaff.import_curves", text="Import", icon="IMPORT")
+        from .operators_score import draw_score
+
+        draw_score(layout, context)
 
 
 class FACEAFF_PT_preview(_AffectPanel, bpy.types.Panel):
