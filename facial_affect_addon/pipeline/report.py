@@ -462,8 +462,10 @@ def write_report(report: Report, out_dir: str | Path) -> list[Path]:
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"--out {shown(folder)} is a file; give a folder.")
-    check_output_path(folder / "report.json", what="--out")
     plots = report_plots(report)
+    names = ["report.json", *(p.name for p in plots), "report.html"]
+    for name in names:  # refuse before writing anything: a folder where a file goes, no access
+        check_output_path(folder / name, what="--out")
     doc = report_to_json(report)
     doc["plots"] = [p.name for p in plots]
     html = render_html(report, plots)

@@ -170,16 +170,25 @@ def energy_bars(report: Report, limit: int = 20) -> Plot:
     return Plot("energy.png", "Energy per AU", canvas.to_png(), (x0, y0, x1, y1))
 
 
+def top_aus(report: Report, count: int = 5) -> list[tuple[str, np.ndarray]]:
+    """The ``count`` most energetic AUs, sides merged (mean of ``_L`` and ``_R``)."""
+    groups: dict[str, list[int]] = {}
+    for i, channel in enumerate(report.channels):
+        groups.setdefault(channel.split("_")[0], []).append(i)
+    curves = {au: report.au_values[:, cols].mean(axis=1) for au, cols in groups.items()}
+    ranked = sorted(curves, key=lambda au: -float(np.dot(curves[au], curves[au])))
+    return [(au, curves[au]) for au in ranked[:count] if curves[au].max() > 1e-3]
+
+
 def report_plots(report: Report) -> list[Plot]:
     """Every plot of the report: heat map, top-AU curves, energy bars, emotion weights, and
     the face model's probabilities for a video analysis."""
     n = len(report.au_values)
     times = np.arange(n) / report.fps
     duration = max(n / report.fps, 1e-3)
-    index = {c: i for i, c in enumerate(report.channels)}
     top = [
-        (c, report.au_values[:, index[c]], SERIES_COLORS[k % len(SERIES_COLORS)])
-        for k, c in enumerate(report.top_channels)
+        (au, curve, SERIES_COLORS[k % len(SERIES_COLORS)])
+        for k, (au, curve) in enumerate(top_aus(report))
     ]
     weights = [
         (e, report.emotion_weights[:, k], EMOTION_COLORS[e]) for k, e in enumerate(EMOTION_NAMES)
