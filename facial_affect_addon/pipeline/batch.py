@@ -28,9 +28,12 @@ from typing import Any, TextIO
 
 from ..core import atomic, error_log
 from ..core.errors import FacialAffectError, InputError
+from ..core.micro import MicroBurst
+from ..core.micro_authoring import arkit_keys, author_burst, burst_record
+from ..core.micro_spot import micro_bursts
 from ..core.rig_profile import RigProfile
 from ..core.synthesis_options import SynthesisOptions
-from .analysis import AnalysisRequest, run_analysis
+from .analysis import AnalysisRequest, AnalysisResult, run_analysis
 from .batch_manifest import BatchItem
 from .options import FaceMode, InputSource, PerformanceOptions
 from .performance import Performance
@@ -166,11 +169,20 @@ def analysis_request(item: BatchItem) -> AnalysisRequest:
         services=services,
         sample_fps=sample_fps,
         neutral_at_s=o.neutral_at_s,
+        micro_spot=o.micro_spot,
     )
 
 
-def performance_options(item: BatchItem) -> PerformanceOptions:
-    """The curve options of the CLI's ``--bake`` for the item (fps set by the baker)."""
+def performance_options(
+    item: BatchItem, spotted: tuple[MicroBurst, ...] = ()
+) -> PerformanceOptions:
+    """The curve options of the CLI's ``--bake`` for the item (fps set by the baker).
+
+    Args:
+        item: The item.
+        spotted: Bursts found by ``micro_spot`` (:func:`~..core.micro_spot.micro_bursts`),
+            baked after the item's authored ones.
+    """
     o = item.options
     synthesis = SynthesisOptions(
         frame_start=1,
@@ -178,10 +190,26 @@ def performance_options(item: BatchItem) -> PerformanceOptions:
         mode=o.mode,
         intensity=o.intensity,
         micro=o.micro,
+        micro_bursts=(*authored_bursts(item), *spotted),
         life=o.life,
         seed=o.seed,
     )
     return PerformanceOptions(synthesis, face=FaceMode.MIRROR if o.capture else FaceMode.EMOTION)
+
+
+def authored_bursts(item: BatchItem) -> tuple[MicroBurst, ...]:
+    """The item's ``micro_at`` / ``micro_file`` bursts (checked when the manifest was read)."""
+    return tuple(author_burst(spec) for spec in item.options.micro_specs)
+
+
+def item_document(item: BatchItem, result: AnalysisResult) -> dict[str, Any]:
+    """The item's JSON, as ``cli ... --json`` writes it: authored bursts after spotted ones."""
+    doc = result.to_json()
+    authored = authored_bursts(item)
+    if authored:
+        records = [burst_record(b, arkit_keys(b)) for b in authored]
+        doc.setdefault("micro_expressions", []).extend(records)
+    return doc
 
 
 def _temp_path(final: Path) -> Path:
@@ -217,6 +245,9 @@ def _produce(item: BatchItem, config: BatchConfig, temps: list[Path]) -> ItemRes
         raise InputError(
             f"No face landmarks in {Path(item.path).name}, so there is no capture to bake."
         )
+    spotted = micro_bursts(result.spotted.micro) if result.spotted is not None else ()
+    options = performance_options(item, spotted)
+    doc = item_document(item, result)
     outputs = item_outputs(item, config)
     baked: Mapping[str, Any] | None = None
     if config.baker is not None:
@@ -226,13 +257,13 @@ def _produce(item: BatchItem, config: BatchConfig, temps: list[Path]) -> ItemRes
             item.object_name,
             item.take,
             item.options.sparse,
-            performance_options(item),
+            options,
             str(temps[-1]),
             item.profile,
         )
         baked = dict(config.baker(performance, job))
     temps.append(_temp_path(outputs[-1]))
-    temps[-1].write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    temps[-1].write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     for temp, final in zip(temps, outputs, strict=True):
         os.replace(temp, final)
     _journal(config, item, "done")

@@ -12,6 +12,12 @@ relative paths are relative to the manifest's folder), and may add ``take`` (the
 the output file name; default: the file's stem, or ``item-NNN``), ``head`` and ``object`` (like
 ``--head FILE --object NAME``) and the CLI's options: ``mode``, ``intensity``, ``micro``,
 ``life``, ``seed``, ``sparse``, ``duration``, ``stt``, ``sample_fps``, ``capture``, ``neutral_at``.
+Authored micro-expressions: ``micro_at`` takes what ``--micro-at`` takes, several separated by
+``;`` (``1.2:fear:0.4:120ms; 2.0:AU12L:0.6``; in JSON also a list of such strings), and
+``micro_file`` a micro-expression timeline file (like ``--micro-file``; relative to the
+manifest's folder); both are read and checked when the manifest is, and refused with
+``capture``, as the CLI refuses them with ``--capture``. A video item may set ``micro_spot``
+(like ``--micro-spot``): found bursts go into its JSON and are baked as bursts of their emotion.
 The rig profile is detected from the head's shape keys, as in every other command, unless the item
 names ``profile``: a JSON rig profile (like ``--profile FILE``; relative to the manifest's folder),
 read by the limits-checked loader when the item runs and applied to that item's bake.
@@ -25,13 +31,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..core import limits
 from ..core.atomic import shown
 from ..core.errors import InputError
+from ..core.micro_authoring import MicroSpec, author_burst, load_micro_file, parse_micro_at
 from ..core.synthesis_options import SynthesisMode
 from ..core.text_input import clean_line, read_text_file
 from .options import InputSource
@@ -60,6 +67,8 @@ class ItemOptions:
         sample_fps: Video: frames analysed per second (None: 2, or every frame with capture).
         capture: Video: bake the face's own expression (landmark capture).
         neutral_at_s: Video: time of the capture's neutral frame (None: automatic).
+        micro_specs: Authored micro-expressions, ``micro_at`` then ``micro_file``, checked.
+        micro_spot: Video: spot micro-expressions (every frame) and bake the found ones.
     """
 
     mode: SynthesisMode = SynthesisMode.DYNAMIC
@@ -73,6 +82,8 @@ class ItemOptions:
     sample_fps: float | None = None
     capture: bool = False
     neutral_at_s: float | None = None
+    micro_specs: tuple[MicroSpec, ...] = ()
+    micro_spot: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,8 +182,10 @@ _OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "sample_fps": ("sample_fps", _optional_float),
     "capture": ("capture", _flag),
     "neutral_at": ("neutral_at_s", _optional_float),
+    "micro_spot": ("micro_spot", _flag),
 }
-KNOWN_KEYS = frozenset({*INPUT_KEYS, "take", "head", "object", "profile", *_OPTIONS})
+MICRO_KEYS = ("micro_at", "micro_file")
+KNOWN_KEYS = frozenset({*INPUT_KEYS, "take", "head", "object", "profile", *_OPTIONS, *MICRO_KEYS})
 
 
 def _options(row: Mapping[str, Any], where: str) -> ItemOptions:
@@ -189,6 +202,34 @@ def _options(row: Mapping[str, Any], where: str) -> ItemOptions:
     if not 0.0 <= options.intensity <= 1.0:
         raise InputError(f"{where}: intensity must be between 0 and 1, not {options.intensity}.")
     return options
+
+
+def _micro_specs(row: Mapping[str, Any], where: str, base: Path) -> tuple[MicroSpec, ...]:
+    """The row's ``micro_at`` and ``micro_file`` bursts, each made once so a bad one fails here."""
+    raw = row.get("micro_at")
+    texts = raw if isinstance(raw, list) else str(raw or "").split(";")
+    specs = []
+    for text in texts:
+        if not isinstance(text, str):
+            raise InputError(f"{where}: micro_at holds {shown(repr(text), 40)}, not a burst.")
+        if not text.strip():
+            continue
+        try:
+            specs.append(parse_micro_at(text.strip()))
+            author_burst(specs[-1])
+        except InputError as exc:
+            raise InputError(
+                f"{where}: bad micro_at {shown(repr(text.strip()), 60)}: {exc}"
+            ) from None
+    if row.get("micro_file") is not None:
+        try:
+            from_file = load_micro_file(_resolve(str(row["micro_file"]), base))
+            for spec in from_file:
+                author_burst(spec)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        specs += from_file
+    return tuple(specs)
 
 
 def _resolve(value: str, base: Path) -> str:
@@ -222,8 +263,14 @@ def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
     default_take = f"item-{index + 1:03d}" if kind == "text" else Path(value).stem
     head = present.get("head")
     profile = present.get("profile")
-    if profile is not None and present.get("capture") is not None and _flag(present["capture"]):
+    options = _options(present, where)
+    if profile is not None and options.capture:
         raise InputError(f"{where}: profile is not used with capture (it retargets through ARKit).")
+    if options.micro_spot and source != InputSource.VIDEO:
+        raise InputError(f"{where}: micro_spot is for video items (this one is {kind}).")
+    micro_specs = _micro_specs(present, where, base)
+    if micro_specs and options.capture:
+        raise InputError(f"{where}: micro_at/micro_file are not baked with capture; drop one.")
     return BatchItem(
         index=index,
         take=str(present.get("take", default_take)).strip(),
@@ -232,7 +279,7 @@ def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
         path="" if kind == "text" else _resolve(value, base),
         head=_resolve(str(head), base) if head else None,
         object_name=str(present["object"]) if "object" in present else None,
-        options=_options(present, where),
+        options=replace(options, micro_specs=micro_specs),
         profile=_resolve(str(profile), base) if profile is not None else None,
     )
 
