@@ -291,3 +291,16 @@ def test_cli_report_errors_are_one_line_and_write_nothing(demo_json: Path, tmp_p
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "blocked", "file"]
     assert [p.name for p in blocked.iterdir()] == ["report.html"]
+
+
+def test_static_vs_dynamic_direction_as_the_readme_states() -> None:
+    """README: on a one-emotion take static has the higher temporal energy (its 10-frame linear
+    ramps are steeper than the dynamic rise), unlike paper 000; with changing emotions dynamic
+    is higher. If the engine changes this, update the README's report section."""
+    for emotion in ("happiness", "sadness", "anger", "surprise", "fear", "disgust"):
+        s = build_report(_doc([(0.5, 7.5, emotion)], duration=8.0)).static_dynamic
+        assert s.static_temporal_energy > s.dynamic_temporal_energy, emotion
+        assert s.direction.startswith("static")
+    three = [(0.3, 2.5, "happiness"), (2.5, 5.0, "sadness"), (5.0, 7.5, "anger")]
+    s = build_report(_doc(three, duration=8.0)).static_dynamic
+    assert s.dynamic_temporal_energy > s.static_temporal_energy
