@@ -249,7 +249,7 @@ def _publish(scene_name: str, take: str, result: ScoreResult) -> str:
             old.rename(folder)
         raise InputError(f"Cannot write the report to {folder}: {exc.strerror}.") from None
     shutil.rmtree(old, ignore_errors=True)
-    score = bpy.data.scenes[scene_name].faceaff_score
+    score = bpy.data.scenes[scene_name].faceaff_score  # type: ignore[attr-defined]
     score.take, score.folder, score.has_result = take, str(folder), True
     score.legibility, score.energy, score.jerk = result.legibility, result.energy, result.jerk
     score.communication, score.communication_label = result.communication, result.label
@@ -366,13 +366,14 @@ classes = (
     FACEAFF_OT_cancel_score,
     FACEAFF_OT_open_report,
 )
-_register, _unregister = bpy.utils.register_classes_factory(classes)  # type: ignore[func-returns-value,misc]
 
 
 def register() -> None:
     """Register the classes and ``Scene.faceaff_score``."""
-    _register()
-    bpy.types.Scene.faceaff_score = bpy.props.PointerProperty(type=FACEAFF_PG_score)  # type: ignore[attr-defined]
+    for cls in classes:
+        bpy.utils.register_class(cls)
+    # Added at run time (mypy cannot know it); fake-bpy-module types PointerProperty() as None.
+    bpy.types.Scene.faceaff_score = bpy.props.PointerProperty(type=FACEAFF_PG_score)  # type: ignore[attr-defined,func-returns-value]
 
 
 def unregister() -> None:
@@ -384,4 +385,5 @@ def unregister() -> None:
             log_internal_error(exc, "Score Take (unregister)")
     _ACTIVE.clear()
     del bpy.types.Scene.faceaff_score  # type: ignore[attr-defined]
-    _unregister()
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

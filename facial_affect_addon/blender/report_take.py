@@ -85,7 +85,7 @@ class FramePlan:
 
 def plan_frames(action: bpy.types.Action, performance, fps: float, n: int) -> FramePlan:
     """``n`` frames spread over the take (fewer if the take is shorter), with their emotions."""
-    start, end = (round(f) for f in action.frame_range)
+    start, end = round(action.frame_range[0]), round(action.frame_range[1])
     length = max(1, end - start + 1)
     frames = sorted({start + min(length - 1, int(t * fps)) for t in sample_times(length / fps, n)})
     times = tuple((f - start) / fps for f in frames)
@@ -164,13 +164,14 @@ def front_camera(scene, obj) -> bpy.types.Object:
     corners = [obj.matrix_world @ Vector(c) for c in obj.bound_box]
     low = Vector([min(c[i] for c in corners) for i in range(3)])
     high = Vector([max(c[i] for c in corners) for i in range(3)])
-    centre, size = (low + high) / 2.0, (high - low)
+    centre, size = (low + high) / 2.0, high - low
+    longest = max(size.x, size.y, size.z)
     data = bpy.data.cameras.new("faceaff_score_camera")
     data.type = "ORTHO"
     data.ortho_scale = 1.15 * max(size.x, size.z, 1e-3)
-    data.clip_start, data.clip_end = 0.01 * max(size), 20.0 * max(size) + 1.0
+    data.clip_start, data.clip_end = 0.01 * longest, 20.0 * longest + 1.0
     cam = bpy.data.objects.new("faceaff_score_camera", data)
-    cam.location = centre - Vector((0.0, 4.0 * max(size) + 1.0, 0.0))
+    cam.location = centre - Vector((0.0, 4.0 * longest + 1.0, 0.0))
     cam.rotation_euler = (radians(90.0), 0.0, 0.0)  # looks along +Y, up is +Z
     scene.collection.objects.link(cam)
     scene.camera = cam
