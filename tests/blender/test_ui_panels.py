@@ -135,6 +135,9 @@ def _setup(case: str) -> None:
         )
         bpy.ops.faceaff.bake()
         scene.faceaff.job_running, scene.faceaff.job_status = True, "Step 3 of 9"
+        score = scene.faceaff_score  # Score Take's last result (issue 16)
+        score.has_result, score.take, score.legibility = True, "Face Affect", 0.5
+        score.communication, score.communication_label = 0.25, "heuristic, not learned"
     elif case == "video_mirror":
         make_face("Face", ("mouthSmileLeft", "jawOpen"))
         settings = scene.faceaff
@@ -222,6 +225,11 @@ def test_draw_content_matches_the_target(drawn):
     assert "Rig profile: arkit52" in texts["arkit_analysed"]
     assert "Happiness 70%" in texts["arkit_analysed"]
     assert "Step 3 of 9" in texts["arkit_analysed"]
+    assert "Legibility: 50% of frames read as meant" in texts["arkit_analysed"]
+    assert "(heuristic, not learned)" in texts["arkit_analysed"]
+    assert {"faceaff.score_take", "faceaff.open_report"} <= set(
+        drawn["arkit_analysed"]["operators"]
+    )
     assert "accuracy" in texts["no_target"]  # the models are named with their measurement
     mirror = set(drawn["video_mirror"]["props"])
     assert {"video_drive", "video_neutral_auto", "video_neutral_at", "video_micro_spot"} <= mirror
