@@ -11,6 +11,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import EnumProperty
 
+from ..core.errors import InputError
 from ..pipeline.options import FaceMode
 from .panels import _AffectPanel
 from .props import scene_fps
@@ -84,6 +85,20 @@ def _found_markers(scene) -> list[tuple[float, str]]:
     ]
 
 
+def _last_found(scene) -> tuple:
+    """The last spot's found bursts kept on the scene (empty when none, or unreadable)."""
+    from ..pipeline.micro_spot import found_from_text
+    from .operators_analysis import FOUND_BURSTS_PROP
+
+    text = scene.get(FOUND_BURSTS_PROP)
+    if not isinstance(text, str):
+        return ()
+    try:
+        return found_from_text(text)
+    except InputError:  # edited by hand: the markers alone still place the bursts
+        return ()
+
+
 class FACEAFF_OT_micro_add_found(bpy.types.Operator):
     """Add the micro-expressions Spot found (their timeline markers) to the bursts to bake"""
 
@@ -100,14 +115,15 @@ class FACEAFF_OT_micro_add_found(bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        from ..pipeline.micro_spot import FOUND_INTENSITY, found_specs
+        from ..pipeline.micro_spot import found_specs
 
         scene = context.scene
+        spotted = _last_found(scene)
         settings = scene.faceaff
         half_frame = 0.5 / scene_fps(scene)
         have = [(r.time, r.emotion) for r in settings.micro_bursts if r.shows == "EMOTION"]
         added = 0
-        for spec in found_specs(_found_markers(scene)):
+        for spec in found_specs(_found_markers(scene), spotted):
             if any(abs(t - spec.time) < half_frame and e == spec.emotion for t, e in have):
                 continue  # already in the list (added before)
             row = settings.micro_bursts.add()
@@ -119,11 +135,8 @@ class FACEAFF_OT_micro_add_found(bpy.types.Operator):
             self.report({"WARNING"}, "No new found bursts to add (neutral ones are skipped).")
             return {"CANCELLED"}
         settings.micro_index = len(settings.micro_bursts) - 1
-        self.report(
-            {"INFO"},
-            f"Added {added} found burst(s) at intensity {FOUND_INTENSITY:.1f}, "
-            f"{spec.duration * 1000:.0f} ms; edit them in the list.",
-        )
+        sized = "sized as found" if spotted else "at intensity 0.5, 200 ms (no spot result kept)"
+        self.report({"INFO"}, f"Added {added} found burst(s), {sized}; edit them in the list.")
         if settings.face_mode() == FaceMode.MIRROR:
             self.report(
                 {"WARNING"}, "Mirror already keeps found bursts; drive by Emotion to bake these."

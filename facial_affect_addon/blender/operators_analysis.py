@@ -136,13 +136,24 @@ class FACEAFF_OT_analyze(bpy.types.Operator):
 
 
 SPOT_MARKER_PREFIXES = ("micro ", "macro ")
+FOUND_BURSTS_PROP = "faceaff_found_bursts"
+"""Scene ID property: the last spot's found bursts (a ``--micro-file`` JSON document), read by
+Add Found Bursts to Bake (:mod:`.micro_ui`); saved with the .blend and undone with it."""
 
 
-def set_spot_markers(scene, markers) -> None:
+def set_spot_markers(scene, markers, found=None) -> None:
     """Replace the scene's spotted-expression markers with ``markers`` ((time s, label) pairs).
 
     Times count from the bake's first frame (the panel's Start frame), as the baked curves do.
+    ``found`` (the spot's bursts, :func:`~..pipeline.micro_spot.found_bursts`) replaces the
+    stored ones; None forgets them.
     """
+    from ..pipeline.micro_spot import found_to_text
+
+    if found is None:
+        scene.pop(FOUND_BURSTS_PROP, None)
+    else:
+        scene[FOUND_BURSTS_PROP] = found_to_text(found)
     for old in [m for m in scene.timeline_markers if m.name.startswith(SPOT_MARKER_PREFIXES)]:
         scene.timeline_markers.remove(old)
     fps = scene.render.fps / scene.render.fps_base
@@ -152,7 +163,7 @@ def set_spot_markers(scene, markers) -> None:
 
 
 def _apply(
-    scene_name: str, target_name: str, performance, stored, markers, bake_after: bool
+    scene_name: str, target_name: str, performance, stored, markers, found, bake_after: bool
 ) -> str:
     """Main thread: store the result, set spot markers, bake if asked. Raises FacialAffectError."""
     scene = bpy.data.scenes.get(scene_name)
@@ -160,7 +171,7 @@ def _apply(
         return "The scene was removed; the analysis was discarded."
     message = f"Analysed: mostly {performance.weights.dominant()}."
     if markers is not None:  # spotting ran: its markers replace the last spot's
-        set_spot_markers(scene, markers)
+        set_spot_markers(scene, markers, found)
         message += f" {sum(m[1].startswith('micro ') for m in markers)} micro-expression(s) marked."
     if bake_after:
         obj = bpy.data.objects.get(target_name)

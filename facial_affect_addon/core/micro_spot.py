@@ -45,6 +45,7 @@ from .errors import InputError
 
 if TYPE_CHECKING:
     from .micro import MicroBurst
+    from .micro_authoring import MicroSpec
 
 MIN_MICRO_S = 0.04
 MAX_MICRO_S = 0.5
@@ -178,7 +179,7 @@ def micro_bursts(
         InputError: An unknown mode.
     """
     from .micro import MAX_DURATION, MIN_DURATION, MicroBurst
-    from .micro_authoring import PEAK_FRACTION, MicroSpec, author_burst
+    from .micro_authoring import author_burst
 
     try:
         how = SpotBake(mode)
@@ -191,11 +192,26 @@ def micro_bursts(
             apex = tuple((ch, float(np.clip(v, 0.0, 1.0))) for ch, v in b.au_values)
             if apex:
                 out.append(MicroBurst(max(b.onset, 0.0), duration, apex, b.emotion))
-        elif b.emotion and b.emotion != "neutral":
-            strength = float(np.clip(max(b.keys.values(), default=0.0), 0.1, 1.0))
-            time = max(b.apex, PEAK_FRACTION * duration)
-            out.append(author_burst(MicroSpec(time, strength, b.emotion, duration=duration)))
+        elif (spec := emotion_spec(b)) is not None:
+            out.append(author_burst(spec))
     return tuple(out)
+
+
+def emotion_spec(burst: SpottedBurst) -> MicroSpec | None:
+    """A spotted burst as an authored burst of its emotion (None when it reads as neutral).
+
+    It peaks at the spotted apex (moved later only if its onset would fall before 0 s), lasts as
+    long (clipped to 40-500 ms), at an intensity equal to its strongest captured key (>= 0.1).
+    """
+    from .micro import MAX_DURATION, MIN_DURATION
+    from .micro_authoring import PEAK_FRACTION, MicroSpec
+
+    if not burst.emotion or burst.emotion == "neutral":
+        return None
+    duration = float(np.clip(burst.duration, MIN_DURATION, MAX_DURATION))
+    strength = float(np.clip(max(burst.keys.values(), default=0.0), 0.1, 1.0))
+    time = max(float(burst.apex), PEAK_FRACTION * duration)
+    return MicroSpec(time, strength, burst.emotion, duration=duration)
 
 
 def burst_kind(duration: float, options: SpotOptions | None = None) -> BurstKind | None:

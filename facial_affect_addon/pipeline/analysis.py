@@ -16,8 +16,9 @@ from typing import Any
 
 from ..core.capture import CaptureOptions
 from ..core.errors import CancelledError, InputError
+from ..core.micro_authoring import MicroSpec
 from . import audio, store, text, video
-from .micro_spot import MicroSpotResult, spot_markers, spot_video
+from .micro_spot import MicroSpotResult, found_bursts, spot_markers, spot_video
 from .options import InputSource
 from .performance import Performance, performance_to_json
 from .services import ServiceSettings
@@ -172,18 +173,26 @@ def _video(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -
 
 def analyse_and_keep(
     request: AnalysisRequest, progress: Progress, should_cancel: ShouldCancel
-) -> tuple[Performance, StoredPerformance, tuple[tuple[float, str], ...] | None]:
+) -> tuple[
+    Performance,
+    StoredPerformance,
+    tuple[tuple[float, str], ...] | None,
+    tuple[MicroSpec, ...] | None,
+]:
     """The panel's Analyze job (worker thread): analyse, then keep the result for Bake.
 
     The compact .blend form is encoded here, off the main thread.
 
     Returns:
-        The performance, its :class:`~.store.StoredPerformance` and the timeline markers of
-        spotted micro-/macro-expressions (``(time s, label)``; None without ``micro_spot``).
+        The performance, its :class:`~.store.StoredPerformance`, the timeline markers of
+        spotted micro-/macro-expressions (``(time s, label)``) and the found micro-expressions
+        as bursts of their emotion (:func:`.micro_spot.found_bursts`; both None without
+        ``micro_spot``).
 
     Raises:
         As :func:`run_analysis`.
     """
     result = run_analysis(request, progress, should_cancel)
     performance = result.performance
-    return performance, store.keep(performance), spot_markers(result.spotted)
+    spotted = result.spotted
+    return performance, store.keep(performance), spot_markers(spotted), found_bursts(spotted)

@@ -25,6 +25,7 @@ eye distances, under their own jitter on real footage, while the flow follows th
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,13 +36,22 @@ from ..core.capture import expression_weights, similarity_align, to_face_coords
 from ..core.emotions import EMOTION_NAMES
 from ..core.errors import InputError
 from ..core.facs import AU_CHANNELS
-from ..core.micro_authoring import DEFAULT_DURATION, PEAK_FRACTION, MicroSpec
+from ..core.limits import parse_json
+from ..core.micro_authoring import (
+    DEFAULT_DURATION,
+    MICRO_FILE_KIND,
+    MICRO_FILE_VERSION,
+    PEAK_FRACTION,
+    MicroSpec,
+    specs_from_dict,
+)
 from ..core.micro_spot import (
     BurstKind,
     SpotOptions,
     SpottedBurst,
     SpottedInterval,
     burst_kind,
+    emotion_spec,
     region_scores,
     spot_confidence,
     spot_intervals,
@@ -114,22 +124,58 @@ def spot_markers(result: MicroSpotResult | None) -> tuple[tuple[float, str], ...
 
 
 FOUND_INTENSITY = 0.5
-"""Intensity of a found burst sent to the Bake list (a marker carries no size; edit the row)."""
+"""Intensity of a found burst whose spot result is gone (a marker carries no size)."""
+
+
+def found_bursts(result: MicroSpotResult | None) -> tuple[MicroSpec, ...] | None:
+    """The spotted micro-expressions as bursts of their emotion, to author (None: no spot ran).
+
+    Each is :func:`~..core.micro_spot.emotion_spec` (apex, duration and strongest key of what
+    was found), as ``cli video --micro-spot --spot-bake emotion`` bakes them; neutral ones are
+    left out.
+    """
+    if result is None:
+        return None
+    return tuple(spec for spec in map(emotion_spec, result.micro) if spec is not None)
+
+
+def found_to_text(specs: Sequence[MicroSpec]) -> str:
+    """Found bursts as a micro-expression timeline document (the ``--micro-file`` format)."""
+    bursts = [
+        {"time": round(s.time, 6), "emotion": s.emotion, "intensity": round(s.intensity, 6),
+         "duration_ms": round(s.duration * 1000.0, 3)}
+        for s in specs
+    ]  # fmt: skip
+    doc = {"schema_version": MICRO_FILE_VERSION, "kind": MICRO_FILE_KIND, "bursts": bursts}
+    return json.dumps(doc)
+
+
+def found_from_text(text: str) -> tuple[MicroSpec, ...]:
+    """Read :func:`found_to_text`'s document back, checked like a ``--micro-file``.
+
+    Raises:
+        InputError: Not such a document (e.g. edited by hand in a .blend).
+    """
+    return specs_from_dict(parse_json(text, "The last spot result"))
 
 
 def found_specs(
-    markers: Sequence[tuple[float, str]], duration: float = DEFAULT_DURATION
+    markers: Sequence[tuple[float, str]],
+    spotted: Sequence[MicroSpec] = (),
+    duration: float = DEFAULT_DURATION,
 ) -> tuple[MicroSpec, ...]:
-    """Spotted micro-expression markers back as bursts to author (panel: Add Found Bursts to Bake).
+    """Spotted micro-expression markers as bursts to author (panel: Add Found Bursts to Bake).
 
-    Reads the labels :func:`spot_markers` writes (``"micro fear 0.72"``). Macro events, bursts
-    read as neutral, markers before the bake's start and labels renamed by hand are left out.
-    A marker carries only the apex and the emotion, so each burst gets :data:`FOUND_INTENSITY`
-    and ``duration``; a burst too early for its onset is moved to the earliest apex it can have.
+    Reads the labels :func:`spot_markers` writes (``"micro fear 0.72"``); the marker's frame is
+    the apex, so a marker the user moved moves its burst. Intensity and duration come from the
+    last spot's burst of the same emotion nearest the marker (``spotted``, from
+    :func:`found_bursts`); without one, :data:`FOUND_INTENSITY` and ``duration``. Macro events,
+    neutral bursts, markers before the bake's start and labels renamed by hand are left out.
 
     Args:
         markers: ``(apex seconds from the bake's start, label)`` pairs, e.g. the scene's markers.
-        duration: Length of each burst (s).
+        spotted: The last spot's found bursts.
+        duration: Length (s) of a burst with no spotted match.
 
     Returns:
         One emotion burst per micro marker, in time order.
@@ -139,10 +185,14 @@ def found_specs(
         parts = label.split()
         if len(parts) != 3 or parts[0] != str(BurstKind.MICRO) or time_s < 0:
             continue
-        if parts[1] not in EMOTION_NAMES or parts[1] == "neutral":
+        emotion = parts[1]
+        if emotion not in EMOTION_NAMES or emotion == "neutral":
             continue
-        time_s = max(time_s, PEAK_FRACTION * duration)
-        out.append(MicroSpec(time_s, FOUND_INTENSITY, parts[1], duration=duration))
+        same = [s for s in spotted if s.emotion == emotion]
+        match = min(same, key=lambda s: abs(s.time - time_s), default=None)
+        size = (match.intensity, match.duration) if match else (FOUND_INTENSITY, duration)
+        time_s = max(time_s, PEAK_FRACTION * size[1])
+        out.append(MicroSpec(time_s, size[0], emotion, duration=size[1]))
     return tuple(out)
 
 

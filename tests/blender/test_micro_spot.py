@@ -12,6 +12,7 @@ import bpy
 import numpy as np
 import pytest
 
+from facial_affect_addon.blender.operators_analysis import FOUND_BURSTS_PROP
 from facial_affect_addon.paths import model_path
 from tests.unit import micro_fixtures as mf
 
@@ -80,3 +81,10 @@ def test_panel_spot_checkbox_puts_markers_on_the_timeline(face, clip):
     assert name.startswith("micro surprise ") and 0 < float(name.split()[-1]) <= 1
     assert abs(markers[name] - (settings.frame_start + APEX_S * fps)) <= 1
     assert markers["shot 3"] == 5  # the user's own markers stay
+    # Add Found Bursts to Bake: the found burst becomes a row, sized as the spot found it.
+    assert FOUND_BURSTS_PROP in scene
+    assert bpy.ops.faceaff.micro_add_found() == {"FINISHED"}
+    (row,) = settings.micro_bursts
+    assert row.shows == "EMOTION" and row.emotion == "surprise"
+    assert abs(row.time - APEX_S) <= 1.5 / fps and 40 <= row.duration_ms <= 500
+    assert 0.1 <= row.intensity <= 1.0
