@@ -342,6 +342,7 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
             ),
             png_path=png,
             outputs=outputs,
+            performance=performance,  # kept on the take: cli report / Score Take read it
         )
     b = result.bake
     print(
