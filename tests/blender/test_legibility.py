@@ -6,9 +6,9 @@ The ``test_plumbing_*`` tests check that the harness produces what it promises: 
 well-formed report, a grid, the three-quarter camera really turned. The ``test_floor_*`` tests
 hold what the head and the emotion → AU → key mapping reach today, so it cannot regress; the
 ``test_target_*`` tests assert issue 11's targets that are met: the external judge (the shipped
-FER2013 model) reads ≥ 6 of 7 from the front and ≥ 5 of 7 from the three-quarter view at 1.0,
-and the rest pose as neutral from both. Not met yet, held as floors: ≥ 5 of 7 at 0.6, geometric
-readback 7 of 7.
+FER2013 model) reads ≥ 6 of 7 from the front and (issue: ≥ 5, held at the 6 reached) from the
+three-quarter view at 1.0, ≥ 5 of 7 at 0.6 from both views, and the rest pose as neutral from
+both. Not met yet, held as floors: geometric readback 7 of 7.
 """
 
 from __future__ import annotations
@@ -152,17 +152,27 @@ def test_plumbing_turned_camera_keeps_its_distance(harness):
 
 
 # --- targets met, and floors for the ones not met yet -----------------------------------------
-# Measured on this commit (bpy 5.2.3 and 5.0.1, Workbench, outdoor.sl with a top shadow), correct
-# of 7, external / geometric: front 1.0 6 / 4, front 0.6 2 / 5, 3/4 1.0 6 / 4, 3/4 0.6 4 / 5.
-# Issue 11's targets met and asserted: >= 6/7 external from the front at 1.0, >= 5/7 from the
-# three-quarter view at 1.0, the rest pose neutral from both views. Not met (floors hold what is
-# reached so it cannot silently regress; raise them as the head and mapping improve): >= 5/7 at
-# 0.6 (the judge reads most 0.6 faces from the front as neutral) and geometric 7/7 (the landmark
-# model follows little of this textureless head's lid, nose and mouth-corner motion).
+# Measured on this commit (bpy 5.2, Workbench, outdoor.sl with a top shadow), correct of 7,
+# external / geometric: front 1.0 6 / 5, front 0.6 5 / 5, 3/4 1.0 6 / 4, 3/4 0.6 5 / 5 (before
+# the felt-intensity curve and the rounder surprise and drooping sad lids, same harness: external
+# 6, 2, 6, 4; geometric 4, 5, 4, 5). Issue 11's targets met and asserted: >= 6/7 external from the
+# front at 1.0, >= 5/7 from the three-quarter view at 1.0 (held at the 6 reached), >= 5/7 at 0.6
+# from both views, the rest pose neutral from both views. Not met (floors hold what is reached so
+# it cannot silently regress; raise them as the head and mapping improve): geometric 7/7. The
+# landmark model follows little of this textureless head's lid, nose and mouth-corner motion
+# (fear's lid opening: 5 % of the gap against the 76 % the geometry moves; disgust's nose wing
+# 0.03 inter-ocular units against 0.11), so fear reads as surprise from the front and disgust as
+# anger or happiness; comparing in what the capture can see instead of AUs did not help (13 of
+# 24 against 14 of 24 on the same renders).
 EXTERNAL_FRONT_TARGET = 6
-EXTERNAL_THREE_QUARTER_TARGET = 5
-EXTERNAL_FLOORS_AT_0_6 = {"front": 2, "three_quarter": 4}
-GEOMETRIC_FRONT_FLOOR = 4
+EXTERNAL_THREE_QUARTER_FLOOR = 6  # the issue's target is 5; 6 is reached and must not regress
+EXTERNAL_TARGET_AT_0_6 = 5
+GEOMETRIC_FLOORS = {
+    ("front", "1.0"): 5,
+    ("front", "0.6"): 5,
+    ("three_quarter", "1.0"): 4,
+    ("three_quarter", "0.6"): 5,
+}
 
 
 def test_target_external_judge_front_full_intensity(run):
@@ -172,18 +182,19 @@ def test_target_external_judge_front_full_intensity(run):
 
 def test_target_external_judge_three_quarter_full_intensity(run):
     correct, misread = _counts(run[0], "external", "three_quarter", "1.0")
-    assert correct >= EXTERNAL_THREE_QUARTER_TARGET, f"{correct}/7; misread: {misread}"
+    assert correct >= EXTERNAL_THREE_QUARTER_FLOOR, f"{correct}/7; misread: {misread}"
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_floor_external_judge_at_0_6(run, view):
+def test_target_external_judge_at_0_6(run, view):
     correct, misread = _counts(run[0], "external", view, "0.6")
-    assert correct >= EXTERNAL_FLOORS_AT_0_6[view], f"{correct}/7; misread: {misread}"
+    assert correct >= EXTERNAL_TARGET_AT_0_6, f"{correct}/7; misread: {misread}"
 
 
-def test_floor_geometric_readback_front_full_intensity(run):
-    correct, misread = _counts(run[0], "geometric", "front", "1.0")
-    assert correct >= GEOMETRIC_FRONT_FLOOR, f"{correct}/7; misread: {misread}"
+@pytest.mark.parametrize(("view", "level"), list(GEOMETRIC_FLOORS))
+def test_floor_geometric_readback(run, view, level):
+    correct, misread = _counts(run[0], "geometric", view, level)
+    assert correct >= GEOMETRIC_FLOORS[view, level], f"{correct}/7; misread: {misread}"
 
 
 @pytest.mark.parametrize("emotion", ["happiness", "sadness", "anger", "surprise", "fear"])
