@@ -90,6 +90,11 @@ def test_csv_and_json_micro_columns_give_the_same_items_and_json(tmp_path):
         ("m.json", json.dumps([{"text": LINE, "micro_spot": True}]),
          "manifest item 1: micro_spot is for video items (this one is text)"),
         ("m.csv", "video,micro_spot\nv.mp4,maybe\n", "manifest item 1: bad micro_spot"),
+        ("m.json", json.dumps([{"text": LINE, "micro_at": "9" * 5000 + ":fear:0.5"}]),
+         "manifest item 1: bad micro_at"),
+        ("m.csv", f'text,micro_at\n"{LINE}","1.0:fear\n:0.5\x00"\n',
+         "manifest item 1: bad micro_at"),
+        ("m.json", json.dumps([{"text": LINE, "micro_file": "."}]), "manifest item 1: "),
     ],
 )  # fmt: skip
 def test_a_bad_micro_column_is_one_line_naming_the_row(tmp_path, capsys, name, content, message):
