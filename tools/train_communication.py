@@ -17,9 +17,10 @@ fold k is scored, fold k+1 is the validation set for early stopping (``--patienc
 without a better validation loss, at most ``--epochs``), the rest is trained on. Reported:
 engagement accuracy and R² of resonance and shareability, per fold and mean. The final model is
 trained on every training row for the median best epoch of the folds, scored on the CSV's
-``split = test`` rows, and written to ``OUT/NAME.onnx`` (input ``curves`` (N, length, C), one
-output ``[p_low, p_medium, p_high, resonance, shareability]``) + ``OUT/NAME.json`` (labels,
-channel order, fps, length, caveat, scores) + ``OUT/NAME.pt``.
+``split = test`` rows (beside an in-run baseline: ridge regression on per-channel mean, mean
+square and max of the same inputs), and written to ``OUT/NAME.onnx`` (input ``curves``
+(N, length, C), one output ``[p_low, p_medium, p_high, resonance, shareability]``) +
+``OUT/NAME.json`` (labels, channel order, fps, length, caveat, scores) + ``OUT/NAME.pt``.
 
 ``--tiny`` is the CI configuration: hidden 16, one fusion layer, 2 heads, 8 fps, at most 80
 epochs per fold (patience 10), one CPU thread.
@@ -130,6 +131,27 @@ def score(net, ds: Tensors, idx: np.ndarray, stats) -> dict:
     }
 
 
+def baseline(ds: Tensors, train: np.ndarray, test: np.ndarray) -> dict:
+    """In-run baseline: ridge regression on per-channel mean, mean square and max of the input.
+
+    Scored like :func:`score` (engagement from a ridge fit of the class index, rounded).
+    """
+    x = ds.x.numpy()
+    feats = np.concatenate([x.mean(1), (x**2).mean(1), x.max(1), np.ones((len(x), 1))], axis=1)
+    targets = np.concatenate([ds.z.numpy(), ds.y.numpy()[:, None]], axis=1)
+    a = feats[train]
+    w = np.linalg.solve(a.T @ a + 1e-3 * np.eye(a.shape[1]), a.T @ targets[train])
+    pred = feats[test] @ w
+    return {
+        "takes": len(test),
+        "engagement_accuracy": float(
+            (np.clip(np.rint(pred[:, 2]), 0, 2) == targets[test, 2]).mean()
+        ),
+        "resonance_r2": r2(targets[test, 0], pred[:, 0]),
+        "shareability_r2": r2(targets[test, 1], pred[:, 1]),
+    }
+
+
 def stratified_folds(labels: np.ndarray, idx: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
     """``k`` folds of ``idx`` with each class dealt round-robin after a seeded shuffle."""
     rng = np.random.default_rng(seed)
@@ -233,6 +255,7 @@ def train(args) -> dict:
     report["epoch_losses"] = losses
     if len(test_idx):
         report["held_out"] = score(net, ds, test_idx, stats)
+        report["held_out_baseline"] = baseline(ds, train_idx, test_idx)
     report["onnx"] = str(export(net, ds, spec, stats, report, args))
     return report
 

@@ -103,3 +103,19 @@ def test_csv_errors_are_input_errors(tmp_path):
     )
     with pytest.raises(InputError, match="engagement"):
         train_communication.data.read_csv(tmp_path / "b.csv")
+
+
+def test_frame_encoder_path_trains_and_its_se_gates_are_used():
+    torch.manual_seed(0)
+    net = cm.CommunicationNet(3, 6, hidden=8, layers=1, heads=2, frame_width=4)
+    curves, frames = torch.rand(2, 6, 3), torch.rand(2, 6, 3, 32, 32)
+    logits, reg = net(curves, frames)
+    assert logits.shape == (2, 3) and reg.shape == (2, 2)
+    cm.loss_terms(logits, reg, torch.tensor([0, 2]), torch.zeros(2, 2)).backward()
+    se = [m for m in net.modules() if isinstance(m, cm.SEBlock)]
+    assert len(se) == 8  # one per residual block, two blocks in each of four stages
+    assert all(m.fc1.weight.grad.abs().sum() > 0 for m in se)
+    # A different picture changes the reading: the frames reach the heads.
+    assert not torch.allclose(net(curves, torch.rand(2, 6, 3, 32, 32))[1], reg)
+    with pytest.raises(ValueError, match="frames"):
+        net(curves)
