@@ -1,20 +1,20 @@
 """Headless entry point: ``python -m facial_affect_addon.cli {text,audio,video,emotion,demo}``
-and ``... cli batch MANIFEST --out DIR``; ``... cli rig {suggest,generate}`` is in :mod:`.cli_rig`.
+and ``... cli batch MANIFEST --out DIR``; ``rig``, ``report``: :mod:`.cli_rig`, :mod:`.cli_report`.
 
-Every command prints the clip-level emotion weights, can write the performance as JSON
-(``--json FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head
-(``--bake FILE.blend``; the built-in demo head unless ``--head FILE --object NAME``).
-Errors print one clear line and exit with status 2 (:mod:`.cli_guard`); every option is checked
-and every output path validated before any work (:mod:`.cli_checks`), and all outputs are written
-under temporary names and renamed together at the end, so a failed run writes nothing.
+Every command prints the clip-level emotion weights, can write the performance as JSON (``--json
+FILE``: clip ``weights`` and the ``timeline``) and bake it onto a head (``--bake FILE.blend``; the
+built-in demo head unless ``--head FILE --object NAME``). Errors print one clear line and exit with
+status 2 (:mod:`.cli_guard`); every option is checked and every output path validated before any
+work (:mod:`.cli_checks`), and all outputs are written under temporary names and renamed together at
+the end, so a failed run writes nothing.
 
 The commands are thin: ``text``, ``audio`` and ``video`` build the same
 :class:`~.pipeline.analysis.AnalysisRequest` the panel's Analyze button builds and call
 :func:`~.pipeline.analysis.run_analysis`; ``emotion`` calls
-:func:`~.pipeline.text.performance_from_weights` like the panel's Bake Emotion; ``--bake``
-turns the performance into curves with :func:`~.pipeline.curves.performance_curves`.
-``batch`` runs many such lines from a manifest (:mod:`~.pipeline.batch`), here or on a Dask
-cluster, baking each with :func:`bake_job`.
+:func:`~.pipeline.text.performance_from_weights` like the panel's Bake Emotion; ``--bake`` turns
+the performance into curves with :func:`~.pipeline.curves.performance_curves`. ``batch`` runs many
+such lines from a manifest (:mod:`~.pipeline.batch`), here or on a Dask cluster, baking each with
+:func:`bake_job`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cli_checks, cli_micro
+from . import cli_checks, cli_micro, cli_report, cli_rig
 from .cli_guard import Parser, UsageError, check_dashes, guarded, interrupts_deferred
-from .cli_report import add_report, run_report_command
-from .cli_rig import add_rig, run_rig_command
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
 from .core.errors import FacialAffectError, InputError
@@ -163,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", default=DEMO_LINE)
     p.add_argument("--out", type=Path, default=Path("out"))
     _add_batch(sub)
-    add_rig(sub)
-    add_report(sub)
+    cli_rig.add_rig(sub)
+    cli_report.add_report(sub)
     return parser
 
 
@@ -468,12 +466,9 @@ def _run(argv: list[str]) -> int:
     parser = build_parser()
     check_dashes(*_dash_scope(parser, argv))
     args = parser.parse_args(argv)
-    if args.command == "batch":
-        return run_batch_command(args)
-    if args.command == "rig":
-        return run_rig_command(args)
-    if args.command == "report":
-        return run_report_command(args)
+    own = {"batch": run_batch_command, "rig": cli_rig.run_rig_command, "report": cli_report.run}
+    if args.command in own:  # commands with options and outputs of their own
+        return own[args.command](args)
     warnings = cli_checks.check_command(args)
     args.rig_profile = _load_profile(args)
     args.micro_bursts = cli_micro.authored_bursts(args)

@@ -30,6 +30,9 @@ def add_report(sub: Any) -> None:
     p.add_argument("--object", help="with a .blend: the head object (default: first with keys)")
     p.add_argument("--take", help="with a .blend: the take (action) to score")
     p.add_argument("--model", type=Path, help="a trained communication model (.onnx) to show")
+    p.add_argument(
+        "--frames", type=int, help="with a .blend: how many frames to render and judge (default 12)"
+    )
 
 
 def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
@@ -42,17 +45,19 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     if path.suffix.lower() == ".blend":
         if not args.take:
             raise UsageError("a .blend input needs --take NAME (and --object NAME).")
+        if args.frames is not None and not 1 <= args.frames <= 1000:
+            raise UsageError(f"--frames must be between 1 and 1000, got {args.frames}.")
         from .blender.report_take import take_report_inputs
 
-        return take_report_inputs(path, args.object, args.take)
-    if args.take or args.object:
-        raise UsageError("--take and --object apply only to a .blend input.")
+        return take_report_inputs(path, args.object, args.take, n=args.frames)
+    if args.take or args.object or args.frames is not None:
+        raise UsageError("--take, --object and --frames apply only to a .blend input.")
     if path.suffix.lower() != ".json":
         raise InputError(f"{shown(path)} is neither a .json nor a .blend; give one of those.")
     return read_json(path, shown(path)), None
 
 
-def run_report_command(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``report``: read, build, write; prints the headline numbers and the HTML path."""
     from .pipeline.report import build_report, load_predictor, write_report
 

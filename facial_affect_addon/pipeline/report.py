@@ -301,6 +301,36 @@ def _prediction(predictor: Any, values: np.ndarray, fps: float) -> dict[str, Any
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}
 
 
+def _curves(performance: Performance, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(frames, channels) dynamic AU curves without blinks, and (frames, 7) intended weights."""
+    n_frames = max(4, math.ceil(performance.duration_s * fps))
+    options = SynthesisOptions(fps=fps, n_frames=n_frames, life=False)
+    values = synthesize_au(performance.timeline, options).values
+    return values, frame_weights(performance, n_frames, fps)
+
+
+def _check(cancel: Callable[[], bool]) -> None:
+    if cancel():
+        raise CancelledError("Report cancelled.")
+
+
+def _score(
+    values: np.ndarray,
+    weights: np.ndarray,
+    metrics: tuple[AUMetric, ...],
+    legibility: TakeLegibility | None,
+) -> CommunicationScore:
+    """The heuristic score; rise and hold come from the most energetic AU."""
+    top = metrics[0] if metrics else None
+    return communication_score(
+        au_values=values,
+        emotion_weights=weights,
+        rise_s=top.rise_s if top else 0.0,
+        hold_s=top.hold_s if top else 0.0,
+        legibility=legibility.share if legibility is not None and legibility.readings else None,
+    )
+
+
 def build_report(
     performance_or_analysis_dict: Performance | Mapping[str, Any],
     *,
@@ -330,34 +360,17 @@ def build_report(
     cancel = should_cancel or (lambda: False)
     performance, doc = _performance(performance_or_analysis_dict)
     micro, video = _micro(doc), _video(doc)
-    n_frames = max(4, math.ceil(performance.duration_s * fps))
     step(0.1, "synthesising curves")
-    if cancel():
-        raise CancelledError("Report cancelled.")
-    options = SynthesisOptions(fps=fps, n_frames=n_frames, life=False)
-    values = synthesize_au(performance.timeline, options).values
-    weights = frame_weights(performance, n_frames, fps)
+    values, weights = _curves(performance, fps)
     step(0.3, "metrics")
     metrics = au_metrics(values, fps)
     regions = spatial_distribution(dict(zip(AU_CHANNELS, values.T, strict=True)))
-    if cancel():
-        raise CancelledError("Report cancelled.")
+    _check(cancel)
     step(0.5, "static vs dynamic")
     labels = [EMOTION_NAMES[i] for i in weights.argmax(axis=1)]
     compare = compare_modes(performance.timeline, labels, fps, should_cancel=cancel)
-    step(0.8, "communication score")
-    top = metrics[0] if metrics else None
-    score = communication_score(
-        au_values=values,
-        emotion_weights=weights,
-        rise_s=top.rise_s if top else 0.0,
-        hold_s=top.hold_s if top else 0.0,
-        legibility=legibility.share if legibility is not None and legibility.readings else None,
-    )
-    prediction = _prediction(predictor, values, fps)
-    warnings = list(performance.warnings)
-    if not metrics:
-        warnings.append("No AU moves in this take: every metric is zero.")
+    score = _score(values, weights, metrics, legibility)
+    still = () if metrics else ("No AU moves in this take: every metric is zero.",)
     step(1.0, "done")
     return Report(
         kind=str(performance.kind),
@@ -374,9 +387,9 @@ def build_report(
         static_dynamic=compare,
         communication=score,
         legibility=legibility,
-        prediction=prediction,
+        prediction=_prediction(predictor, values, fps),
         video=video,
-        warnings=tuple(warnings),
+        warnings=(*performance.warnings, *still),
     )
 
 
