@@ -5,9 +5,10 @@ regularised incomplete beta function: the two-sided Student-t tail is
 ``p = I_x(df / 2, 1 / 2)`` with ``x = df / (df + t**2)``. :func:`betainc` evaluates ``I_x(a, b)``
 with the continued fraction of the incomplete beta (modified Lentz evaluation), using the
 symmetry ``I_x(a, b) = 1 - I_{1-x}(b, a)`` where the fraction converges slowly. The unit tests
-check it against ``scipy.special.betainc`` and ``scipy.stats.ttest_ind(equal_var=False)``; when
-scipy is importable (a development environment) :func:`welch_t_test` still uses this code, so the
-numbers never depend on what happens to be installed.
+check it against ``scipy.special.betainc`` and ``scipy.stats.ttest_ind(equal_var=False)``. This
+code is used even where scipy is importable: the package may not import scipy at all (the guard in
+``tests/unit/test_scipy_free.py``), and one code path means the numbers never depend on what
+happens to be installed.
 """
 
 from __future__ import annotations

@@ -298,6 +298,8 @@ def _prediction(predictor: Any, values: np.ndarray, fps: float) -> dict[str, Any
         return None
     result = predictor.predict(values, AU_CHANNELS, fps)
     data = asdict(result) if hasattr(result, "__dataclass_fields__") else dict(result)
+    if hasattr(result, "engagement_class"):
+        data["engagement_class"] = result.engagement_class
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}
 
 
