@@ -20,6 +20,7 @@ file).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import uuid
@@ -368,10 +369,20 @@ classes = (
 )
 
 
+def _forget_on_load() -> None:
+    """Another file is loading: Blender ends the modal operator; drop it and its renders (the
+    scene it would restore is going away)."""
+    for op in list(_ACTIVE):
+        with contextlib.suppress(ReferenceError):  # Blender may have freed the operator
+            shutil.rmtree(op._renders, ignore_errors=True)
+    _ACTIVE.clear()
+
+
 def register() -> None:
     """Register the classes and ``Scene.faceaff_score``."""
     for cls in classes:
         bpy.utils.register_class(cls)
+    jobs.add_file_load_callback(_forget_on_load)
     # Added at run time (mypy cannot know it); fake-bpy-module types PointerProperty() as None.
     bpy.types.Scene.faceaff_score = bpy.props.PointerProperty(type=FACEAFF_PG_score)  # type: ignore[attr-defined,func-returns-value]
 

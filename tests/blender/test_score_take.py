@@ -150,6 +150,17 @@ def test_cancel_while_judging_writes_nothing(baked, tmp_path):
     assert _state(scene) == before
 
 
+def test_loading_another_file_while_rendering_forgets_the_score(baked):
+    from .conftest import reset_scene
+
+    assert bpy.ops.faceaff.score_take() == {"RUNNING_MODAL"}
+    renders = operators_score.active_scoring()._renders
+    assert renders.is_dir()
+    reset_scene()  # load_pre: the scene being scored goes away
+    assert operators_score.active_scoring() is None and not renders.exists()
+    assert not bpy.ops.faceaff.score_take.poll()  # no target in the new file, nothing stuck
+
+
 def test_a_take_without_a_stored_performance_is_one_clear_error(baked, tmp_path):
     (take,) = bake.list_takes(baked)
     del take[bake.TAKE_PERFORMANCE]  # as a take recorded live or baked by an older version
