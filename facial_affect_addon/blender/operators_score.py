@@ -39,6 +39,17 @@ from .reporting import log_internal_error, one_line, poll_with_reason, reports_e
 JOB_KIND = "score_take"
 TICK_S = 0.05
 _ACTIVE: list[FACEAFF_OT_score_take] = []
+_STAGING: set[Path] = set()  # staging folders of scoring jobs, removed once their job has ended
+
+
+def sweep_staging() -> None:
+    """Remove the staging folders of jobs that ended without publishing (a cancel that came
+    after the worker's last check leaves its finished staging folder behind)."""
+    if jobs.is_running(JOB_KIND):
+        return
+    for path in list(_STAGING):
+        shutil.rmtree(path, ignore_errors=True)
+        _STAGING.discard(path)
 
 
 class FACEAFF_PG_score(bpy.types.PropertyGroup):
@@ -115,6 +126,7 @@ class FACEAFF_OT_score_take(bpy.types.Operator):
     def execute(self, context):
         from .report_take import TakeRenderer, plan_frames, take_performance
 
+        sweep_staging()
         obj, action = scored_take(context)
         score = context.scene.faceaff_score
         performance = take_performance(action)  # a take without one: one clear error
@@ -190,6 +202,7 @@ class FACEAFF_OT_score_take(bpy.types.Operator):
         frames, renders, folder = list(self._renderer.rendered), self._renders, self._folder
         performance = self._performance
         staging = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
+        _STAGING.add(staging)
 
         def work(progress, should_cancel):
             from ..pipeline.report import build_report, write_report
@@ -239,6 +252,7 @@ class FACEAFF_OT_score_take(bpy.types.Operator):
 def _publish(scene_name: str, take: str, result: ScoreResult) -> str:
     """Main thread: rename the staging folder into place and show the headline numbers."""
     folder = result.folder
+    _STAGING.discard(result.staging)
     old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
     try:
         if folder.exists():
@@ -289,7 +303,7 @@ class FACEAFF_OT_cancel_score(bpy.types.Operator):
     def execute(self, context):
         for op in list(_ACTIVE):
             op.cancel_scoring(context)  # at once, not at the next event
-        jobs.cancel_job(JOB_KIND)
+        jobs.cancel_job(JOB_KIND)  # its staging folder goes with the next sweep_staging()
         return {"FINISHED"}
 
 

@@ -147,6 +147,12 @@ def test_cancel_while_judging_writes_nothing(baked, tmp_path):
     assert not scene.faceaff_score.has_result
     report = _report_dir(tmp_path)
     assert not report.exists() or not any(report.iterdir())  # no report, no staging folder
+    # a cancel that lands after the worker's last check: the next Score Take sweeps it away
+    late = tmp_path / "faceaff_report" / ".DemoHead_Happy.partial-late"
+    late.mkdir(parents=True)
+    operators_score._STAGING.add(late)
+    operators_score.sweep_staging()
+    assert not late.exists() and not operators_score._STAGING
     assert _state(scene) == before
 
 
