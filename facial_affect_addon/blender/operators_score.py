@@ -143,7 +143,7 @@ class FACEAFF_OT_score_take(bpy.types.Operator):
         except Exception:
             shutil.rmtree(self._renders, ignore_errors=True)
             raise
-        self._cancel = False
+        self._ended = False
         wm = context.window_manager
         self._timer = wm.event_timer_add(TICK_S, window=context.window) if context.window else None
         wm.modal_handler_add(self)
@@ -152,7 +152,9 @@ class FACEAFF_OT_score_take(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def modal(self, context, event):
-        if self._cancel or (event.type == "ESC" and event.value == "PRESS"):
+        if self._ended:  # the Cancel button already stopped it and put the scene back
+            return {"CANCELLED"}
+        if event.type == "ESC" and event.value == "PRESS":
             return self.cancel_scoring(context)
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
@@ -190,6 +192,7 @@ class FACEAFF_OT_score_take(bpy.types.Operator):
         shutil.rmtree(self._renders, ignore_errors=True)
 
     def _end_modal(self, context) -> None:
+        self._ended = True
         self._renderer.restore()
         if self._timer is not None:
             context.window_manager.event_timer_remove(self._timer)

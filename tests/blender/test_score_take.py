@@ -156,6 +156,21 @@ def test_cancel_while_judging_writes_nothing(baked, tmp_path):
     assert _state(scene) == before
 
 
+def test_the_cancel_button_stops_rendering_at_once(baked, tmp_path):
+    scene = bpy.context.scene
+    scene.camera = None  # the temporary front camera must go too
+    before, data = _state(scene), scene_fingerprint()
+    assert bpy.ops.faceaff.score_take() == {"RUNNING_MODAL"}
+    op = operators_score.active_scoring()
+    renders = op._renders
+    assert len(bpy.data.cameras) == before[-1] + 1
+    assert bpy.ops.faceaff.cancel_score() == {"FINISHED"}
+    assert op.modal(bpy.context, ui.FakeEvent("TIMER")) == {"CANCELLED"}  # renders no more
+    assert operators_score.active_scoring() is None and not renders.exists()
+    assert _state(scene) == before and scene_fingerprint() == data
+    assert not _report_dir(tmp_path).exists() and not scene.faceaff_score.rendering
+
+
 def test_loading_another_file_while_rendering_forgets_the_score(baked):
     from .conftest import reset_scene
 
