@@ -240,6 +240,10 @@ def train(args) -> dict:
     ds = Tensors(takes, spec)
     train_idx = np.array([i for i, t in enumerate(takes) if not t.test])
     test_idx = np.array([i for i, t in enumerate(takes) if t.test])
+    if args.folds == 2:
+        raise InputError(
+            "Use --folds 1 (no cross-validation) or at least 3 (test, validation, train)."
+        )
     if len(train_idx) < 3 * args.folds:
         raise InputError(f"{len(train_idx)} training takes are too few for {args.folds} folds.")
     report: dict = {"takes": len(takes), "training_takes": len(train_idx)}
@@ -268,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=24.0, help="fps of .npy takes without a column")
     p.add_argument("--model-fps", type=float, default=24.0)
     p.add_argument("--length", type=int, default=0, help="frames per take (0: the longest)")
-    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--folds", type=int, default=5, help="1: no cross-validation; else >= 3")
     p.add_argument("--epochs", type=int, default=200, help="most epochs per fold")
     p.add_argument("--final-epochs", type=int, default=100, help="without cross-validation")
     p.add_argument("--patience", type=int, default=20)
