@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compute import onnx_providers
 from ..core.errors import InputError, ModelError
+from .onnx_net import OnnxNet
 
 ENGAGEMENT_LABELS = ("low", "medium", "high")
 NO_WEIGHTS_NOTE = (
@@ -178,50 +178,16 @@ class CommunicationModel:
         if self.meta.get("frames"):
             raise ModelError(f"{self.path.name} needs face frames; only AU-curve models run here.")
         self.caveat = str(self.meta.get("caveat", "training data unknown"))
-        self.backend = self._open(backend)
-
-    def _open(self, backend: str) -> str:
-        if backend in ("auto", "onnxruntime"):
-            try:
-                import onnxruntime as ort
-            except ImportError:
-                if backend == "onnxruntime":
-                    raise ModelError("onnxruntime is not installed.") from None
-            else:
-                try:
-                    self._session = ort.InferenceSession(
-                        str(self.path), providers=onnx_providers(ort.get_available_providers())
-                    )
-                except Exception as exc:  # onnxruntime raises its own untyped errors
-                    raise ModelError(f"onnxruntime cannot load {self.path.name}: {exc}") from None
-                self._input = self._session.get_inputs()[0].name
-                return "onnxruntime"
-        import cv2
-
-        try:
-            self._net = cv2.dnn.readNetFromONNX(str(self.path))
-        except cv2.error as exc:
-            raise ModelError(
-                f"OpenCV cannot run {self.path.name} ({exc}); install onnxruntime."
-            ) from None
-        return "opencv"
+        self.net = OnnxNet(self.path, backend, opencv_hint="Install onnxruntime.")
+        self.backend = self.net.backend
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Raw ``(N, 5)`` output: engagement probabilities, resonance, shareability."""
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         if self.backend == "onnxruntime":
-            out = self._session.run(None, {self._input: batch})[0]
-            return np.asarray(out, np.float64).reshape(len(batch), -1)
-        import cv2
-
-        rows = []
-        for take in batch:  # OpenCV's LSTM import fails on batches over 1 (checked with 4.14)
-            self._net.setInput(take[None])
-            try:
-                rows.append(np.asarray(self._net.forward(), np.float64).reshape(-1))
-            except cv2.error as exc:
-                raise ModelError(f"OpenCV cannot run {self.path.name}: {exc}") from None
-        return np.stack(rows)
+            return self.net.run(batch).reshape(len(batch), -1)
+        # OpenCV's LSTM import fails on batches over 1 (checked with 4.14): one take at a time.
+        return np.stack([self.net.run(take[None]).reshape(-1) for take in batch])
 
     def predict(
         self, au_curves: np.ndarray, channels: Sequence[str], fps: float

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compute import onnx_providers
 from ..core.emotions import EMOTION_NAMES, canonical_emotion_name
 from ..core.errors import InputError, ModelError
 from ..paths import model_path
+from .onnx_net import OnnxNet
 
 TRAINED_MODEL = "emotion_resnet18.onnx"
 DEFAULT_MODEL = "emotion_fer_minixception.onnx"
@@ -142,35 +142,8 @@ class EmotionModel:
             raise ModelError(f"{meta_path.name} lacks valid labels/input spec: {exc}") from None
         # Column j of the model's output goes to emotion index self._order[j].
         self._order = np.array([EMOTION_NAMES.index(lbl) for lbl in labels])
-        self.backend = self._open(backend)
-
-    def _open(self, backend: str) -> str:
-        if backend in ("auto", "onnxruntime"):
-            try:
-                import onnxruntime as ort
-            except ImportError:
-                if backend == "onnxruntime":
-                    raise ModelError("onnxruntime is not installed.") from None
-            else:
-                opts = ort.SessionOptions()
-                opts.intra_op_num_threads = 1
-                try:
-                    self._session = ort.InferenceSession(
-                        str(self.path),
-                        opts,
-                        providers=onnx_providers(ort.get_available_providers()),
-                    )
-                except Exception as exc:  # onnxruntime raises its own untyped errors
-                    raise ModelError(f"onnxruntime cannot load {self.path.name}: {exc}") from None
-                self._input = self._session.get_inputs()[0].name
-                return "onnxruntime"
-        import cv2
-
-        try:
-            self._net = cv2.dnn.readNetFromONNX(str(self.path))
-        except cv2.error as exc:
-            raise ModelError(f"OpenCV cannot read {self.path.name}: {exc}") from None
-        return "opencv"
+        self.net = OnnxNet(self.path, backend, single_thread=True)
+        self.backend = self.net.backend
 
     @property
     def name(self) -> str:
@@ -198,12 +171,7 @@ class EmotionModel:
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Raw model probabilities for an NCHW batch, in the model's own label order."""
-        if self.backend == "onnxruntime":
-            out = self._session.run(None, {self._input: batch})[0]
-        else:
-            self._net.setInput(batch)
-            out = self._net.forward()
-        out = np.asarray(out, np.float64).reshape(len(batch), -1)
+        out = self.net.run(batch).reshape(len(batch), -1)
         if np.any(out < 0) or not np.allclose(out.sum(1), 1.0, atol=1e-3):
             out = np.exp(out - out.max(1, keepdims=True))  # logits → softmax
             out /= out.sum(1, keepdims=True)

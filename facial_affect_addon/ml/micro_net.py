@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compute import onnx_providers
 from ..core.errors import InputError, ModelError
 from ..paths import model_path
+from .onnx_net import OnnxNet
 
 TRAINED_MODEL = "micro_resnet3d.onnx"
 SYNTHETIC_CAVEAT = "trained on synthetic renders; CG faces only"
@@ -194,42 +194,13 @@ class MicroNet:
             self.labels = tuple(str(e) for e in self.meta["labels"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{meta_path.name} lacks labels/AUs/input spec: {exc}") from None
-        self.backend = self._open(backend)
-
-    def _open(self, backend: str) -> str:
-        if backend in ("auto", "onnxruntime"):
-            try:
-                import onnxruntime as ort
-            except ImportError:
-                if backend == "onnxruntime":
-                    raise ModelError("onnxruntime is not installed.") from None
-            else:
-                try:
-                    self._session = ort.InferenceSession(
-                        str(self.path), providers=onnx_providers(ort.get_available_providers())
-                    )
-                except Exception as exc:  # onnxruntime raises its own untyped errors
-                    raise ModelError(f"onnxruntime cannot load {self.path.name}: {exc}") from None
-                self._input = self._session.get_inputs()[0].name
-                return "onnxruntime"
-        import cv2
-
-        try:
-            self._net = cv2.dnn.readNetFromONNX(str(self.path))
-        except cv2.error as exc:
-            raise ModelError(f"OpenCV cannot read {self.path.name}: {exc}") from None
         # OpenCV 4.14 fuses Conv+Add for 2D only and asserts on the 3D residual adds.
-        self._net.enableFusion(False)
-        return "opencv"
+        self.net = OnnxNet(self.path, backend, fuse=False)
+        self.backend = self.net.backend
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Raw (N, 3 + n_aus + n_labels) output: times in [0, 1], AU and emotion probabilities."""
-        if self.backend == "onnxruntime":
-            out = self._session.run(None, {self._input: batch})[0]
-        else:
-            self._net.setInput(batch)
-            out = self._net.forward()
-        return np.asarray(out, np.float64).reshape(len(batch), -1)
+        return self.net.run(batch).reshape(len(batch), -1)
 
     def predict_clip(self, rgb_frames: np.ndarray, fps: float) -> MicroPrediction:
         """Read one face clip.

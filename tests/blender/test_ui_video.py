@@ -126,7 +126,7 @@ def test_compute_device_preference_reaches_the_runtimes(addon_prefs):
         assert compute.compute_device() == "AUTO"
         model = EmotionModel()  # this machine has no GPU provider: the CPU still works
         if model.backend == "onnxruntime":
-            assert model._session.get_providers()[-1] == "CPUExecutionProvider"
+            assert model.net._session.get_providers()[-1] == "CPUExecutionProvider"
     finally:
         addon_prefs.compute_device = "CPU"
     assert compute.compute_device() == "CPU"
