@@ -127,16 +127,3 @@ def _generate(args: argparse.Namespace) -> int:
     print(describe_parts(plan.rigid_parts))
     print(f"wrote {shown(args.out)}")
     return 0
-
-
-def _check_generate_args(args: argparse.Namespace) -> None:
-    """``--out`` is a .blend, the points files are .json; one output at least."""
-    if args.out is None and args.points_out is None:
-        raise UsageError("rig generate needs --out (the head with keys) or --points-out.")
-    if args.out is not None and (args.out.suffix.lower() != ".blend" or args.out.is_dir()):
-        raise UsageError(f"--out must name a .blend file, got {shown(args.out)}.")
-    for flag, path in (("--points", args.points), ("--points-out", args.points_out)):
-        if path is not None and (path.suffix.lower() != ".json" or path.is_dir()):
-            raise UsageError(f"{flag} must name a .json file, got {shown(path)}.")
-    if args.out is None and args.points is not None:
-        raise UsageError("--points is for generating keys: give --out too.")
