@@ -29,10 +29,17 @@ import numpy as np
 from .curves import displacement_for_intensity, frame_times
 from .curveset import CurveSet
 from .emotions import EMOTION_NAMES
-from .errors import InputError, RigError
+from .errors import RigError
 from .names import normalize_name
 from .rig_mapping import profile_coverage, suggest_profile
-from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile, match_profile
+from .rigs import (
+    BUILTIN_PROFILES,
+    RigMatch,
+    RigProfile,
+    builtin_profile,
+    detect_profile,
+    match_profile,
+)
 from .synthesis import synthesize, synthesize_au
 from .synthesis_options import SynthesisMode, SynthesisOptions, synthesis_options
 from .timeline import Timeline, TransitionSettings, emotion_levels, plan_keyframes
@@ -96,12 +103,7 @@ def rig_drive(shape_key_names: Iterable[str], profile: RigProfile | str | None =
     """
     names = [str(n) for n in shape_key_names]
     if isinstance(profile, str):
-        if profile not in BUILTIN_PROFILES:
-            raise InputError(
-                f"Unknown rig profile {profile!r}; use one of {', '.join(BUILTIN_PROFILES)} "
-                "or load a JSON profile."
-            )
-        profile = BUILTIN_PROFILES[profile]
+        profile = builtin_profile(profile)
     given = profile is not None
     profile = profile if profile is not None else auto_profile(names)
     absent = _absent_keys(profile, names) if given else []

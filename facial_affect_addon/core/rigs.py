@@ -68,6 +68,7 @@ __all__ = [
     "KeyTarget",
     "RigMatch",
     "RigProfile",
+    "builtin_profile",
     "detect_profile",
     "load_profile",
     "match_profile",
@@ -190,6 +191,20 @@ class RigMatch:
             if a in driven and b in driven:
                 out.append(KeyAntagonist(a, b, pair.first_overrides))
         return tuple(out)
+
+
+def builtin_profile(name: str) -> RigProfile:
+    """The built-in profile called ``name``.
+
+    Raises:
+        InputError: If no built-in profile has that name.
+    """
+    if name not in BUILTIN_PROFILES:
+        raise InputError(
+            f"Unknown rig profile {name!r}; use one of {', '.join(BUILTIN_PROFILES)} "
+            "or load a JSON profile."
+        )
+    return BUILTIN_PROFILES[name]
 
 
 def _strip_common_prefix(names: Sequence[str]) -> dict[str, str]:

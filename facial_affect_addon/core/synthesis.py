@@ -51,7 +51,7 @@ from .errors import InputError
 from .facs import AU_CATALOGUE, AU_CHANNELS, CHANNEL_INDEX, blend_matrix
 from .life import BLINK_CHANNELS, LifeOptions, asymmetry_gains, blink_track
 from .micro import MicroBurst, MicroOptions, frame_aligned, generate_bursts, render_bursts
-from .rigs import BUILTIN_PROFILES, RigMatch, RigProfile, detect_profile
+from .rigs import RigMatch, RigProfile, builtin_profile, detect_profile
 from .synthesis_options import SynthesisMode, SynthesisOptions, synthesis_options
 from .timeline import (
     EmotionEvent,
@@ -337,12 +337,7 @@ def resolve_rig(
     if profile is None:
         return detect_profile(names)
     if isinstance(profile, str):
-        if profile not in BUILTIN_PROFILES:
-            raise InputError(
-                f"Unknown rig profile {profile!r}; use one of {', '.join(BUILTIN_PROFILES)} "
-                "or load a JSON profile."
-            )
-        profile = BUILTIN_PROFILES[profile]
+        profile = builtin_profile(profile)
     return detect_profile(names, [profile])
 
 
