@@ -5,7 +5,8 @@ both are simply added: the lips never close for ``b`` under a laughing smile. Th
 same (TalkingHead #35) and scale the emotion's mouth down while speaking. Our rule, per frame:
 
 - ``need(t) = clip(max_k viseme_k(t) / full_need_at, 0, 1)``: how much the speech needs the mouth
-  now (0 in pauses, 1 on any clear viseme).
+  now (0 in pauses, 1 on any clear viseme: with the default ``full_need_at`` 0.25 every vowel
+  centre of the test lines reaches 1, as coarticulated vowels peak at 0.27-0.45 on some key).
 - **Articulator keys** (every key the viseme curves drive: ``jawOpen``, ``mouthClose``,
   ``mouthPress*``, ``mouthFunnel``...): ``out = clip(viseme + emotion · (1 - need), 0, 1)``.
   At full need the viseme alone decides them, so a bilabial closes under any expression.
@@ -44,7 +45,7 @@ class SpeechMouthOptions:
         speaking_gain: Share of the emotion's non-articulator mouth keys kept at full need.
     """
 
-    full_need_at: float = 0.5
+    full_need_at: float = 0.25
     speaking_gain: float = 0.5
 
 
