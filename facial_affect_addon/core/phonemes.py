@@ -25,32 +25,7 @@ VOWELS: frozenset[str] = frozenset(
 )
 """ARPAbet vowels (the 15 of CMUdict's 39-phone set)."""
 CONSONANTS: frozenset[str] = frozenset(
-    [
-        "B",
-        "CH",
-        "D",
-        "DH",
-        "F",
-        "G",
-        "HH",
-        "JH",
-        "K",
-        "L",
-        "M",
-        "N",
-        "NG",
-        "P",
-        "R",
-        "S",
-        "SH",
-        "T",
-        "TH",
-        "V",
-        "W",
-        "Y",
-        "Z",
-        "ZH",
-    ]
+    "B CH D DH F G HH JH K L M N NG P R S SH T TH V W Y Z ZH".split()  # noqa: SIM905
 )
 """ARPAbet consonants (the 24 of CMUdict's 39-phone set)."""
 SILENCE = "SIL"
@@ -318,53 +293,11 @@ def _guess_stress(phones: Pronunciation) -> Pronunciation:
     return tuple(out)
 
 
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "am",
-        "i",
-        "you",
-        "he",
-        "she",
-        "it",
-        "we",
-        "they",
-        "me",
-        "him",
-        "her",
-        "us",
-        "them",
-        "my",
-        "your",
-        "his",
-        "its",
-        "our",
-        "their",
-        "this",
-        "that",
-    ]
+_FUNCTION_TEXT = (
+    "a an the and or but of to in on at by for with from as is are was were be been am i you "
+    "he she it we they me him her us them my your his its our their this that"
 )
+_FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 
 
 def pronounce(
