@@ -118,11 +118,11 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
         FacialAffectError: Invalid settings, a rig the engine cannot drive, a bad analysis.
     """
     from ..pipeline import store
-    from ..pipeline.curves import bake_curves_for, preset_performance
+    from ..pipeline.curves import bake_curves_for
     from .operators_mapping import mapping_profile
 
     profile, notes = mapping_profile(obj)  # the mapping editor's rows, if the target has some
-    curves = bake_curves_for(
+    performance, curves = bake_curves_for(
         request.performance,
         request.preset,
         bake.shape_key_names(obj),
@@ -133,9 +133,6 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
     if notes:
         curves = replace(curves, warnings=(*curves.warnings, *notes))
     result = bake.bake_curves(obj, curves, request.take)
-    performance = request.performance or preset_performance(
-        request.preset.weights(), request.options
-    )
     bake.keep_performance(result.action_name, store.encode(performance))  # for Score Take
     return result
 

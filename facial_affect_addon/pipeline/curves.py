@@ -124,8 +124,8 @@ def bake_curves_for(
     *,
     length_from_input: bool = True,
     profile: RigProfile | None = None,
-) -> CurveSet:
-    """The curves a Bake writes: the analysed performance, or the chosen emotion without one.
+) -> tuple[Performance, CurveSet]:
+    """What a Bake writes: the analysed performance, or the chosen emotion without one.
 
     Args:
         performance: The analysed performance, or None.
@@ -136,13 +136,18 @@ def bake_curves_for(
         length_from_input: Bake a performance over its whole length (ignore ``n_frames``).
         profile: The rig's mapping profile; chosen from the key names if None.
 
+    Returns:
+        The performance baked (the preset's own when none was given; the take keeps it for
+        Score Take) and its curves.
+
     Raises:
         FacialAffectError: Invalid settings, or a rig the engine cannot drive.
     """
     names = list(shape_key_names)
     if performance is None:
         weights = preset.weights() if isinstance(preset, EmotionChoice) else preset
-        return emotion_curves(weights, names, options, profile=profile)
-    if length_from_input:
+        performance = preset_performance(weights, options)
+        options = replace(options, face=FaceMode.EMOTION)
+    elif length_from_input:
         options = replace(options, synthesis=replace(options.synthesis, n_frames=None))
-    return performance_curves(performance, names, options, profile=profile)
+    return performance, performance_curves(performance, names, options, profile=profile)
