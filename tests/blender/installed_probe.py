@@ -70,6 +70,22 @@ def analyze(source: str, **values) -> dict:
     }
 
 
+def report_and_spot(video: str) -> dict:
+    """Issue 15/16 from the zip: a report written for a preset, micro-expressions spotted."""
+    text = importlib.import_module(MODULE + ".pipeline.text")
+    report = importlib.import_module(MODULE + ".pipeline.report")
+    micro_spot = importlib.import_module(MODULE + ".pipeline.micro_spot")
+    out = tempfile.mkdtemp(prefix="faceaff-report-")
+    built = report.build_report(text.performance_from_weights({"happiness": 1.0}, 3.0))
+    files = report.write_report(built, out)
+    spotted = micro_spot.spot_video(video)
+    return {
+        "report_files": sorted(os.path.basename(str(f)) for f in files),
+        "spot_micro": len(spotted.micro),
+        "spot_fps": float(spotted.fps),
+    }
+
+
 def _curve_count(action) -> int:
     if action is None:
         return 0
@@ -97,6 +113,7 @@ def main(zip_path: str, wav: str, video: str) -> dict:
     report["text"] = analyze("TEXT", text="I am so happy to see you again, this is wonderful!")
     report["audio"] = analyze("AUDIO", audio_path=wav)
     report["video"] = analyze("VIDEO", video_path=video, video_drive="EMOTION")
+    report["report_and_spot"] = report_and_spot(video)
     report["heavy_from"] = {
         m: os.path.dirname(sys.modules[m].__file__) for m in HEAVY if m in sys.modules
     }

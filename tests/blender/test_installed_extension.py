@@ -83,6 +83,13 @@ def test_a_happy_line_reads_happy_as_text_and_as_speech(installed):
         assert max(weights, key=weights.get) == "happiness", (mode, weights)
 
 
+def test_the_installed_zip_writes_a_report_and_spots_micro_expressions(installed):
+    run = installed["report_and_spot"]
+    assert {"report.json", "report.html"} <= set(run["report_files"]), run
+    assert any(name.endswith(".png") for name in run["report_files"]), run
+    assert run["spot_fps"] > 0 and isinstance(run["spot_micro"], int), run
+
+
 def test_heavy_modules_come_from_the_zip(installed):
     # OpenCV (video), tokenizers (text); speech is numpy Whisper (no faster-whisper, CTranslate2
     # or PyAV); the engine needs no scipy
