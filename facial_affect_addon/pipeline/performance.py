@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..core.capture import CaptureResult
 from ..core.emotions import EmotionWeights
 from ..core.errors import InputError
 from ..core.formats import capture_from_dict, capture_to_dict, timeline_from_dict, timeline_to_dict
+from ..core.phonemes import PHONES, Phone
 from ..core.timeline import EmotionEvent, Timeline, TransitionSettings
 
 JSON_SCHEMA_VERSION = 1
@@ -72,6 +74,8 @@ class Performance:
         warnings: Notes for the user (fallbacks, truncation, engine changes...).
         models: Which models produced the readings (for the UI and JSON).
         capture: A video's landmark capture (ARKit weights per sampled frame), or None.
+        phones: Timed ARPAbet phones of what was said (lip-sync), in time order; empty when
+            unknown (then speech spans only drive the articulation rhythm).
     """
 
     kind: PerformanceKind
@@ -82,6 +86,7 @@ class Performance:
     warnings: tuple[str, ...] = ()
     models: Mapping[str, str] = field(default_factory=dict)
     capture: CaptureResult | None = field(default=None, compare=False)
+    phones: tuple[Phone, ...] = field(default=(), compare=False)
 
     @property
     def speech_spans(self) -> tuple[tuple[float, float], ...]:
@@ -172,6 +177,16 @@ def performance_to_json(
     }
     if with_capture and p.capture is not None:
         doc["capture"] = capture_to_dict(p.capture)
+    if p.phones:
+        doc["phones"] = [
+            {
+                "symbol": f.symbol,
+                "start_s": round(f.start, 4),
+                "end_s": round(f.end, 4),
+                "word": f.word,
+            }
+            for f in p.phones
+        ]
     if with_timeline:
         doc["timeline_events"] = timeline_to_dict(p.timeline)
     return doc
@@ -213,12 +228,39 @@ def _segment(s: Any, i: int) -> Segment:
     )
 
 
+def _phone(f: Any, i: int) -> Phone:
+    """One stored phone: a known ARPAbet symbol (or ``SIL``), times in range, end after start."""
+    what = f"Phone {i + 1}"
+    if not isinstance(f, Mapping):
+        raise InputError(f"{what} is not an object.")
+    symbol = _string(lim.document_field(f, "symbol", what), f"{what}'s symbol")
+    if symbol not in PHONES:
+        raise InputError(f"{what}'s symbol {lim.clip_text(symbol, 20)!r} is not an ARPAbet phone.")
+    start = _time(lim.document_field(f, "start_s", what), f"{what}'s start")
+    end = _time(lim.document_field(f, "end_s", what), f"{what}'s end", start)
+    if end <= start:
+        raise InputError(f"{what} must end after it starts.")
+    word = lim.clip_text(_string(f.get("word", ""), f"{what}'s word"), 100)
+    return Phone(symbol, start, end, word=word)
+
+
+def _phones(doc: Mapping[str, Any]) -> tuple[Phone, ...]:
+    """The document's ``phones`` list (absent in older documents: no phones), in time order."""
+    stored = lim.as_list(doc.get("phones", []), "Its 'phones'")
+    lim.check_count(len(stored), lim.DEFAULT_LIMITS.max_items, "phones", "The stored analysis")
+    phones = tuple(_phone(f, i) for i, f in enumerate(stored))
+    if any(b.start < a.start for a, b in pairwise(phones)):
+        raise InputError("Its 'phones' are not in time order.")
+    return phones
+
+
 def performance_from_json(doc: Mapping[str, Any], capture: CaptureResult | None = None):
     """Rebuild a performance written by :func:`performance_to_json` with ``with_timeline``.
 
     The document may come from an edited .blend: times must be finite and within
     [0, :attr:`~..core.limits.Limits.max_duration_s`], an end not before its start, intensities
-    in [0, 1], texts strings.
+    in [0, 1], texts strings, phones known ARPAbet symbols in time order. Documents written
+    before phones were stored (no ``phones`` key) read as having none.
 
     Args:
         doc: The parsed document.
@@ -253,6 +295,7 @@ def performance_from_json(doc: Mapping[str, Any], capture: CaptureResult | None 
             tuple(lim.clip_text(w) for w in warnings[: lim.MAX_WARNINGS]),
             {lim.clip_text(k): lim.clip_text(v) for k, v in models.items()},
             capture,
+            _phones(doc),
         )
     except InputError as exc:
         reason = str(exc).removesuffix(".")
