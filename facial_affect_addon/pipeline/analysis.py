@@ -23,6 +23,7 @@ from .options import InputSource
 from .performance import Performance, performance_to_json
 from .services import ServiceSettings
 from .store import StoredPerformance
+from .video_speech import VideoSpeech, add_video_speech
 
 Progress = Callable[[float, str], None]
 ShouldCancel = Callable[[], bool]
@@ -42,6 +43,8 @@ class AnalysisRequest:
         neutral_at_s: Video: time of the capture's neutral reference frame (None: automatic).
         micro_spot: Video: also spot micro-expressions (every frame, :mod:`.micro_spot`); the
             capture then keeps the spotted bursts (no deadzone inside them).
+        video_audio: Video: also read its sound track, fuse the speech with the face and
+            lip-sync to it (:mod:`.video_speech`); a video without sound is unaffected.
     """
 
     source: InputSource
@@ -52,6 +55,7 @@ class AnalysisRequest:
     sample_fps: float = 2.0
     neutral_at_s: float | None = None
     micro_spot: bool = False
+    video_audio: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,23 @@ class AnalysisResult:
         performance: The performance to bake.
         video: For a video, the per-frame track and peaks (:class:`.video.VideoAnalysis`).
         spotted: Spotted micro- and macro-expressions (with ``micro_spot``), else None.
+        speech: For a video with speech, each utterance's face, speech and fused readings.
     """
 
     performance: Performance
     video: video.VideoAnalysis | None = None
     spotted: MicroSpotResult | None = None
+    speech: VideoSpeech | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON document: the performance, plus the ``video`` block for a video and
-        ``micro_expressions`` / ``macro_expressions`` when spotted."""
+        ``micro_expressions`` / ``macro_expressions`` when spotted, and ``speech`` (both
+        sources per utterance) for a video with speech."""
         doc = performance_to_json(self.performance)
         if self.video is not None:
             doc["video"] = video.track_to_json(self.video)
+        if self.speech is not None:
+            doc["speech"] = self.speech.to_json()
         if self.spotted is not None:
             doc.update(self.spotted.to_json())
         return doc
@@ -157,18 +166,24 @@ def _video(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -
         options = CaptureOptions(keep_intervals=tuple((b.onset, b.offset) for b in spotted.micro))
         start = 0.5
     progress(start, "Reading the video…")
+    end = 0.8 if request.video_audio else 0.98
     found = video.analyze_video(
         request.path,
         sample_fps=request.sample_fps,
         neutral_at_s=request.neutral_at_s,
         should_cancel=cancel,
-        progress=lambda f: progress(start + (0.98 - start) * f, "Reading the video…"),
+        progress=lambda f: progress(start + (end - start) * f, "Reading the video…"),
         capture_options=options,
     )
-    performance = found.performance
+    performance, speech = found.performance, None
+    if request.video_audio:
+        progress(end, "Transcribing the video's speech…")
+        performance, speech = add_video_speech(
+            found, request.path, services=request.services, should_cancel=cancel
+        )
     if spotted is not None and spotted.warnings:
         performance = replace(performance, warnings=(*performance.warnings, *spotted.warnings))
-    return AnalysisResult(performance, found, spotted)
+    return AnalysisResult(performance, found, spotted, speech)
 
 
 def analyse_and_keep(
