@@ -1,4 +1,4 @@
-"""Emotion and speech on one mouth: the rule that makes room for visemes (issue 17, not wired in).
+"""Emotion and speech on one mouth: the rule that makes room for visemes (issue 17).
 
 An emotion's mouth baseline (a smile's stretched corners, surprise's open jaw) fights the visemes if
 both are simply added: the lips never close for ``b`` under a laughing smile. The peers found the
@@ -16,12 +16,15 @@ same (TalkingHead #35) and scale the emotion's mouth down while speaking. Our ru
   vanishing.
 - **Everything else** (brows, lids, cheeks, nose) keeps the full emotion.
 
-A mouth key is an ARKit ``mouth*``, ``jaw*`` or ``tongue*`` key, or a VRoid ``Fcl_MTH_*`` key.
+A mouth key is an ARKit ``mouth*``, ``jaw*`` or ``tongue*`` key, or a VRoid ``Fcl_MTH_*`` key
+(a rig that spells them otherwise passes its own set, see :func:`combine_speech`). Whole-face
+expression keys (VRoid ``Fcl_ALL_Joy``) are not mouth keys: they carry the eyes too, so they keep
+the full emotion. :mod:`.lipsync` applies this rule to a rig's baked curves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +63,7 @@ def combine_speech(
     visemes: Mapping[str, np.ndarray],
     options: SpeechMouthOptions | None = None,
     need: np.ndarray | None = None,
+    mouth_keys: Collection[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Merge emotion key curves with viseme key curves by the module's rule.
 
@@ -70,6 +74,8 @@ def combine_speech(
         need: Per-frame need (0..1) to use instead of :func:`mouth_need`. Rigs whose closed mouth
             is the rest pose (VRoid: a bilabial is all ``Fcl_MTH_*`` at 0) should pass the need
             computed from the ARKit curves of the same phones.
+        mouth_keys: The emotion keys the rule treats as mouth keys (a CC4 or Daz rig's own
+            spellings); None: :func:`is_mouth_key` decides.
 
     Returns:
         Key → per-frame values for the union of both key sets.
@@ -97,7 +103,7 @@ def combine_speech(
         e = np.asarray(values, dtype=np.float64)
         if key in visemes:
             continue
-        if is_mouth_key(key):
+        if is_mouth_key(key) if mouth_keys is None else key in mouth_keys:
             out[key] = e * (1.0 - (1.0 - opt.speaking_gain) * need)
         else:
             out[key] = e.copy()

@@ -22,6 +22,7 @@ from ..core.errors import InputError
 from ..core.rig_profile import RigProfile
 from ..core.sampling import sample_linear
 from . import text
+from .lipsync import speech_spans_and_lipsync, with_lipsync
 from .options import EmotionChoice, FaceMode, PerformanceOptions
 from .performance import Performance
 
@@ -41,6 +42,11 @@ def performance_curves(
     the engine's channels and emotions to the rig's keys (:mod:`..core.any_rig`); without one it
     is chosen from the key names. Keys no profile maps stay unkeyed, with a warning.
 
+    With ``options.articulate`` on, speech moves the mouth: a performance's timed phones become
+    coarticulated visemes on the rig's mouth keys, merged with the emotion by the make-room rule
+    (:mod:`..core.lipsync`), and spoken segments without phones (or a rig without viseme keys)
+    keep the articulation rhythm. With it off there is no speech at all.
+
     Raises:
         InputError: Invalid options, or MIRROR without a capture.
         RigError: The rig has no shape keys the engine can drive.
@@ -51,13 +57,14 @@ def performance_curves(
         return captured_curves(performance, shape_key_names, options, n_frames)
     if options.face != FaceMode.EMOTION:
         raise InputError(f"Unknown drive {options.face!r}; use EMOTION or MIRROR.")
-    speech = performance.speech_spans if options.articulate else ()
-    return synthesize_any(
-        performance.timeline,
-        shape_key_names,
-        replace(synth, n_frames=n_frames, speech=speech),
-        profile,
+    names = [str(n) for n in shape_key_names]
+    speech, lipsync_rig = speech_spans_and_lipsync(performance, names, options.articulate)
+    curves = synthesize_any(
+        performance.timeline, names, replace(synth, n_frames=n_frames, speech=speech), profile
     )
+    if lipsync_rig is None:
+        return curves
+    return with_lipsync(curves, performance, names, lipsync_rig)
 
 
 def captured_curves(

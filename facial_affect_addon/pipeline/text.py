@@ -4,7 +4,8 @@
 the context of the ones before (the LLM sees them), and honours a line that directs its emotion
 explicitly (``"[anger] Get out!"``). :func:`perform_lines` (the CLI's ``text`` command and the
 panel's Text input), :func:`.audio.performance_from_audio` and the live preview's script and
-microphone all read through it. Each typed line lasts the time it takes to say.
+microphone all read through it. Each typed line lasts the time it takes to say, and its phones
+are timed from the text (:func:`.lipsync.text_phones`) for lip-sync.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ..core.emotions import EMOTION_NAMES, EmotionWeights
 from ..core.errors import CancelledError, InputError
 from ..core.synthesis import single_event_timeline
+from .lipsync import text_phones
 from .models import text_model_label
 from .performance import (
     TAIL_SECONDS,
@@ -149,7 +151,14 @@ def _one_line(a, llm_config, duration_s: float | None) -> Performance:
     segment = Segment(event.start, event.end, a.text, a.weights, a.intensity, a.source, a.reason)
     models = {"text": text_model_label(a.source, llm_config)}
     return Performance(
-        PerformanceKind.TEXT, a.weights, timeline, duration, (segment,), a.warnings, models
+        PerformanceKind.TEXT,
+        a.weights,
+        timeline,
+        duration,
+        (segment,),
+        a.warnings,
+        models,
+        phones=text_phones((segment,)),
     )
 
 
@@ -170,6 +179,7 @@ def _several_lines(analyses, llm_config) -> Performance:
         tuple(segments),
         tuple(warnings),
         {"text": text_model_label(segments[0].source, llm_config)},
+        phones=text_phones(segments),
     )
 
 

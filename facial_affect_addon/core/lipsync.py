@@ -1,0 +1,191 @@
+"""Lip-sync on a rig: timed phones → viseme keys on the rig's own names, merged with the emotion.
+
+This is where :mod:`.visemes` (Oculus visemes, Cohen & Massaro coarticulation) and
+:mod:`.speech_mouth` (the make-room rule) meet a real rig's key names (issue 17 §2-§3):
+
+* **Which keys.** A rig with ARKit mouth keys in any spelling (``jawOpen``, ``Jaw_Open``, CC4's
+  ``Mouth_Roll_In_Lower_L``, Daz ``facs_bs_MouthCloseLeft_div2``...; found by
+  :class:`.retarget.ArkitRetarget`'s direct map, never its AU route, which would rewrite the
+  brows from mouth shapes) takes :data:`.visemes.ARKIT_TARGETS`. A rig without them but with
+  VRoid's expression-level ``Fcl_MTH_A/I/U/E/O`` keys takes :data:`.visemes.VROID_TARGETS`. A
+  rig with both (VRoid "perfect sync") takes ARKit only, so the mouth is not driven twice. A rig
+  with neither gets no lip-sync: :func:`rig_lipsync` returns None and the caller keeps the
+  articulation rhythm.
+* **What each phone does** (:data:`.visemes.ARKIT_TARGETS`): bilabials ``p b m`` close and press
+  the lips (``mouthClose`` 0.8, ``mouthPress*`` 0.6, ``jawOpen`` 0.03); labiodentals ``f v``
+  tuck the lower lip by *rolling it in* (``mouthRollLower`` 0.7) with a little ``mouthUpperUp``
+  to show the upper teeth; rounded vowels funnel and pucker (``mouthFunnel``, ``mouthPucker``).
+* **How it merges.** :func:`.speech_mouth.combine_speech` with the need of the mouth computed
+  from the ARKit curves of the same phones on every rig (a VRoid bilabial is all ``Fcl_MTH_*``
+  at 0, which alone would read as "mouth free"), and the rig's own spellings of the ARKit mouth
+  keys as its mouth keys. Brows, lids, cheeks and whole-face keys keep the full emotion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from .errors import RigError
+from .names import normalize_name
+from .phonemes import Phone
+from .retarget import ArkitRetarget
+from .speech_mouth import SpeechMouthOptions, combine_speech, is_mouth_key, mouth_need
+from .visemes import (
+    ARKIT_KEYS,
+    ARKIT_TARGETS,
+    VROID_KEYS,
+    VROID_TARGETS,
+    CoarticulationOptions,
+    coarticulate,
+    is_speech,
+)
+
+__all__ = ["LipSyncRig", "apply_lipsync", "rig_lipsync", "spans_without_phones"]
+
+
+@dataclass(frozen=True)
+class LipSyncRig:
+    """How lip-sync reaches one rig.
+
+    Attributes:
+        family: ``"arkit"`` or ``"vroid"``: which viseme targets drive it.
+        key_map: Viseme key (ARKit or ``Fcl_MTH_*`` name) → the rig keys that take it.
+        mouth_keys: Every rig key the make-room rule treats as the emotion's mouth.
+    """
+
+    family: str
+    key_map: Mapping[str, tuple[str, ...]]
+    mouth_keys: frozenset[str]
+
+    @property
+    def targets(self) -> Mapping[str, Mapping[str, float]]:
+        """The viseme targets for this rig's family."""
+        return ARKIT_TARGETS if self.family == "arkit" else VROID_TARGETS
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every rig key lip-sync writes."""
+        return tuple(k for keys in self.key_map.values() for k in keys)
+
+
+def _arkit_map(names: list[str]) -> dict[str, tuple[str, ...]] | None:
+    """ARKit name → rig keys for every ARKit key of the rig (any spelling), or None."""
+    try:
+        retarget = ArkitRetarget(names)
+    except RigError:
+        return None
+    return {k: (v, *retarget.copies.get(k, ())) for k, v in retarget.direct.items()}
+
+
+def rig_lipsync(shape_key_names: Iterable[str]) -> LipSyncRig | None:
+    """The lip-sync route for a rig (see the module docstring), or None if it has none.
+
+    Args:
+        shape_key_names: The rig's key names.
+    """
+    names = [str(n) for n in shape_key_names]
+    arkit = _arkit_map(names) or {}
+    driven = {k: arkit[k] for k in ARKIT_KEYS if k in arkit}
+    if "jawOpen" in driven or "mouthClose" in driven:
+        mouth = {key for name, keys in arkit.items() if is_mouth_key(name) for key in keys}
+        return LipSyncRig("arkit", MappingProxyType(driven), frozenset(mouth))
+    index = {normalize_name(n): n for n in names}
+    vroid = {k: (index[normalize_name(k)],) for k in VROID_KEYS if normalize_name(k) in index}
+    if vroid:
+        mouth = {n for n in names if is_mouth_key(n)} | {v for (v,) in vroid.values()}
+        return LipSyncRig("vroid", MappingProxyType(vroid), frozenset(mouth))
+    return None
+
+
+def spans_without_phones(
+    spans: Sequence[tuple[float, float]], phones: Sequence[Phone]
+) -> tuple[tuple[float, float], ...]:
+    """The speech spans no spoken phone overlaps: where the articulation rhythm still plays."""
+    spoken = [(p.start, p.end) for p in phones if is_speech(p)]
+    return tuple(
+        (start, end) for start, end in spans if not any(a < end and b > start for a, b in spoken)
+    )
+
+
+def viseme_channels(
+    phones: Sequence[Phone],
+    rig: LipSyncRig,
+    times: np.ndarray,
+    coarticulation: CoarticulationOptions | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Viseme values on the rig's keys at ``times``, and the mouth's need (ARKit-based).
+
+    Returns:
+        (rig key → values, need per time in 0..1 before the rule's scaling by ``full_need_at``:
+        the ARKit viseme curves, for :func:`.speech_mouth.mouth_need`).
+    """
+    arkit = coarticulate(phones, times, ARKIT_TARGETS, coarticulation)
+    own = (
+        arkit if rig.family == "arkit" else coarticulate(phones, times, rig.targets, coarticulation)
+    )
+    out: dict[str, np.ndarray] = {}
+    for name, keys in rig.key_map.items():
+        for key in keys:
+            out[key] = own[name]
+    return out, arkit
+
+
+def apply_lipsync(
+    channels: Mapping[str, np.ndarray],
+    phones: Sequence[Phone],
+    rig: LipSyncRig,
+    fps: float,
+    options: SpeechMouthOptions | None = None,
+    coarticulation: CoarticulationOptions | None = None,
+) -> dict[str, np.ndarray]:
+    """The rig's emotion curves with the phones' visemes merged in by the make-room rule.
+
+    Args:
+        channels: Rig key → per-frame emotion values (frame ``i`` at ``i / fps`` seconds).
+        phones: Timed phones, seconds from the first frame.
+        rig: From :func:`rig_lipsync` on the same rig.
+        fps: Frames per second.
+        options: The make-room rule's strength.
+        coarticulation: Dominance shape of the visemes.
+
+    Returns:
+        Rig key → per-frame values: the emotion keys, plus the viseme keys it lacked.
+    """
+    opt = options or SpeechMouthOptions()
+    n = len(next(iter(channels.values()))) if channels else 0
+    if n == 0 or not any(is_speech(p) for p in phones):
+        return {k: np.asarray(v, dtype=np.float64) for k, v in channels.items()}
+    visemes, arkit = viseme_channels(phones, rig, np.arange(n) / fps, coarticulation)
+    need = mouth_need(arkit, opt)
+    return combine_speech(channels, visemes, opt, need=need, mouth_keys=rig.mouth_keys)
+
+
+_UNMAPPED = re.compile(r"^\d+ shape key\(s\) not mapped and left unkeyed: ")
+
+
+def unkeyed_warnings(
+    warnings: Sequence[str], names: Iterable[str], keyed: Iterable[str]
+) -> tuple[str, ...]:
+    """The synthesis warnings with the "not mapped" note recounted after lip-sync keyed more.
+
+    A VRoid rig's ``Fcl_MTH_*`` keys have no emotional reading, so the emotion synthesis leaves
+    them unkeyed and says so; once lip-sync keys them the note must not name them.
+    """
+    done = set(keyed)
+    left = [n for n in names if n not in done and n.lower() != "basis"]
+    out = []
+    for w in warnings:
+        if not _UNMAPPED.match(w):
+            out.append(w)
+        elif left:
+            shown = ", ".join(repr(k) for k in left[:6]) + ("..." if len(left) > 6 else "")
+            out.append(
+                f"{len(left)} shape key(s) not mapped and left unkeyed: {shown}; "
+                "map them in a rig profile (--profile) if they should move."
+            )
+    return tuple(out)
