@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cli_checks, cli_micro, cli_report, cli_rig
+from . import cli_checks, cli_micro, cli_report, cli_rig, cli_video
 from .cli_guard import Parser, UsageError, check_dashes, guarded, interrupts_deferred
 from .core.atomic import OutputSet, shown
 from .core.emotions import COMPOUND_PRESETS, EMOTION_NAMES, expand_mixture
@@ -90,21 +90,6 @@ def _add_text(sub: Any) -> None:
     _add_common(p)
 
 
-def _add_micro_spot(p: argparse.ArgumentParser) -> None:  # the video command's spotting
-    p.add_argument(
-        "--micro-spot",
-        action="store_true",
-        help="spot micro-expressions (every frame); JSON: micro_expressions, macro_expressions",
-    )
-    p.add_argument(
-        "--spot-bake",
-        choices=("emotion", "mirror"),
-        default="emotion",
-        help="with --micro-spot --bake: bake found bursts as bursts of their emotion or "
-        "their own AUs (with --capture the capture keeps them)",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
     parser = Parser(
@@ -118,30 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
     p.add_argument("--stt", choices=("whisper", "pocketsphinx", "openai"), default="whisper")
     _add_common(p)
-    p = sub.add_parser(
-        "video", allow_abbrev=False, help="a video file → face emotions over time → curves"
-    )
-    p.add_argument("path", type=Path)
-    p.add_argument(
-        "--sample-fps",
-        type=float,
-        default=None,
-        help="frames analysed per second (0: every frame; default 2, or every frame with "
-        "--capture)",
-    )
-    p.add_argument(
-        "--capture",
-        action="store_true",
-        help="bake the face's own expression (landmark capture) instead of its emotion",
-    )
-    p.add_argument(
-        "--neutral-at",
-        type=float,
-        metavar="SECONDS",
-        help="time of a frame with a neutral face, the capture's reference (default: auto)",
-    )
-    _add_micro_spot(p)
-    _add_common(p)
+    cli_video.add_video(sub, _add_common)
     p = sub.add_parser(
         "emotion",
         allow_abbrev=False,
@@ -257,6 +219,7 @@ def analysis_request(args):
         sample_fps=sample_fps,
         neutral_at_s=args.neutral_at,
         micro_spot=args.micro_spot,
+        video_audio=not args.no_audio,
     )
 
 
