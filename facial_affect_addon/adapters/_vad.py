@@ -103,6 +103,29 @@ class SpeechSegment:
         return self.end / self.sample_rate
 
 
+@dataclass(frozen=True)
+class VadFrame:
+    """One analysed frame, as the live preview's provisional face reads it.
+
+    Attributes:
+        end: Sample index just past the frame (its stream position).
+        level_db: The frame's mean power in dBFS.
+        in_speech: True while an utterance is open after this frame (hysteresis included).
+        speech: True when this frame itself is loud enough to count as speech.
+        samples: The frame's audio (a view; not compared by ``==``).
+        segment: The utterance this frame closed (kept), else None.
+        dropped: True when this frame closed an utterance too short to keep.
+    """
+
+    end: int
+    level_db: float
+    in_speech: bool
+    speech: bool
+    samples: np.ndarray = field(compare=False, repr=False)
+    segment: SpeechSegment | None = None
+    dropped: bool = False
+
+
 def frame_levels_db(samples: np.ndarray, frame_len: int) -> np.ndarray:
     """Mean power per non-overlapping frame in dBFS (a trailing partial frame is ignored)."""
     n = len(samples) // frame_len
@@ -132,6 +155,7 @@ class StreamingSegmenter:
         self._max_frames = max(self._min_speech + 1, round(p.max_utterance_s / frame_s))
         self._pad = round(p.pad_s * self.sample_rate)
         self._rise = p.floor_rise_db_per_s * frame_s
+        self.frames: list[VadFrame] = []  # the frames the last feed() analysed
         self._reset()
 
     def _reset(self) -> None:
@@ -163,17 +187,29 @@ class StreamingSegmenter:
         chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
         self._buf = np.concatenate([self._buf, chunk]) if len(self._buf) else chunk.copy()
         out: list[SpeechSegment] = []
+        self.frames = []
         buf_end = self._buf_start + len(self._buf)
         n_frames = (buf_end - self._pos) // self._frame
         if n_frames > 0:
             lo = self._pos - self._buf_start
-            levels = frame_levels_db(self._buf[lo : lo + n_frames * self._frame], self._frame)
-            for level in levels:
+            block = self._buf[lo : lo + n_frames * self._frame]
+            levels = frame_levels_db(block, self._frame)
+            for i, level in enumerate(levels):
+                was_in_speech = self._in_speech
                 seg = self._step(float(level))
                 if seg is not None:
                     out.append(seg)
+                frame = block[i * self._frame : (i + 1) * self._frame]
+                self.frames.append(self._frame_info(float(level), frame, seg, was_in_speech))
         self._trim()
         return out
+
+    def _frame_info(
+        self, level: float, samples: np.ndarray, seg: SpeechSegment | None, was_in_speech: bool
+    ) -> VadFrame:
+        speech = self._in_speech and self._silent_run == 0
+        dropped = was_in_speech and not self._in_speech and seg is None
+        return VadFrame(self._pos, level, self._in_speech, speech, samples, seg, dropped)
 
     def flush(self) -> list[SpeechSegment]:
         """End the stream: close an open utterance (if long enough) and reset.

@@ -30,6 +30,9 @@ from .rigs import RigProfile
 from .synthesis import resolve_options
 from .timeline import AffectStateMachine, TransitionSettings
 
+MOUTH_JAW = 0.6  # a speaking jaw drops about this much of a full AU26 (a yawn is 1)
+_MOUTH_GAINS = np.array([MOUTH_JAW, 1.0])
+
 
 class LivePreview:
     """The state machine stepped in real time, mapped to a rig: cheap per-tick evaluation.
@@ -68,8 +71,10 @@ class LivePreview:
         self._rng = np.random.default_rng(seed)
         self._matrix = self.match.matrix()
         self._blink_cols = [CHANNEL_INDEX[c] for c in BLINK_CHANNELS]
+        self._mouth_cols = [CHANNEL_INDEX["AU26"], CHANNEL_INDEX["AU25"]]
         self.time = 0.0
         self._next_blink = self._draw_blink(0.0)
+        self.mouth = 0.0  # provisional speech opening, see set_mouth
 
     def _draw_blink(self, after: float) -> float:
         if self.life is None:
@@ -92,6 +97,14 @@ class LivePreview:
         """Relax to neutral."""
         self.machine.release()
 
+    def set_mouth(self, opening: float) -> None:
+        """Open the jaw and part the lips for speech (0 closes; see :mod:`.live_provisional`).
+
+        The opening raises AU26 (jaw drop, up to ``MOUTH_JAW``) and AU25 (lips part) to at
+        least its level, on top of the emotion, so it reaches every rig the AUs reach.
+        """
+        self.mouth = float(np.clip(opening, 0.0, 1.0)) if np.isfinite(opening) else 0.0
+
     def tick(self, dt: float) -> dict[str, float]:
         """Advance ``dt`` seconds; returns ``{rig key name: value}`` in [0, 1]."""
         self.time += max(float(dt), 0.0) if np.isfinite(dt) else 0.0
@@ -108,6 +121,8 @@ class LivePreview:
                 opt.blink_open,
             )[0]
             au[self._blink_cols] = 1.0 - (1.0 - au[self._blink_cols]) * (1.0 - b)
+        if self.mouth > 0.0:
+            au[self._mouth_cols] = np.maximum(au[self._mouth_cols], self.mouth * _MOUTH_GAINS)
         values = np.clip(self._matrix @ close_lids(au), 0.0, 1.0)
         out = {k: float(v) for k, v in zip(self.match.driven_keys, values, strict=True)}
         resolve_antagonists(out, self.match.antagonists)  # type: ignore[arg-type]  # floats

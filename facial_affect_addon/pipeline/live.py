@@ -5,8 +5,10 @@ queue: :class:`EventMessage` (an emotion to show), :class:`ValuesMessage` (captu
 the newest wins), :class:`StatusMessage`, :class:`ErrorMessage` (reported once) and
 :class:`DoneMessage` (a script or video file has played out). The script feeder reads each line
 through :class:`~.text.LineReader` and stamps it with the time it starts; the microphone
-feeder cuts speech with the streaming VAD, transcribes each utterance and reads it; the webcam
-feeder lives in :mod:`.live_webcam`.
+feeder (:mod:`.live_speech`) shows a *provisional* face while the person speaks
+(:class:`MouthMessage` and a provisional :class:`EventMessage`), then cuts the utterance with
+the streaming VAD, transcribes and reads it and corrects the face; the webcam feeder lives in
+:mod:`.live_webcam`.
 
 :class:`LiveSession` is the preview's plain-Python state on the main thread: it drains the
 queue, steps the state machine (:class:`~..core.live.LivePreview`) and records what was shown,
@@ -39,13 +41,19 @@ UTTERANCE_HOLD_S = 1.5  # a spoken utterance's emotion holds this long after it 
 
 @dataclass(frozen=True)
 class LiveEvent:
-    """An emotion to show from ``start_s`` (None: as soon as it arrives) for ``duration_s``."""
+    """An emotion to show from ``start_s`` (None: as soon as it arrives) for ``duration_s``.
+
+    ``provisional`` marks a guess shown while an utterance is still spoken (the read utterance
+    replaces it); ``stream_s`` is the audio position it was decided at (microphone, file).
+    """
 
     start_s: float | None
     duration_s: float
     weights: EmotionWeights
     intensity: float
     text: str
+    provisional: bool = False
+    stream_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,21 @@ class ValuesMessage:
     """Captured rig key values (webcam Mirror); they replace the state machine's."""
 
     values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class MouthMessage:
+    """Provisional speech: open the mouth this much (0 closes it); ``stream_s``: audio position."""
+
+    opening: float
+    stream_s: float
+
+
+@dataclass(frozen=True)
+class ReleaseMessage:
+    """Withdraw a provisional emotion (the sound was no utterance, or held no words)."""
+
+    stream_s: float
 
 
 @dataclass(frozen=True)
@@ -83,7 +106,15 @@ class DoneMessage:
     end_s: float | None = None
 
 
-LiveMessage = EventMessage | ValuesMessage | StatusMessage | ErrorMessage | DoneMessage
+LiveMessage = (
+    EventMessage
+    | ValuesMessage
+    | MouthMessage
+    | ReleaseMessage
+    | StatusMessage
+    | ErrorMessage
+    | DoneMessage
+)
 
 
 class Feeder:
@@ -164,17 +195,29 @@ class ScriptFeeder(Feeder):
 
 
 class MicFeeder(Feeder):
-    """Microphone → VAD → speech-to-text → emotion, on a worker thread."""
+    """Microphone → VAD → provisional face → speech-to-text → emotion, on a worker thread.
+
+    Args:
+        engine: Speech-to-text engine name.
+        llm: LLM settings for reading utterances (None: the offline model).
+        stream: The audio source (``start``/``stop``/``read(timeout)``/``active``); the system
+            microphone when None. A stream that stops being ``active`` (a file played out)
+            ends the feeder with a :class:`DoneMessage`.
+        provisional: Show the provisional face while the person speaks.
+    """
 
     thread_name = "faceaff-live-mic"
 
-    def __init__(self, engine: str = "whisper", llm=None) -> None:
-        from ..adapters.audio import MicrophoneStream
-
+    def __init__(self, engine: str = "whisper", llm=None, *, stream=None, provisional=True):
         super().__init__()
+        if stream is None:
+            from ..adapters.audio import MicrophoneStream
+
+            stream = MicrophoneStream()
         self.engine = engine
         self.llm = llm
-        self.mic = MicrophoneStream()
+        self.mic = stream
+        self.provisional = provisional
 
     def start(self) -> None:
         """Open the microphone (raises InputError right away when there is none)."""
@@ -186,23 +229,19 @@ class MicFeeder(Feeder):
         self.mic.stop()
 
     def run(self) -> None:
-        from ..adapters._vad import StreamingSegmenter
-        from ..adapters.stt import transcribe_segment
-        from .transcribers import get_transcriber
+        from .live_speech import SpeechLoop
 
-        transcriber = get_transcriber(self.engine)
-        segmenter, reader = StreamingSegmenter(), LineReader(self.llm)
+        loop = SpeechLoop.for_engine(self.engine, self.llm, provisional=self.provisional)
         while not self.stop_event.is_set():
             chunk = self.mic.read(timeout=0.2)
-            if chunk is None:
-                continue
-            for segment in segmenter.feed(chunk):
-                utterance = transcribe_segment(segment, transcriber)
-                if not utterance.text.strip():
-                    continue
-                a = reader.read(utterance.text)
-                length = max(utterance.end_s - utterance.start_s, 0.5) + UTTERANCE_HOLD_S
-                self.post(EventMessage(LiveEvent(None, length, a.weights, a.intensity, a.text)))
+            if chunk is not None:
+                for message in loop.feed(chunk):
+                    self.post(message)
+            elif not self.mic.active:  # a file played out (a microphone runs until stopped)
+                for message in loop.flush():
+                    self.post(message)
+                self.post(DoneMessage())
+                return
 
 
 @dataclass(frozen=True)
@@ -294,6 +333,7 @@ class LiveSession:
         self.record = record
         self.samples: list[tuple[float, dict[str, float]]] = []
         self.captured: dict[str, float] = {}  # newest captured key values (webcam Mirror)
+        self.shown: LiveEvent | None = None  # the event the face is showing or moving to
 
     @property
     def touched_keys(self) -> tuple[str, ...]:
@@ -321,12 +361,24 @@ class LiveSession:
                     n += 1
                 case ValuesMessage(values=values):
                     self.captured = dict(values)
+                case MouthMessage(opening=opening):
+                    self.live.set_mouth(opening)
+                case ReleaseMessage():
+                    self._withdraw()
                 case StatusMessage(text=text):
                     self.text = text
                 case ErrorMessage(text=text):
                     self.error = text
                 case DoneMessage(end_s=end_s):
                     self.end_s = (self.clock if end_s is None else float(end_s)) + RELAX_S
+
+    def _withdraw(self) -> None:
+        """Drop a provisional emotion (shown or pending) and close the mouth."""
+        self.pending = [e for e in self.pending if not e.provisional]
+        self.live.set_mouth(0.0)
+        if self.shown is not None and self.shown.provisional:
+            self.live.release()
+            self.shown, self.text = None, ""
 
     def advance(self, dt: float) -> dict[str, float]:
         """Start due events, step the state machine by ``dt``; returns the key values.
@@ -336,8 +388,9 @@ class LiveSession:
         self.clock += dt
         while self.pending and self.pending[0].start_s <= self.clock:
             event = self.pending.pop(0)
-            self.live.set_emotion(event.weights, event.intensity, duration=event.duration_s)
-            self.text = event.text
+            if event.intensity > 0.0 or not event.provisional:  # nothing to carry: mouth only
+                self.live.set_emotion(event.weights, event.intensity, duration=event.duration_s)
+            self.text, self.shown = event.text, event
         values = self.live.tick(dt)
         if self.captured:
             values = {**values, **self.captured}
