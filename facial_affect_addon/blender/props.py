@@ -171,6 +171,12 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         "timeline markers ('micro fear 0.72') and the capture keeps them",
         default=False,
     )
+    video_audio: BoolProperty(
+        name="Use the sound",
+        description="Also transcribe the video's speech, fuse what is said with the face and "
+        "lip-sync to it (a video without sound is read from the face alone)",
+        default=True,
+    )
     video_neutral_auto: BoolProperty(
         name="Auto neutral",
         description="Mirror: use the frame the emotion model finds most neutral as the "
