@@ -180,8 +180,9 @@ class FileAudioStream:
 
     Args:
         audio: A file path, or mono float samples at ``sample_rate``.
-        realtime: Release each chunk when its audio would have been spoken (after
-            :meth:`start`); False releases them as fast as they are read.
+        realtime: Release each chunk when its audio would have been spoken, counted from
+            the first :meth:`read` (a feeder loads its models first, and a microphone would
+            not have heard the speech before); False releases them as fast as they are read.
         chunk_s: Chunk length (the microphone's is 30 ms).
         sample_rate: Of ``audio`` when it is samples (files are decoded to 16 kHz).
 
@@ -200,7 +201,7 @@ class FileAudioStream:
         self.realtime = realtime
         self._chunk = max(1, round(chunk_s * self.sample_rate))
         self._next = 0
-        self.started_at: float | None = None  # time.monotonic() at start
+        self.started_at: float | None = None  # time.monotonic() at the first read
 
     @property
     def active(self) -> bool:
@@ -208,8 +209,7 @@ class FileAudioStream:
         return self._next < len(self.samples)
 
     def start(self) -> None:
-        """Start the clock."""
-        self.started_at = time.monotonic()
+        """Nothing to open: the clock starts at the first :meth:`read`."""
 
     def stop(self) -> None:
         """Play no more."""
@@ -221,9 +221,9 @@ class FileAudioStream:
             return None
         end = min(self._next + self._chunk, len(self.samples))
         if self.realtime:
-            started = self.started_at if self.started_at is not None else time.monotonic()
-            self.started_at = started
-            wait = started + end / self.sample_rate - time.monotonic()
+            if self.started_at is None:
+                self.started_at = time.monotonic()
+            wait = self.started_at + end / self.sample_rate - time.monotonic()
             if timeout is not None and wait > timeout:
                 time.sleep(max(timeout, 0.0))
                 return None
