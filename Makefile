@@ -19,7 +19,7 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: setup demo test test-unit test-train train-env bench validate-capture legibility extension lint typecheck format clean
 
-FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/emotion_fer_minixception.onnx
+FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/iris_landmark.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
 
 setup: $(VENV)/.stamp $(VENV50)/.stamp $(VENV45)/.stamp models/demo_head.blend $(FACE_MODELS)

@@ -1,6 +1,6 @@
 """Fetch the offline face and emotion models into ``models/`` (run by ``make setup``).
 
-* MediaPipe's BlazeFace short-range detector and 468-point face-landmark model (Apache-2.0) are
+* MediaPipe's BlazeFace short-range detector, face-mesh and iris models (Apache-2.0) are
   taken from the ``mediapipe==0.10.21`` wheel (the last release that ships them), downloaded from
   PyPI with ``pip download`` into ``.cache/wheels_video`` and unzipped; mediapipe is never
   installed.
@@ -33,6 +33,7 @@ MP_FILES = {
     "face_detection_short_range.tflite": "mediapipe/modules/face_detection/"
     "face_detection_short_range.tflite",
     "face_landmark.tflite": "mediapipe/modules/face_landmark/face_landmark.tflite",
+    "iris_landmark.tflite": "mediapipe/modules/iris_landmark/iris_landmark.tflite",
 }
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 FER_ONNX = "emotion_fer_minixception.onnx"
@@ -54,6 +55,15 @@ FACE_META = {
         "input": {"size": [192, 192], "layout": "NHWC", "color": "RGB", "range": [0.0, 1.0]},
         "outputs": {"landmarks": [468, 3], "face_flag": [1]},
         "crop_scale": 1.5,
+    },
+    "iris_landmark.tflite": {
+        "task": "iris_landmarks",
+        "name": "MediaPipe Iris: 71 eye-contour/brow and 5 iris points (MediaPipe 0.10.21)",
+        "license": "Apache-2.0",
+        "input": {"size": [64, 64], "layout": "NHWC", "color": "RGB", "range": [0.0, 1.0]},
+        "outputs": {"output_eyes_contours_and_brows": [71, 3], "output_iris": [5, 3]},
+        "crop_scale": 2.3,
+        "mirrored_eye": "the subject's left eye (mesh corners 362, 263) is flipped horizontally",
     },
 }
 
@@ -77,7 +87,7 @@ def _pip_download(spec: str, cache: Path, platform_args: list[str]) -> Path:
 
 
 def fetch_mediapipe(models: Path, cache: Path) -> None:
-    """Extract the two face models from the mediapipe wheel and write their metadata."""
+    """Extract the face models from the mediapipe wheel and write their metadata."""
     platform = ["--python-version", "3.11"]
     for tag in ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"):
         platform += ["--platform", tag]
