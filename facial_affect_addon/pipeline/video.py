@@ -212,10 +212,11 @@ def analyze_video(
     from ..adapters.video import probe_video
     from ..ml.emotion_runtime import EmotionModel
     from ..ml.faces import FaceAnalyzer
+    from .video_head import HeadEyeRecorder
 
     info = probe_video(path)
     model = emotion_model or EmotionModel()
-    faces = face_analyzer or FaceAnalyzer()
+    faces = HeadEyeRecorder(face_analyzer or FaceAnalyzer())  # + head and eyes
     collector = _Collector(model)
     n_decoded = _read_frames(info, faces, collector, sample_fps, should_cancel, progress)
     unstable = unstable_detections(collector.boxes, collector.verified)
@@ -229,6 +230,7 @@ def analyze_video(
     peaks = _peaks(raw, found, times, collector.indices)
     capture_options = _neutral_at(capture_options, times, neutral_at_s)
     capture = _capture(collector, times, probs, capture_options, warnings)
+    capture = faces.finish(capture, warnings)
     models = {"face": faces.description, "emotion": model.description()}
     performance = _performance(times, probs, found, end_s, warnings, models, capture)
     indices = np.array(collector.indices)
