@@ -73,13 +73,25 @@ class LipSyncRig:
         return tuple(k for keys in self.key_map.values() for k in keys)
 
 
-def _arkit_map(names: list[str]) -> dict[str, tuple[str, ...]] | None:
-    """ARKit name → rig keys for every ARKit key of the rig (any spelling), or None."""
+def _arkit_map(names: list[str]) -> dict[str, tuple[str, ...]]:
+    """ARKit name → rig keys for every ARKit key of the rig (any spelling).
+
+    VRoid's ``Fcl_MTH_*`` keys are left out: the retarget reads ``Fcl_MTH_A`` as ``jawOpen``
+    (:data:`.rig_aliases.VISEME_ALIASES`), but lip-sync drives them as the vowels they are.
+    """
     try:
         retarget = ArkitRetarget(names)
     except RigError:
-        return None
-    return {k: (v, *retarget.copies.get(k, ())) for k, v in retarget.direct.items()}
+        return {}
+    vroid = {normalize_name(k) for k in VROID_KEYS}
+    out = {}
+    for name, key in retarget.direct.items():
+        keys = tuple(
+            k for k in (key, *retarget.copies.get(name, ())) if normalize_name(k) not in vroid
+        )
+        if keys:
+            out[name] = keys
+    return out
 
 
 def rig_lipsync(shape_key_names: Iterable[str]) -> LipSyncRig | None:
@@ -89,7 +101,7 @@ def rig_lipsync(shape_key_names: Iterable[str]) -> LipSyncRig | None:
         shape_key_names: The rig's key names.
     """
     names = [str(n) for n in shape_key_names]
-    arkit = _arkit_map(names) or {}
+    arkit = _arkit_map(names)
     driven = {k: arkit[k] for k in ARKIT_KEYS if k in arkit}
     if "jawOpen" in driven or "mouthClose" in driven:
         mouth = {key for name, keys in arkit.items() if is_mouth_key(name) for key in keys}
