@@ -340,8 +340,8 @@ def pick_neutral(landmarks: np.ndarray, neutral_scores: np.ndarray | None = None
     if neutral_scores is not None:
         scores = np.nan_to_num(np.asarray(neutral_scores, dtype=float)[valid], nan=-np.inf)
         return int(valid[np.argmax(scores)])
-    ref = landmarks[valid[0]]
-    coords = np.array([to_face_coords(landmarks[i], ref) for i in valid])
+    ref = landmarks[valid[0]].astype(float)
+    coords = np.array([to_face_coords(landmarks[i].astype(float), ref) for i in valid])
     median = np.median(coords, axis=0)
     return int(valid[np.argmin(np.abs(coords - median).sum(axis=(1, 2)))])
 
@@ -356,6 +356,8 @@ def capture_weights(
 
     Args:
         landmarks: (n, 468, 3) points per frame (pixels); NaN rows where no face was found.
+            Float32 is used as it is (each frame is solved in float64), so a long clip's track
+            is never copied whole.
         times: (n,) increasing sample times in seconds.
         options: Neutral frame, smoothing, gain, head rotation.
         neutral_scores: (n,) per-frame neutrality (e.g. P(neutral)) used to auto-pick the neutral
@@ -369,7 +371,9 @@ def capture_weights(
         InputError: Wrong shapes, no valid frame, or a neutral index without landmarks.
     """
     opts = options or CaptureOptions()
-    pts = np.asarray(landmarks, dtype=float)
+    pts = np.asarray(landmarks)  # float32 stays float32: a long clip is not copied whole
+    if not np.issubdtype(pts.dtype, np.floating):
+        pts = pts.astype(float)
     times = np.asarray(times, dtype=float)
     if pts.ndim != 3 or pts.shape[1:] != (N_LANDMARKS, 3) or len(times) != len(pts):
         raise InputError(f"Expected (n, 468, 3) landmarks and n times; got {pts.shape}.")
@@ -384,7 +388,7 @@ def capture_weights(
         neutral_index = int(opts.neutral_index)
         if not 0 <= neutral_index < len(pts) or not valid[neutral_index]:
             raise InputError(f"Neutral frame {neutral_index} has no face landmarks.")
-    neutral = pts[neutral_index]
+    neutral = pts[neutral_index].astype(float)
     neutral_face = to_face_coords(neutral, neutral)
     weights = np.full((len(pts), len(CAPTURE_NAMES)), np.nan)
     rotation = np.full((len(pts), 3), np.nan) if opts.head_rotation else None
@@ -392,10 +396,11 @@ def capture_weights(
     kept = in_intervals(times, opts.keep_intervals)
     for i in np.flatnonzero(valid):
         deadzone = 0.0 if kept[i] else DEADZONE
-        w = expression_weights(to_face_coords(pts[i], neutral), neutral_face, opts.gain, deadzone)
+        frame = pts[i].astype(float)  # one frame in float64 at a time
+        w = expression_weights(to_face_coords(frame, neutral), neutral_face, opts.gain, deadzone)
         weights[i] = [w[name] for name in CAPTURE_NAMES]
         if rotation is not None:
-            _, rot, _ = similarity_align(neutral[idx], pts[i][idx])
+            _, rot, _ = similarity_align(neutral[idx], frame[idx])
             rotation[i] = rotation_angles(rot)
     weights = fill_gaps(weights, valid, times)
     if rotation is not None:

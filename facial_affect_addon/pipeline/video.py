@@ -25,9 +25,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..core.capture import CaptureOptions, CaptureResult, capture_weights
+from ..core.capture import N_LANDMARKS, CaptureOptions, CaptureResult, capture_weights
 from ..core.emotions import EMOTION_NAMES, EmotionWeights
 from ..core.errors import InputError
+from ..core.row_buffer import RowBuffer
 from ..core.sampling import fill_gaps
 from .performance import Performance, PerformanceKind, Segment, timeline_from_segments
 
@@ -79,7 +80,7 @@ class _Collector:
         self.indices: list[int] = []
         self.times: list[float] = []
         self.probs: list[np.ndarray | None] = []
-        self.landmarks: list[np.ndarray | None] = []
+        self.landmarks = RowBuffer((N_LANDMARKS, 3))  # float32 blocks: ~5.6 kB a frame
         self.boxes: list[tuple[float, float, float, float] | None] = []
         self.verified: list[bool] = []
         self._pending: list[tuple[int, np.ndarray]] = []
@@ -108,7 +109,8 @@ class _Collector:
     def drop(self, rows: list[int]) -> None:
         """Forget the faces of ``rows`` (after :meth:`flush`)."""
         for row in rows:
-            self.probs[row] = self.landmarks[row] = self.boxes[row] = None
+            self.probs[row] = self.boxes[row] = None
+        self.landmarks.clear_rows(rows)
 
 
 def unstable_detections(
@@ -370,10 +372,9 @@ def track_to_json(analysis: VideoAnalysis) -> dict:
 
 
 def _capture(collector, times, probs, options, warnings) -> CaptureResult | None:
-    marks = collector.landmarks
-    if not any(m is not None for m in marks) or len(times) < 1:
+    if not collector.landmarks.present().any() or len(times) < 1:
         return None
-    pts = np.array([m if m is not None else np.full((468, 3), np.nan) for m in marks])
+    pts = collector.landmarks.release()  # float32, NaN rows without a face
     neutral_scores = probs[:, EMOTION_NAMES.index("neutral")]
     try:
         result = capture_weights(pts, times, options, neutral_scores)
