@@ -34,6 +34,7 @@ from ..pipeline.worker import (
     JobProgress,
     Work,
     run_work,
+    with_eta,
 )
 from .reporting import error_log_path, log_internal_error, one_line
 
@@ -57,6 +58,7 @@ class Job:
     thread: threading.Thread | None = None
     progress: float = 0.0
     status: str = ""
+    step: str = ""  # the last progress message, without its ETA
 
     def should_cancel(self) -> bool:
         """True once the user asked to cancel (polled by the worker)."""
@@ -146,7 +148,8 @@ def drain_jobs() -> float | None:
             continue  # a job forgotten on file load
         if isinstance(message, JobProgress):
             job.progress = min(max(message.fraction, 0.0), 1.0)
-            _show(job, job.progress, message.message or job.status)
+            job.step = message.message or job.step or job.status
+            _show(job, job.progress, with_eta(job.step, message.eta_s))
             _progress_update(job.progress)
         else:
             _finish(job, message)

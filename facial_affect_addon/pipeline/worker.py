@@ -9,6 +9,7 @@ and polls ``should_cancel``. Exactly one final message follows the progress mess
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +23,46 @@ Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
 @dataclass(frozen=True)
 class JobProgress:
-    """How far a job is, and what it is doing."""
+    """How far a job is, what it is doing, and about how long it has left.
+
+    ``eta_s`` is None until the estimate means something (see :func:`eta_seconds`).
+    """
 
     job_id: int
     fraction: float
     message: str = ""
+    eta_s: float | None = None
+
+
+ETA_MIN_ELAPSED_S = 2.0
+ETA_MIN_FRACTION = 0.02
+
+
+def eta_seconds(elapsed_s: float, fraction: float) -> float | None:
+    """Seconds left at the average rate so far, or None while it would be a guess.
+
+    Long clips are analysed at a steady rate per sampled frame, so the mean rate since the
+    start is a fair estimate; no estimate before :data:`ETA_MIN_ELAPSED_S` seconds or
+    :data:`ETA_MIN_FRACTION` of the work, nor once the work is done.
+    """
+    if elapsed_s < ETA_MIN_ELAPSED_S or not ETA_MIN_FRACTION <= fraction < 1.0:
+        return None
+    return elapsed_s * (1.0 - fraction) / fraction
+
+
+def format_eta(eta_s: float) -> str:
+    """``"about 40 s left"``, ``"about 3 min left"``, ``"about 1 h 5 min left"``."""
+    if eta_s < 60:
+        return f"about {max(1, round(eta_s))} s left"
+    minutes = round(eta_s / 60)
+    if minutes < 60:
+        return f"about {minutes} min left"
+    return f"about {minutes // 60} h {minutes % 60} min left"
+
+
+def with_eta(message: str, eta_s: float | None) -> str:
+    """``message`` with its ETA appended in parentheses (unchanged without one)."""
+    return message if eta_s is None else f"{message} ({format_eta(eta_s)})"
 
 
 @dataclass(frozen=True)
@@ -61,8 +97,11 @@ def run_work(
     cancel: threading.Event,
     post: Callable[[JobMessage], None],
     log: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Run ``work(progress, should_cancel)`` and post its messages (worker thread).
+
+    Each progress message carries an ETA from the rate so far (``clock`` measures it).
 
     Domain errors and missing packages become a one-line :class:`JobFailed`; any other
     exception is a bug: its traceback goes to the error log (``log``, else
@@ -70,8 +109,11 @@ def run_work(
     ``internal error: <Type>: <message> (details in <log>)``.
     """
 
+    start = clock()
+
     def progress(fraction: float, message: str = "") -> None:
-        post(JobProgress(job_id, float(fraction), str(message)))
+        eta = eta_seconds(clock() - start, float(fraction))
+        post(JobProgress(job_id, float(fraction), str(message), eta))
 
     try:
         result = work(progress, cancel.is_set)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import bpy
@@ -112,3 +113,23 @@ def test_loading_a_file_forgets_running_jobs(face, slow_analysis):
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     assert not jobs.is_running()
     jobs.drain_jobs()  # the old job's late messages are ignored
+
+
+def test_progress_text_shows_the_eta_without_repeating_it(face):
+    from facial_affect_addon.pipeline.worker import JobProgress
+
+    release = threading.Event()
+    settings = bpy.context.scene.faceaff
+    job = jobs.start_job(
+        "eta", "Waiting", lambda p, c: release.wait(10), scene=bpy.context.scene, on_done=str
+    )
+    try:
+        jobs._MESSAGES.put(JobProgress(job.id, 0.4, "Reading the video…", 95.0))
+        jobs.drain_jobs()
+        assert settings.job_status == "Reading the video… (about 2 min left)"
+        jobs._MESSAGES.put(JobProgress(job.id, 0.9, "", 5.0))  # same step, new estimate
+        jobs.drain_jobs()
+        assert settings.job_status == "Reading the video… (about 5 s left)"
+    finally:
+        release.set()
+        ui.drain_until_idle()
