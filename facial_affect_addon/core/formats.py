@@ -22,8 +22,8 @@ frame: ``{"times": [...], "names": [...], "weights": [[...], ...], "neutral_inde
 ARKit blendshapes in PascalCase (``EyeBlinkLeft``...; the order of :data:`.rig_tables.ARKIT_52`),
 then nine head/eye rotation columns; ``BlendShapeCount`` is 61. The timecode is
 ``HH:MM:SS:FF.mmm``: frame ``FF`` within the second at the take's frame rate, and ``.mmm`` the
-sub-frame in thousandths of a frame. We write the same layout (rotations as zeros, or without
-them) and read either, matching columns case-insensitively.
+sub-frame in thousandths of a frame. We write the same layout (rotations in radians when a take
+has them, else zeros, or none) and read either, matching columns case-insensitively.
 
 **Reading files we did not write.** Every reader goes through :mod:`.limits`: UTF-8 only (with or
 without a byte-order mark), capped file size, rows, channels, frames, duration and JSON nesting
@@ -52,6 +52,7 @@ from .capture import CaptureResult
 from .curveset import CurveSet
 from .emotions import EmotionWeights
 from .errors import InputError
+from .head_pose import rotation_cells
 from .micro import MicroBurst
 from .names import normalize_name
 from .rig_tables import ARKIT_52
@@ -334,11 +335,12 @@ def parse_timecode(text: str) -> tuple[int, int, int, float]:
     return int(h), int(m), int(s), frames
 
 
-def live_link_csv_text(curves: CurveSet, *, include_rotations: bool = True) -> tuple[str, list]:
+def live_link_csv_text(curves: CurveSet, *, include_rotations: bool | np.ndarray = True) -> tuple:
     """The Live Link Face CSV text of a curve set, and warnings for channels left out.
 
     Channels are matched to ARKit names regardless of style (``MouthSmile_L`` is
-    ``MouthSmileLeft``); ARKit shapes the set lacks are written as 0.
+    ``MouthSmileLeft``); ARKit shapes the set lacks are written as 0. ``include_rotations`` may
+    be the (n_frames, 9) rotations (:func:`.head_pose.live_link_rotations`) instead of zeros.
 
     Raises:
         InputError: If the set is invalid or no channel is an ARKit blendshape.
@@ -358,20 +360,20 @@ def live_link_csv_text(curves: CurveSet, *, include_rotations: bool = True) -> t
     n = clean.n_frames
     table = np.stack([columns.get(name, np.zeros(n)) for name in ARKIT_52], axis=1)
     header = ["Timecode", "BlendShapeCount", *LIVE_LINK_BLENDSHAPES]
-    extra = ["0"] * len(ROTATION_COLUMNS) if include_rotations else []
-    header += list(ROTATION_COLUMNS) if include_rotations else []
-    count = str(len(ARKIT_52) + len(extra))
+    extra, with_rot = rotation_cells(include_rotations, n), include_rotations is not False
+    header += list(ROTATION_COLUMNS) if with_rot else []
+    count = str(len(ARKIT_52) + len(ROTATION_COLUMNS) * with_rot)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for i in range(n):
         row = [f"{v:.8f}" for v in table[i]]
-        writer.writerow([format_timecode(i, clean.fps), count, *row, *extra])
+        writer.writerow([format_timecode(i, clean.fps), count, *row, *extra[i]])
     return buf.getvalue(), warnings
 
 
 def write_live_link_csv(
-    curves: CurveSet, path: str | os.PathLike, *, include_rotations: bool = True
+    curves: CurveSet, path: str | os.PathLike, *, include_rotations: bool | np.ndarray = True
 ) -> list[str]:
     """Write a Live Link Face CSV atomically (see :func:`live_link_csv_text`); returns warnings.
 

@@ -115,3 +115,43 @@ def head_at_frames(
     return sample_linear(
         np.asarray(times, float), np.asarray(rotation, float), np.arange(n_frames) / fps
     )
+
+
+def live_link_rotations(
+    n_frames: int,
+    fps: float,
+    head: tuple[np.ndarray, np.ndarray] | None = None,
+    eyes: np.ndarray | None = None,
+) -> np.ndarray:
+    """Live Link Face's nine rotation columns, in radians, for ``n_frames`` frames at ``fps``.
+
+    Columns follow :data:`.formats.ROTATION_COLUMNS` (head yaw, pitch, roll; left eye yaw,
+    pitch, roll; right eye yaw, pitch, roll) with this module's signs (yaw > 0 to the subject's
+    left, pitch > 0 up, roll > 0 to the left shoulder); eye roll is 0. Epic does not document
+    the app's signs; these are ours, stated here.
+
+    Args:
+        n_frames: Rows to write.
+        fps: Frame rate of the rows (row 0 is time 0).
+        head: ``(rotation (m, 3) pitch/yaw/roll degrees, times (m,) s)`` or None (zeros).
+        eyes: (n_frames, 4) gaze degrees in :data:`.gaze.COLUMNS` order, or None (zeros).
+    """
+    out = np.zeros((n_frames, 9))
+    if head is not None:
+        pitch, yaw, roll = head_at_frames(head[0], head[1], fps, n_frames).T
+        out[:, 0:3] = np.column_stack([yaw, pitch, roll])
+    if eyes is not None:
+        eyes = np.asarray(eyes, dtype=np.float64)
+        out[:, 3:5] = eyes[:, 2:4]  # left eye: yaw, pitch
+        out[:, 6:8] = eyes[:, 0:2]  # right eye
+    return np.radians(out)
+
+
+def rotation_cells(rotations: bool | np.ndarray, n: int) -> list[list[str]]:
+    """CSV cells of the nine rotation columns per row: none (False), zeros (True) or values."""
+    if isinstance(rotations, bool):
+        return [["0"] * 9 if rotations else []] * n
+    rot = np.asarray(rotations, dtype=np.float64)
+    if rot.shape != (n, 9) or not np.all(np.isfinite(rot)):
+        raise InputError(f"Live Link rotations must be finite, one row of 9 per frame ({n}).")
+    return [[f"{v:.6f}" for v in row] for row in rot]

@@ -1,0 +1,127 @@
+"""Head rotation baked onto an object and a pose bone (issue 18 §3), in real Blender: its own
+action in an NLA track, the user's keys intact; Live Link CSV export with real head/eye columns."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import bpy
+import numpy as np
+import pytest
+from mathutils import Vector
+
+from facial_affect_addon.blender import bake, bake_head
+from facial_affect_addon.core.capture import CaptureResult
+from facial_affect_addon.core.errors import InputError, RigError
+from facial_affect_addon.core.gaze import EYE_LOOK_NAMES
+from facial_affect_addon.core.head_pose import live_link_rotations
+
+from .helpers import make_face
+
+TIMES = np.array([0.0, 1.0, 2.0])
+YAW_20 = np.array([[0.0, 0.0, 0.0], [0.0, 20.0, 0.0], [10.0, 0.0, 0.0]])  # pitch, yaw, roll
+
+
+def _user_keys(obj, path: str = "location"):
+    """The user's own action on ``obj`` with two keys on ``path``[2]."""
+    obj.keyframe_insert(path, index=2, frame=1)
+    getattr(obj, path)[2] = 3.0
+    obj.keyframe_insert(path, index=2, frame=40)
+    return obj.animation_data.action
+
+
+def _facing(matrix) -> Vector:
+    """Where a character facing -Y looks after ``matrix``'s rotation."""
+    return (matrix.to_3x3() @ Vector((0.0, -1.0, 0.0))).normalized()
+
+
+def test_object_turns_to_its_left_in_its_own_nla_track(clean_scene):
+    obj = bpy.data.objects.new("Head", None)
+    clean_scene.collection.objects.link(obj)
+    user = _user_keys(obj)
+    result = bake_head.bake_head_rotation(obj, None, YAW_20, TIMES, fps=24, frame_start=1)
+    assert obj.animation_data.action == user  # the user's action stays active, untouched
+    (fcurve,) = bake_head._fcurves(user)
+    assert [tuple(k.co) for k in fcurve.keyframe_points] == [(1.0, 0.0), (40.0, 3.0)]
+    track = obj.animation_data.nla_tracks[bake_head.TRACK_NAME]
+    assert track.strips[0].action.name == result.action_name
+    assert (result.frame_start, result.frame_end) == (1, 49)
+    clean_scene.frame_set(25)  # t = 1 s: yaw 20° to the character's left (+X side)
+    look = _facing(obj.matrix_world)
+    assert math.degrees(math.atan2(look.x, -look.y)) == pytest.approx(20.0, abs=0.5)
+    assert 0.5 < obj.location.z == pytest.approx(fcurve.evaluate(25), abs=1e-4)  # user keys play
+    clean_scene.frame_set(49)  # t = 2 s: chin up 10°
+    assert math.degrees(math.asin(_facing(obj.matrix_world).z)) == pytest.approx(10.0, abs=0.5)
+
+
+@pytest.mark.parametrize("roll", [0.0, 1.2])
+def test_pose_bone_turns_the_same_whatever_its_roll(clean_scene, roll):
+    arm = bpy.data.armatures.new("Rig")
+    rig = bpy.data.objects.new("Rig", arm)
+    clean_scene.collection.objects.link(rig)
+    bpy.context.view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode="EDIT")
+    for name, z in (("neck", 0.0), ("head", 1.0)):
+        b = arm.edit_bones.new(name)
+        b.head, b.tail, b.roll = (0, 0, z), (0, 0, z + 1), roll
+    arm.edit_bones["head"].parent = arm.edit_bones["neck"]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    rig.pose.bones["head"].rotation_mode = "XYZ"
+    rig.pose.bones["neck"].location.x = 0.5
+    rig.pose.bones["neck"].keyframe_insert("location", index=0, frame=1)
+    user = rig.animation_data.action
+    result = bake_head.bake_head_rotation(rig, "head", YAW_20, TIMES, fps=24, frame_start=1)
+    assert result.target == "Rig:head" and rig.animation_data.action == user
+    clean_scene.frame_set(25)
+    look = _facing(
+        rig.pose.bones["head"].matrix @ rig.pose.bones["head"].bone.matrix_local.inverted()
+    )
+    assert math.degrees(math.atan2(look.x, -look.y)) == pytest.approx(20.0, abs=0.5)
+    assert rig.pose.bones["neck"].location.x == pytest.approx(0.5)  # the user's key
+
+
+def test_quaternion_target_and_refusals(clean_scene):
+    obj = bpy.data.objects.new("Q", None)
+    clean_scene.collection.objects.link(obj)
+    obj.rotation_mode = "QUATERNION"
+    result = bake_head.bake_head_rotation(obj, None, YAW_20, TIMES, fps=24, frame_start=1)
+    assert result.n_keys == 4 * 49
+    clean_scene.frame_set(25)
+    look = _facing(obj.matrix_world)
+    assert math.degrees(math.atan2(look.x, -look.y)) == pytest.approx(20.0, abs=0.5)
+    with pytest.raises(RigError, match="not an armature"):
+        bake_head.bake_head_rotation(obj, "head", YAW_20, TIMES, fps=24, frame_start=1)
+    obj.rotation_mode = "AXIS_ANGLE"
+    with pytest.raises(InputError, match="rotation mode"):
+        bake_head.bake_head_rotation(obj, None, YAW_20, TIMES, fps=24, frame_start=1)
+    with pytest.raises(InputError, match="Choose an object"):
+        bake_head.bake_head_rotation(None, None, YAW_20, TIMES, fps=24, frame_start=1)
+
+
+def test_live_link_csv_has_the_head_and_eye_values(clean_scene, addon, tmp_path):
+    from facial_affect_addon.core.emotions import EmotionWeights
+    from facial_affect_addon.core.timeline import Timeline
+    from facial_affect_addon.pipeline import store
+    from facial_affect_addon.pipeline.performance import Performance, PerformanceKind
+
+    face = make_face("Face", ("jawOpen", *EYE_LOOK_NAMES))
+    clean_scene.faceaff.target = face
+    names = ("jawOpen", "eyeLookOutLeft", "eyeLookInRight")
+    weights = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.0, 0.0, 0.0]])
+    capture = CaptureResult(TIMES, names, weights, 0, np.ones(3, bool), YAW_20)
+    neutral = EmotionWeights.from_array(np.eye(7)[0])
+    perf = Performance(PerformanceKind.VIDEO, neutral, Timeline(), 2.0, (), capture=capture)
+    result = bake.bake_curves(face, capture.to_curveset(24, 1), bake.BakeOptions("Cap"))
+    bake.keep_performance(result.action_name, store.encode(perf))
+    path = tmp_path / "take.csv"
+    assert bpy.ops.faceaff.export_curves(filepath=str(path), file_format="CSV") == {"FINISHED"}
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == 49
+    assert float(rows[24]["HeadYaw"]) == pytest.approx(math.radians(20), abs=1e-3)
+    assert float(rows[48]["HeadPitch"]) == pytest.approx(math.radians(10), abs=1e-3)
+    eye = math.radians(15)  # eyeLookOutLeft 0.5 of 30°: the left eye looks to the subject's left
+    assert float(rows[24]["LeftEyeYaw"]) == pytest.approx(eye, abs=1e-3)
+    assert float(rows[24]["RightEyeYaw"]) == pytest.approx(eye, abs=1e-3)
+    assert float(rows[0]["HeadYaw"]) == 0.0
+    assert np.allclose(live_link_rotations(2, 24.0)[0], 0)
