@@ -14,7 +14,7 @@ from bpy.props import BoolProperty, EnumProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..core.errors import InputError
-from . import bake
+from . import bake, bake_head
 from .operators import active_take, bake_options, shape_key_problem
 from .props import scene_fps, target_object
 from .reporting import poll_with_reason, report_bake, report_warnings, reports_errors
@@ -92,8 +92,10 @@ class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):  # type: ignor
         check_output_path(path, what="The export file")  # before any work; written atomically
         fmt = "CSV" if path.suffix.lower() == ".csv" else self.file_format
         curves = take_curves(active_take(target_object(context)), scene_fps(context.scene))
-        if fmt == "CSV":
-            report_warnings(self, formats.write_live_link_csv(curves, path)[:3])
+        if fmt == "CSV":  # with the take's head and eye rotations when it has them
+            rotations = bake_head.take_rotations(active_take(target_object(context)), curves)
+            warnings = formats.write_live_link_csv(curves, path, include_rotations=rotations)
+            report_warnings(self, warnings[:3])
         else:
             formats.save_curves(curves, path)
         self.report({"INFO"}, f"Exported {len(curves.channels)} curves to {path}.")
