@@ -1,7 +1,9 @@
 """Run every benchmark in ``bench/`` and write ``out/bench.json``.
 
 Each ``bench/bench_*.py`` module defines ``run() -> list[dict]`` returning entries
-``{"name", "value", "unit", "baseline", "ratio"}`` (extra keys such as ``"note"`` are kept).
+``{"name", "value", "unit", "baseline", "ratio"}`` (extra keys such as ``"note"`` are kept);
+``value``, ``baseline`` and ``ratio`` are null where a runtime or peer could not run (the note
+says why), never a made-up number.
 The baseline of every entry is measured in the same run (or is a published figure the entry
 names). Benchmarks print nothing; this script prints the table.
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-ORDER = ("bake", "curves", "speech", "video")
+ORDER = ("bake", "curves", "speech", "video", "video_memory", "runtime")
 
 
 def discover(only: set[str] | None) -> list[str]:
@@ -29,6 +31,11 @@ def discover(only: set[str] | None) -> list[str]:
     return [n for n in names if only is None or n in only]
 
 
+def _number(value: float | None, spec: str) -> str:
+    """A table cell; null (a peer or runtime that could not run) shows as "skip"."""
+    return "skip" if value is None else format(value, spec)
+
+
 def format_table(entries: list[dict]) -> str:
     """The entries as an aligned text table."""
     rows = [("name", "value", "unit", "baseline", "ratio")]
@@ -36,10 +43,10 @@ def format_table(entries: list[dict]) -> str:
         rows.append(
             (
                 e["name"],
-                f"{e['value']:.4g}",
+                _number(e["value"], ".4g"),
                 e["unit"],
-                f"{e['baseline']:.4g}",
-                f"{e['ratio']:.3g}",
+                _number(e["baseline"], ".4g"),
+                _number(e["ratio"], ".3g"),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
