@@ -16,12 +16,14 @@ table / README "Lip-sync timing"), and it gives phone boundaries, which Whisper 
 (its word timestamps come from cross-attention and have no phones); it is also offline, about
 0.1 s of CPU per second of audio, and ships for every platform and both Blender Pythons.
 
-Two settings matter, both found on espeak-ng speech: fillers (optional silences between
-words) are off, because with them the search let silence swallow the last words of 4 of 7 test
-sentences and then failed ("final result does not match the grammar"); instead a ``<sil>`` is
-put explicitly at the start and end, and at punctuation, where a pause is expected. When the
-alignment fails anyway, or PocketSphinx is missing, the phones come from
-:func:`..core.phonemes.time_text` scaled to the utterance's voiced span, with a notice.
+One detail matters, found on espeak-ng speech: PocketSphinx's alignment failed ("final result
+does not match the grammar") on most sentences whose pauses were digital silence (exact zeros),
+and succeeded on all of them once noise at -70 dBFS was added, so :func:`_sphinx_phones` adds
+that (fixed seed). Optional silences between words stay on (``fsgusefiller``): turning them off
+made every alignment succeed but pushed pauses into the neighbouring words, and the onset error
+rose above the speaking-rate baseline's. A ``<sil>`` is put at the start, at the end and at
+punctuation. When the alignment fails anyway, or PocketSphinx is missing, the phones come from
+:func:`..core.phonemes.time_text` stretched onto the utterance's voiced span, with a notice.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ FRAME_S = 0.01
 """PocketSphinx's frame period (100 frames per second)."""
 PAD_S = 0.15
 """Quiet padding added on both sides so the grammar's leading and trailing ``<sil>`` fit."""
+NOISE_LEVEL = 3e-4
+"""RMS of the noise added before aligning (about -70 dBFS): see the module docstring."""
 _SIL_WORD = "<sil>"
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*|[,;:.!?]")
 _lock = threading.Lock()
@@ -137,7 +141,7 @@ def _decoder():  # -> pocketsphinx.Decoder (native; imported lazily)
     except ImportError as exc:
         raise ModelError("PocketSphinx is not installed") from exc
     try:
-        return Decoder(lm=None, samprate=ALIGN_RATE, fsgusefiller=False, logfn=os.devnull)
+        return Decoder(lm=None, samprate=ALIGN_RATE, logfn=os.devnull)
     except (RuntimeError, ValueError) as exc:
         raise ModelError(f"PocketSphinx's en-US model did not load ({exc})") from exc
 
@@ -169,8 +173,9 @@ def _decode(decoder, pcm: bytes) -> None:
 
 def _sphinx_phones(audio: np.ndarray, text: str) -> tuple[Phone, ...]:
     """Two-pass forced alignment; raises ModelError when PocketSphinx cannot align."""
-    pad = _quiet(int(PAD_S * ALIGN_RATE))
+    pad = np.zeros(int(PAD_S * ALIGN_RATE), np.float32)
     padded = np.concatenate([pad, audio, pad])
+    padded += np.random.default_rng(0).standard_normal(len(padded)).astype(np.float32) * NOISE_LEVEL
     pcm = (np.clip(padded, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
     decoder = _decoder()
     with _lock:  # one decoder per process; it is not re-entrant
@@ -192,11 +197,6 @@ def _sphinx_phones(audio: np.ndarray, text: str) -> tuple[Phone, ...]:
         except RuntimeError as exc:
             raise ModelError(f"PocketSphinx alignment failed ({exc})") from exc
     return _to_phones(entries, len(audio) / ALIGN_RATE)
-
-
-def _quiet(n: int) -> np.ndarray:
-    """Very low, fixed noise rather than digital zeros (log-energy features dislike zeros)."""
-    return (np.random.default_rng(0).standard_normal(n) * 1e-4).astype(np.float32)
 
 
 def _to_phones(
@@ -265,6 +265,15 @@ def voiced_span(audio: np.ndarray, rate: int = ALIGN_RATE) -> tuple[float, float
     if len(loud) == 0:
         return 0.0, len(audio) / rate
     return float(loud[0] * hop / rate), float((loud[-1] + 1) * hop / rate)
+
+
+def estimate_from_rate(samples: np.ndarray, sample_rate: int, text: str) -> PhoneAlignment:
+    """The speaking-rate estimate alone (the fallback, and the benchmark's baseline).
+
+    Raises:
+        InputError: Empty audio, a non-positive sample rate or a text without words.
+    """
+    return PhoneAlignment(_rate_phones(_prepare(samples, sample_rate), text), METHOD_RATE)
 
 
 def _rate_phones(audio: np.ndarray, text: str) -> tuple[Phone, ...]:
