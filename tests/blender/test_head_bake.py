@@ -99,14 +99,15 @@ def test_quaternion_target_and_refusals(clean_scene):
         bake_head.bake_head_rotation(None, None, YAW_20, TIMES, fps=24, frame_start=1)
 
 
-def test_live_link_csv_has_the_head_and_eye_values(clean_scene, addon, tmp_path):
+def _captured_take(scene):
+    """A face whose active take was baked from a capture with head rotation and eye looks."""
     from facial_affect_addon.core.emotions import EmotionWeights
     from facial_affect_addon.core.timeline import Timeline
     from facial_affect_addon.pipeline import store
     from facial_affect_addon.pipeline.performance import Performance, PerformanceKind
 
     face = make_face("Face", ("jawOpen", *EYE_LOOK_NAMES))
-    clean_scene.faceaff.target = face
+    scene.faceaff.target = face
     names = ("jawOpen", "eyeLookOutLeft", "eyeLookInRight")
     weights = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.0, 0.0, 0.0]])
     capture = CaptureResult(TIMES, names, weights, 0, np.ones(3, bool), YAW_20)
@@ -114,6 +115,39 @@ def test_live_link_csv_has_the_head_and_eye_values(clean_scene, addon, tmp_path)
     perf = Performance(PerformanceKind.VIDEO, neutral, Timeline(), 2.0, (), capture=capture)
     result = bake.bake_curves(face, capture.to_curveset(24, 1), bake.BakeOptions("Cap"))
     bake.keep_performance(result.action_name, store.encode(perf))
+    return face
+
+
+def test_bake_head_operator_and_undo(clean_scene, addon):
+    _captured_take(clean_scene)
+    head = bpy.data.objects.new("HeadEmpty", None)
+    clean_scene.collection.objects.link(head)
+    clean_scene.faceaff_head.target = head
+    bpy.ops.ed.undo_push(message="Before Bake Head")
+    assert bpy.ops.faceaff.bake_head("EXEC_DEFAULT", True) == {"FINISHED"}
+    head = bpy.data.objects["HeadEmpty"]
+    assert head.animation_data.nla_tracks[bake_head.TRACK_NAME].strips[0].action
+    bpy.context.scene.frame_set(25)
+    look = _facing(head.matrix_world)
+    assert math.degrees(math.atan2(look.x, -look.y)) == pytest.approx(20.0, abs=0.5)
+    bpy.ops.ed.undo()
+    head = bpy.data.objects["HeadEmpty"]
+    assert head.animation_data is None or not head.animation_data.nla_tracks
+    assert not [a for a in bpy.data.actions if a.get(bake_head.HEAD_TAG)]
+
+
+def test_bake_head_needs_a_captured_head(clean_scene, addon):
+    face = make_face("Face")
+    clean_scene.faceaff.target = face
+    plain = CaptureResult(TIMES, ("jawOpen",), np.zeros((3, 1)), 0, np.ones(3, bool))
+    bake.bake_curves(face, plain.to_curveset(24, 1), bake.BakeOptions())
+    clean_scene.faceaff_head.target = face
+    with pytest.raises(RuntimeError, match="no captured head rotation"):
+        bpy.ops.faceaff.bake_head()
+
+
+def test_live_link_csv_has_the_head_and_eye_values(clean_scene, addon, tmp_path):
+    _captured_take(clean_scene)
     path = tmp_path / "take.csv"
     assert bpy.ops.faceaff.export_curves(filepath=str(path), file_format="CSV") == {"FINISHED"}
     rows = list(csv.DictReader(path.open()))
