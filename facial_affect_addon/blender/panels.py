@@ -387,6 +387,9 @@ class FACEAFF_PT_takes(_AffectPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("faceaff.export_curves", text="Export", icon="EXPORT")
         row.operator("faceaff.import_curves", text="Import", icon="IMPORT")
+        from .operators_head import draw_head
+
+        draw_head(layout, context)
         from .operators_score import draw_score
 
         draw_score(layout, context)
