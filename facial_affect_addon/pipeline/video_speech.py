@@ -255,21 +255,14 @@ def add_video_speech(
         ModelError: The speech or text model is missing.
         CancelledError: ``should_cancel`` returned True.
     """
-    from ..adapters.video_audio import NO_DECODER, read_video_audio
     from .transcribers import transcribe_clip
 
     services = services or ServiceSettings()
     cancel = should_cancel or (lambda: False)
     performance = analysis.performance
-    try:
-        clip, decoder = read_video_audio(path)
-    except InputError as exc:
-        return _warned(performance, str(exc)), None
+    clip, decoder, note = _read_sound(path)
     if clip is None:
-        if decoder == NO_DECODER:
-            note = "The video's sound was not read: it needs PyAV or Blender's audio module."
-            return _warned(performance, note), None
-        return performance, None
+        return _warned(performance, note), None
     transcript = transcribe_clip(
         clip, services.stt_engine, openai_config=services.stt_config, should_cancel=cancel
     )
@@ -294,6 +287,19 @@ def add_video_speech(
         phones=phones,
     )
     return fused, VideoSpeech(tuple(spans), transcript.engine, decoder)
+
+
+def _read_sound(path: str | os.PathLike) -> tuple[Any, str, str]:
+    """``(clip or None, decoder, a note for the user or "")`` for the video's sound track."""
+    from ..adapters.video_audio import NO_DECODER, read_video_audio
+
+    try:
+        clip, decoder = read_video_audio(path)
+    except InputError as exc:
+        return None, "", str(exc)
+    if decoder == NO_DECODER:
+        return None, decoder, "The video's sound was not read: it needs PyAV or Blender's aud."
+    return clip, decoder, ""
 
 
 def _warned(performance: Performance, *notes: str) -> Performance:

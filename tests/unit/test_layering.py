@@ -191,6 +191,7 @@ CLI_MODULES = (
     "cli_rig.py",
     "cli_micro.py",
     "cli_report.py",
+    "cli_video.py",
 )
 
 

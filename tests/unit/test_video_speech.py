@@ -158,3 +158,12 @@ def test_a_video_without_sound_gives_what_the_face_alone_gave(silent_clip):
     assert with_audio.speech is None and not with_audio.performance.phones
     assert with_audio.to_json() == face_only.to_json()
     assert {s.source for s in with_audio.performance.segments} == {"video"}
+
+
+def test_without_a_decoder_the_face_is_used_and_the_user_told(talking, monkeypatch):
+    monkeypatch.setitem(sys.modules, "av", None)
+    monkeypatch.setitem(sys.modules, "aud", None)
+    result = run_analysis(AnalysisRequest(InputSource.VIDEO, path=str(talking[0])))
+    assert result.speech is None and not result.performance.phones
+    assert any("sound was not read" in w for w in result.performance.warnings)
+    assert {s.source for s in result.performance.segments} == {"video"}
