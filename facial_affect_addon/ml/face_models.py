@@ -120,31 +120,113 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU) ->
     return out
 
 
+MIN_FACE_PX = 40.0
+"""Smallest face height (frame pixels) :meth:`BlazeFaceDetector.detect` looks for by default."""
+FACE_IN_INPUT = (24.0, 96.0)
+"""Face heights, in model-input pixels, one pyramid level covers. Measured on the astronaut
+composited into 128x128 inputs (10 placements per size): 16 px 90 %, 20-110 px 100 %, 12 px 10 %."""
+
+
+def pyramid_scales(h: int, w: int, min_face_px: float | None, size: int = 128) -> list[float]:
+    """Frame → input scales of the detection pyramid, finest first.
+
+    The finest level maps ``min_face_px`` to 24 input pixels (never upsampling), each next level
+    is 4x coarser, and the last one fits the whole frame into one ``size`` square, so every face
+    from ``min_face_px`` up to the frame height lands in some level's reliable range.
+    """
+    fit = size / max(h, w)
+    if min_face_px is None:
+        return [fit]
+    lo, hi = FACE_IN_INPUT
+    scales, s = [], min(1.0, lo / float(min_face_px))
+    while s > fit * 1.3:
+        scales.append(s)
+        s /= hi / lo
+    return [*scales, fit]
+
+
+def dense_anchors(h: int, w: int, strides=(8, 16, 16, 16), per_cell: int = 2) -> np.ndarray:
+    """BlazeFace anchor centres (n, 2) in input pixels for an ``h`` x ``w`` input.
+
+    The detector is fully convolutional: cv2.dnn runs it on any input whose sides are multiples
+    of 16 and returns one row per anchor of this grid, in the same order as at 128x128.
+    """
+    centres = []
+    i = 0
+    while i < len(strides):
+        stride, n = strides[i], 0
+        while i < len(strides) and strides[i] == stride:
+            n += per_cell
+            i += 1
+        ys, xs = np.mgrid[0 : h // stride, 0 : w // stride]
+        cell = np.stack([(xs + 0.5) * stride, (ys + 0.5) * stride], axis=-1).reshape(-1, 1, 2)
+        centres.append(np.repeat(cell, n, axis=1).reshape(-1, 2))
+    return np.concatenate(centres).astype(np.float32)
+
+
 class BlazeFaceDetector:
-    """MediaPipe BlazeFace short-range (faces within ~2 m) on cv2.dnn, with anchor decoding."""
+    """MediaPipe BlazeFace short-range on cv2.dnn, run as a pyramid of whole-frame passes.
+
+    Why a dense pyramid (measured 2026-12-01 on 2 shared cores, the astronaut composited at
+    40-400 px into 720p/1080p/4K frames; ``bench/face_scales.py``): the short-range model alone,
+    on the letterboxed frame, finds faces only above ~1/6 of the frame side. MediaPipe's
+    full-range model would reach further, but it is stored sparse and cv2.dnn 4.14 cannot load
+    it ("Unsupported operator type DENSIFY"); and even at its 192x192 input a 40 px face in a 4K
+    frame would be 2 px. Tiling the short-range model into 128x128 crops works, but tiles must
+    overlap by a face size, so they compute most pixels 2-4 times. The model is fully
+    convolutional, so instead each pyramid level runs ONCE on the whole resized frame (sides
+    padded to a multiple of 16): the same recall as tiles with no overlap and one call per level.
+    Levels merge by weighted NMS. See :func:`pyramid_scales` and README's video section for
+    recall and times.
+    """
 
     def __init__(self, path: Path | None = None, score_threshold: float | None = None) -> None:
         self.path = Path(path) if path else model_path(DETECTOR_FILE)
         self.meta = _load_meta(self.path)
         self.size = int(self.meta["input"]["size"][0])
         anchors = self.meta.get("anchors", {})
-        self.anchors = blazeface_anchors(
-            self.size, tuple(anchors.get("strides", (8, 16, 16, 16))), anchors.get("per_cell", 2)
-        )
+        self._strides = tuple(anchors.get("strides", (8, 16, 16, 16)))
+        self._per_cell = int(anchors.get("per_cell", 2))
+        self.anchors = blazeface_anchors(self.size, self._strides, self._per_cell)
+        self._grids: dict[tuple[int, int], np.ndarray] = {}
         self.threshold = score_threshold or float(self.meta.get("score_threshold", 0.5))
         self.net = _read_tflite(self.path)
         self.outputs = self.net.getUnconnectedOutLayersNames()
 
-    def detect(self, rgb: np.ndarray) -> list[FaceBox]:
-        """Faces in an RGB uint8 frame, best first (letterboxed to the model's square input)."""
+    def detect(self, rgb: np.ndarray, min_face_px: float | None = None) -> list[FaceBox]:
+        """Faces in an RGB uint8 frame, best first.
+
+        Args:
+            rgb: The frame.
+            min_face_px: Smallest face height to find, in frame pixels; None runs only the
+                single whole-frame pass (faces above ~1/6 of the frame side, fastest).
+        """
+        h, w = rgb.shape[:2]
+        rows, scores = [], []
+        for scale in pyramid_scales(h, w, min_face_px, self.size):
+            r, s = self._level(rgb, scale)
+            rows.append(r)
+            scores.append(s)
+        if not rows or not sum(len(s) for s in scores):
+            return []
+        faces = []
+        for row, score in weighted_nms(np.concatenate(rows), np.concatenate(scores)):
+            pts = row.reshape(-1, 2)
+            (x0, y0), (x1, y1) = pts[0], pts[1]
+            box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            faces.append(FaceBox(*box, score, pts[2:].astype(np.float32)))
+        return faces
+
+    def _level(self, rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+        """One pyramid level: rows (x0, y0, x1, y1, 6 keypoints) in frame pixels, scores."""
         import cv2
 
         h, w = rgb.shape[:2]
-        scale = self.size / max(h, w)
         nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-        pad_y, pad_x = (self.size - nh) // 2, (self.size - nw) // 2
-        canvas = np.zeros((self.size, self.size, 3), np.float32)
-        canvas[pad_y : pad_y + nh, pad_x : pad_x + nw] = cv2.resize(rgb, (nw, nh))
+        ih, iw = max(self.size, -(-nh // 16) * 16), max(self.size, -(-nw // 16) * 16)
+        canvas = np.zeros((ih, iw, 3), np.float32)
+        area = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=area)
         blob = (canvas / 127.5 - 1.0).transpose(2, 0, 1)[None]
         self.net.setInput(np.ascontiguousarray(blob))
         outs = dict(zip(self.outputs, self.net.forward(self.outputs), strict=True))
@@ -153,27 +235,20 @@ class BlazeFaceDetector:
         scores = 1.0 / (1.0 + np.exp(-logits))
         keep = scores >= self.threshold
         if not keep.any():
-            return []
-        raw, scores, anchors = raw[keep] / self.size, scores[keep], self.anchors[keep]
+            return np.zeros((0, 16)), np.zeros(0)
+        anchors = self._grid(ih, iw)[keep]
+        raw, scores = raw[keep], scores[keep]
         cx, cy = raw[:, 0] + anchors[:, 0], raw[:, 1] + anchors[:, 1]
         half_w, half_h = raw[:, 2] / 2, raw[:, 3] / 2
         kps = raw[:, 4:].reshape(-1, 6, 2) + anchors[:, None, :]
-        rows = np.concatenate(
-            [
-                np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], 1),
-                kps.reshape(-1, 12),
-            ],
-            axis=1,
-        )
-        faces = []
-        for row, score in weighted_nms(rows, scores):
-            # Undo the letterbox: model units → pixels of the original frame.
-            pts = row.reshape(-1, 2) * self.size - np.array([pad_x, pad_y])
-            pts = pts / scale
-            (x0, y0), (x1, y1) = pts[0], pts[1]
-            box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
-            faces.append(FaceBox(*box, score, pts[2:].astype(np.float32)))
-        return faces
+        box = np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], 1)
+        rows = np.concatenate([box, kps.reshape(-1, 12)], axis=1) / scale
+        return rows, scores
+
+    def _grid(self, ih: int, iw: int) -> np.ndarray:
+        if (ih, iw) not in self._grids:
+            self._grids[(ih, iw)] = dense_anchors(ih, iw, self._strides, self._per_cell)
+        return self._grids[(ih, iw)]
 
 
 class HaarFaceDetector:
@@ -187,12 +262,15 @@ class HaarFaceDetector:
         if self.cascade.empty():
             raise ModelError(f"OpenCV's Haar cascade {path} could not be loaded.")
 
-    def detect(self, rgb: np.ndarray) -> list[FaceBox]:
-        """Faces in an RGB uint8 frame, largest first (the cascade gives no real score)."""
+    def detect(self, rgb: np.ndarray, min_face_px: float | None = None) -> list[FaceBox]:
+        """Faces in an RGB uint8 frame, largest first (the cascade gives no real score).
+
+        ``min_face_px`` (frame pixels) sets the smallest window; None: 1/10 of the frame.
+        """
         import cv2
 
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        min_side = max(24, min(gray.shape) // 10)
+        min_side = max(24, int(min_face_px or min(gray.shape) // 10))
         found = self.cascade.detectMultiScale(gray, 1.1, 5, minSize=(min_side, min_side))
         boxes = sorted((tuple(map(float, b)) for b in found), key=lambda b: -b[2] * b[3])
         return [FaceBox(x, y, w, h, 1.0, None, "haar") for x, y, w, h in boxes]
