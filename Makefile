@@ -17,7 +17,7 @@ PY45 := $(VENV45)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo test test-unit test-train train-env bench validate-capture legibility extension lint typecheck format clean
+.PHONY: setup demo test test-unit test-train train-env bench bench-peer validate-capture legibility extension lint typecheck format clean
 
 FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/iris_landmark.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
@@ -105,8 +105,24 @@ test-unit: $(VENV)/.stamp
 	$(PY) -m pytest -q tests/unit
 
 bench: setup
+	-@$(MAKE) --no-print-directory bench-peer
 	@mkdir -p out
 	$(PY) bench/run.py --out out/bench.json
+
+# Bench only (issue 18 section 5), never shipped: MediaPipe's own FaceMesh as the peer (.venv-mp,
+# Python 3.11, mediapipe's wheel) and ONNX copies of the face models for onnxruntime (.venv-tf:
+# tensorflow-cpu + tf2onnx). If either cannot be installed, bench_runtime records a skip.
+bench-peer: .venv-mp/.stamp .cache/face_onnx/face_landmark.onnx
+
+.venv-mp/.stamp:
+	uv venv -q --allow-existing -p $(PY311) .venv-mp
+	uv pip install -q -p .venv-mp --find-links .cache/wheels_video mediapipe==0.10.21
+	touch $@
+
+.cache/face_onnx/face_landmark.onnx: $(FACE_MODELS)
+	uv venv -q --allow-existing -p $(PY313) .venv-tf
+	uv pip install -q -p .venv-tf tensorflow-cpu==2.21.0 tf2onnx==1.17.0
+	.venv-tf/bin/python tools/convert_face_models_onnx.py
 
 validate-capture: setup
 	@mkdir -p out
