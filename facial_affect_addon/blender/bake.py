@@ -14,8 +14,9 @@ All checks run before anything is created, so a failing bake leaves the file unc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import bpy
 import numpy as np
@@ -23,11 +24,15 @@ import numpy as np
 from ..core.curveset import CurveSet, sparse_keys
 from ..core.errors import InputError, RigError
 
+if TYPE_CHECKING:
+    from ..pipeline.layers import LayeredCurves
+
 TAKE_TAG = "faceaff_take"
 TAKE_OBJECT = "faceaff_object"
 PREVIOUS_ACTION = "faceaff_previous_action"
 TAKE_PERFORMANCE = "faceaff_performance"  # pipeline.store's text of the performance baked
 CHANNEL_GROUP = "Facial Affect"
+_KEY_PATH = re.compile(r'^key_blocks\["(.+)"\]\.value$')
 
 _INTERP = {
     i.identifier: i.value
@@ -52,12 +57,15 @@ class BakeOptions:
         sparse: Write only the keys a Bezier curve needs (editable) instead of one per frame.
         tolerance: Largest deviation allowed by sparse keys, in slider units.
         replace: Replace an existing take of the same name instead of making a new one.
+        layers: Bake the layers (emotion, speech, micro, life) as NLA strips
+            (:mod:`.bake_layers`) instead of one action; :func:`bake_take` reads it.
     """
 
     take_name: str = "Affect"
     sparse: bool = False
     tolerance: float = 0.005
     replace: bool = False
+    layers: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,21 +93,22 @@ class BakeResult:
 
 def shape_key_names(obj: bpy.types.Object | None) -> list[str]:
     """Names of the object's shape keys except the reference (Basis) key; [] if none."""
-    key = _shape_keys_or_none(obj)
+    key = shape_keys_of(obj)
     if key is None:
         return []
     return [kb.name for kb in key.key_blocks if kb != key.reference_key]
 
 
-def _shape_keys_or_none(obj: bpy.types.Object | None) -> bpy.types.Key | None:
+def shape_keys_of(obj: bpy.types.Object | None) -> bpy.types.Key | None:
+    """The object's shape-key datablock, or None (no object, not a mesh, no keys)."""
     data = getattr(obj, "data", None)
     return getattr(data, "shape_keys", None)
 
 
-def _require_shape_keys(obj: bpy.types.Object | None) -> bpy.types.Key:
+def require_shape_keys(obj: bpy.types.Object | None) -> bpy.types.Key:
     if obj is None:
         raise RigError("No target object: select a mesh with shape keys.")
-    key = _shape_keys_or_none(obj)
+    key = shape_keys_of(obj)
     if key is None or len(key.key_blocks) < 2:
         raise RigError(
             f"Object {obj.name!r} has no shape keys to animate. Add shape keys "
@@ -113,11 +122,11 @@ def list_takes(obj: bpy.types.Object) -> list[bpy.types.Action]:
     return [a for a in bpy.data.actions if a.get(TAKE_TAG) and a.get(TAKE_OBJECT) == obj.name]
 
 
-def _take_action_name(obj: bpy.types.Object, take_name: str) -> str:
+def take_action_name(obj: bpy.types.Object, take_name: str) -> str:
     return f"{obj.name} {take_name}".strip()
 
 
-def _unique_action_name(base: str) -> str:
+def unique_action_name(base: str) -> str:
     if base not in bpy.data.actions:
         return base
     i = 1
@@ -126,7 +135,7 @@ def _unique_action_name(base: str) -> str:
     return f"{base}.{i:03d}"
 
 
-def _plan(key: bpy.types.Key, curves: CurveSet) -> tuple[dict[str, np.ndarray], list[str]]:
+def plan_channels(key: bpy.types.Key, curves: CurveSet) -> tuple[dict[str, np.ndarray], list[str]]:
     """Match channels to key blocks and clamp each to its slider range."""
     planned: dict[str, np.ndarray] = {}
     missing: list[str] = []
@@ -137,6 +146,29 @@ def _plan(key: bpy.types.Key, curves: CurveSet) -> tuple[dict[str, np.ndarray], 
             continue
         planned[name] = np.clip(values, kb.slider_min, kb.slider_max)
     return planned, missing
+
+
+def bake_take(
+    obj: bpy.types.Object, curves: CurveSet | LayeredCurves, options: BakeOptions
+) -> BakeResult:
+    """Bake one action (:func:`bake_curves`), or the layers with ``options.layers``.
+
+    Layers given without ``options.layers`` bake their sum as one action; a plain curve set
+    with ``options.layers`` is one (emotion) layer.
+
+    Raises:
+        FacialAffectError: As :func:`bake_curves`.
+    """
+    from ..pipeline.layers import CurveLayer, Layer, LayeredCurves
+    from .bake_layers import bake_layered
+
+    if not options.layers:
+        return bake_curves(
+            obj, curves.full if isinstance(curves, LayeredCurves) else curves, options
+        )
+    if isinstance(curves, CurveSet):
+        curves = LayeredCurves((CurveLayer(Layer.EMOTION, curves),), curves)
+    return bake_layered(obj, curves, options)
 
 
 def bake_curves(obj: bpy.types.Object, curves: CurveSet, options: BakeOptions) -> BakeResult:
@@ -154,11 +186,11 @@ def bake_curves(obj: bpy.types.Object, curves: CurveSet, options: BakeOptions) -
         RigError: The object has no shape keys, or none of the channels match its keys.
         InputError: The curve set is empty, all-NaN, or has an empty frame range.
     """
-    key = _require_shape_keys(obj)
+    key = require_shape_keys(obj)
     curves = curves.validated()
     if not options.take_name.strip():
         raise InputError("Give the take a name.")
-    planned, missing = _plan(key, curves)
+    planned, missing = plan_channels(key, curves)
     if not planned:
         raise RigError(
             f"None of the {len(curves.channels)} curves match a shape key on {obj.name!r} "
@@ -170,13 +202,14 @@ def bake_curves(obj: bpy.types.Object, curves: CurveSet, options: BakeOptions) -
             f"{len(missing)} shape key(s) not on the rig were skipped: {', '.join(missing[:8])}"
             + ("…" if len(missing) > 8 else "")
         )
-    action = _new_take_action(obj, key, options)
-    channelbag = _channelbag_for(action, key)
+    action = new_take_action(obj, key, options)
+    channelbag = channelbag_for(action, key)
     frames = np.arange(curves.n_frames, dtype=np.float64) + curves.frame_start
     n_keys = 0
     for name, values in planned.items():
-        n_keys += _write_fcurve(channelbag, name, frames, values, options)
-    _assign(key, action)
+        n_keys += write_fcurve(channelbag, name, frames, values, options)
+    assign_action(key, action)
+    _mute_layered_takes(key)
     return BakeResult(
         action_name=action.name,
         n_curves=len(planned),
@@ -188,10 +221,10 @@ def bake_curves(obj: bpy.types.Object, curves: CurveSet, options: BakeOptions) -
     )
 
 
-def _new_take_action(
+def new_take_action(
     obj: bpy.types.Object, key: bpy.types.Key, options: BakeOptions
 ) -> bpy.types.Action:
-    base = _take_action_name(obj, options.take_name)
+    base = take_action_name(obj, options.take_name)
     existing = bpy.data.actions.get(base)
     if existing is not None and options.replace and existing.get(TAKE_TAG):
         anim = key.animation_data
@@ -202,7 +235,7 @@ def _new_take_action(
         name = base
     else:
         previous = None
-        name = _unique_action_name(base)
+        name = unique_action_name(base)
     action = bpy.data.actions.new(name)
     action.use_fake_user = True  # switching takes must never orphan one
     action[TAKE_TAG] = True
@@ -216,7 +249,7 @@ def _new_take_action(
     return action
 
 
-def _channelbag_for(action: bpy.types.Action, key: bpy.types.Key):
+def channelbag_for(action: bpy.types.Action, key: bpy.types.Key):
     slot = action.slots.new(id_type="KEY", name=key.name)
     layer = action.layers.new("Facial Affect")
     strip = cast("bpy.types.ActionKeyframeStrip", layer.strips.new(type="KEYFRAME"))
@@ -237,7 +270,7 @@ def _new_fcurve(channelbag, path: str) -> bpy.types.FCurve:
     return fcurve
 
 
-def _write_fcurve(channelbag, name: str, frames, values, options: BakeOptions) -> int:
+def write_fcurve(channelbag, name: str, frames, values, options: BakeOptions) -> int:
     path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
     fcurve = _new_fcurve(channelbag, path)
     n = len(frames)
@@ -265,6 +298,30 @@ def _write_fcurve(channelbag, name: str, frames, values, options: BakeOptions) -
     return n
 
 
+def _mute_layered_takes(key: bpy.types.Key, keep: str | None = None) -> None:
+    from .bake_layers import mute_other_takes
+
+    mute_other_takes(key, keep)
+
+
+def action_fcurves(action: bpy.types.Action):
+    """Every F-curve of ``action`` (all layers, strips and slots)."""
+    for layer in action.layers:
+        for strip in layer.strips:
+            for slot in action.slots:
+                bag = cast("bpy.types.ActionKeyframeStrip", strip).channelbag(slot)
+                if bag is not None:
+                    yield from bag.fcurves
+
+
+def key_name_from_path(data_path: str) -> str | None:
+    """The shape-key name a ``key_blocks["..."].value`` path animates, else None."""
+    match = _KEY_PATH.match(data_path)
+    if match is None:
+        return None
+    return match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+
+
 def _pairs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     out = np.empty(2 * len(x), dtype=np.float32)
     out[0::2] = x
@@ -272,7 +329,7 @@ def _pairs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-def _assign(key: bpy.types.Key, action: bpy.types.Action) -> None:
+def assign_action(key: bpy.types.Key, action: bpy.types.Action) -> None:
     anim = key.animation_data or key.animation_data_create()
     anim.action = action
     anim.action_slot = action.slots[0]
@@ -307,13 +364,19 @@ def activate_take(obj: bpy.types.Object, action_name: str) -> None:
     Raises:
         InputError: If no take of that name exists for the object.
     """
-    key = _require_shape_keys(obj)
+    key = require_shape_keys(obj)
     action = _find_take(obj, action_name)
+    from .bake_layers import activate_layered, is_layered
+
+    if is_layered(action):
+        activate_layered(obj, action)
+        return
     current = key.animation_data.action if key.animation_data else None
     if current is not None and current != action:
         current.use_fake_user = True
         action[PREVIOUS_ACTION] = current.name
-    _assign(key, action)
+    assign_action(key, action)
+    _mute_layered_takes(key)
 
 
 def clear_take(obj: bpy.types.Object, action_name: str) -> str | None:
@@ -325,8 +388,12 @@ def clear_take(obj: bpy.types.Object, action_name: str) -> str | None:
     Raises:
         InputError: If no take of that name exists for the object.
     """
-    key = _require_shape_keys(obj)
+    key = require_shape_keys(obj)
     action = _find_take(obj, action_name)
+    from .bake_layers import clear_layered, is_layered
+
+    if is_layered(action):
+        return clear_layered(obj, action)
     anim = key.animation_data
     was_active = anim is not None and anim.action == action
     previous = bpy.data.actions.get(action.get(PREVIOUS_ACTION, ""))

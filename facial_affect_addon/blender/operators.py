@@ -72,6 +72,7 @@ def bake_options(settings) -> bake.BakeOptions:
         take_name=settings.take_name,
         sparse=settings.sparse,
         replace=settings.replace_take,
+        layers=settings.bake_layers,
     )
 
 
@@ -119,10 +120,12 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
     """
     from ..pipeline import store
     from ..pipeline.curves import bake_curves_for
+    from ..pipeline.layers import bake_layers_for
     from .operators_mapping import mapping_profile
 
     profile, notes = mapping_profile(obj)  # the mapping editor's rows, if the target has some
-    performance, curves = bake_curves_for(
+    make = bake_layers_for if request.take.layers else bake_curves_for
+    performance, curves = make(
         request.performance,
         request.preset,
         bake.shape_key_names(obj),
@@ -131,10 +134,20 @@ def bake_performance(obj, request: BakeRequest) -> bake.BakeResult:
         profile=profile,
     )
     if notes:
-        curves = replace(curves, warnings=(*curves.warnings, *notes))
-    result = bake.bake_curves(obj, curves, request.take)
+        curves = _with_notes(curves, notes)
+    result = bake.bake_take(obj, curves, request.take)
     bake.keep_performance(result.action_name, store.encode(performance))  # for Score Take
     return result
+
+
+def _with_notes(curves, notes):
+    """``curves`` (a CurveSet or LayeredCurves) with ``notes`` added to its warnings."""
+    from ..pipeline.layers import LayeredCurves
+
+    if isinstance(curves, LayeredCurves):
+        full = curves.full
+        return replace(curves, full=replace(full, warnings=(*full.warnings, *notes)))
+    return replace(curves, warnings=(*curves.warnings, *notes))
 
 
 class FACEAFF_OT_bake_emotion(bpy.types.Operator):
@@ -255,8 +268,13 @@ def active_take(obj):
 
 
 def _active_take_name(obj) -> str | None:
+    """The take that plays: the active action if it is a take, else a layered take's."""
+    from .bake_layers import active_layered_take
+
     anim = obj.data.shape_keys.animation_data if obj.data.shape_keys else None
     action = anim.action if anim else None
+    if action is None:
+        action = active_layered_take(obj)
     return action.name if action is not None and action.get(bake.TAKE_TAG) else None
 
 

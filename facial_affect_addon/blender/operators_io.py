@@ -1,12 +1,12 @@
 """Export a take's curves and import curve files as a take (JSON or Live Link Face CSV).
 
 The file formats are the engine's (:mod:`..core.formats`); these operators only move values
-between F-curves and a :class:`~..core.curveset.CurveSet`.
+between F-curves and a :class:`~..core.curveset.CurveSet`. A layered take is exported flattened:
+the values Blender plays with every layer's mute and influence.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import bpy
@@ -19,43 +19,39 @@ from .operators import active_take, bake_options, shape_key_problem
 from .props import scene_fps, target_object
 from .reporting import poll_with_reason, report_bake, report_warnings, reports_errors
 
-_PATH = re.compile(r'^key_blocks\["(.+)"\]\.value$')
 _FORMATS = [
     ("JSON", "JSON curves", "The add-on's versioned curves document"),
     ("CSV", "Live Link Face CSV", "Epic's Live Link Face take (ARKit blendshapes)"),
 ]
 
 
-def take_curves(action, fps: float):  # -> CurveSet
-    """Sample every shape-key F-curve of a take once per frame over its frame range.
+def take_curves(action, fps: float, obj=None):  # -> CurveSet
+    """A take's shape-key values once per frame over its frame range.
+
+    A layered take is flattened as Blender plays it on ``obj`` (every layer with its mute and
+    influence, :func:`.bake_layers.evaluated_curves`); a single-action take's F-curves are
+    sampled directly.
 
     Raises:
-        InputError: The take holds no shape-key curves.
+        InputError: The take holds no shape-key curves (or, layered, no layers on ``obj``).
     """
     import numpy as np
 
     from ..core.curveset import CurveSet
+    from .bake_layers import evaluated_curves, is_layered
 
+    if is_layered(action) and obj is not None:
+        return evaluated_curves(obj, action, fps)
     start, end = (round(f) for f in action.frame_range)
     frames = np.arange(start, end + 1, dtype=float)
     channels = {}
-    for fcurve in _fcurves(action):
-        match = _PATH.match(fcurve.data_path)
-        if match:
-            name = match.group(1).replace('\\"', '"').replace("\\\\", "\\")
+    for fcurve in bake.action_fcurves(action):
+        name = bake.key_name_from_path(fcurve.data_path)
+        if name is not None:
             channels[name] = np.array([fcurve.evaluate(f) for f in frames])
     if not channels:
         raise InputError(f"Take {action.name!r} holds no shape-key curves to export.")
     return CurveSet(int(start), fps, channels)
-
-
-def _fcurves(action):
-    for layer in action.layers:
-        for strip in layer.strips:
-            for slot in action.slots:
-                bag = strip.channelbag(slot)
-                if bag is not None:
-                    yield from bag.fcurves
 
 
 # fake-bpy-module 5.0 types ExportHelper.invoke() and check() as returning None, unlike Operator's.
@@ -91,7 +87,8 @@ class FACEAFF_OT_export_curves(bpy.types.Operator, ExportHelper):  # type: ignor
         path = Path(bpy.path.abspath(self.filepath))
         check_output_path(path, what="The export file")  # before any work; written atomically
         fmt = "CSV" if path.suffix.lower() == ".csv" else self.file_format
-        curves = take_curves(active_take(target_object(context)), scene_fps(context.scene))
+        obj = target_object(context)
+        curves = take_curves(active_take(obj), scene_fps(context.scene), obj)
         if fmt == "CSV":  # with the take's head and eye rotations when it has them
             rotations = bake_head.take_rotations(active_take(target_object(context)), curves)
             warnings = formats.write_live_link_csv(curves, path, include_rotations=rotations)

@@ -345,6 +345,7 @@ class FACEAFF_PT_bake(_AffectPanel, bpy.types.Panel):
         col.prop(settings, "intensity", slider=True)
         col.prop(settings, "life")
         col.prop(settings, "sparse")
+        col.prop(settings, "bake_layers")
         row = layout.row(align=True)
         row.prop(settings, "take_name", text="Take")
         row.prop(settings, "replace_take", text="", icon="FILE_REFRESH")
@@ -384,6 +385,9 @@ class FACEAFF_PT_takes(_AffectPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("faceaff.activate_take", text="Activate", icon="PLAY")
         row.operator("faceaff.clear_take", text="Delete", icon="TRASH")
+        from .layers_ui import draw_take_layers
+
+        draw_take_layers(layout, context)
         row = layout.row(align=True)
         row.operator("faceaff.export_curves", text="Export", icon="EXPORT")
         row.operator("faceaff.import_curves", text="Import", icon="IMPORT")

@@ -281,6 +281,12 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         description="Replace a take of the same name instead of adding a numbered one",
         default=False,
     )
+    bake_layers: BoolProperty(
+        name="Layers",
+        description="Bake emotion, speech, micro-expressions and blinks as NLA layers of the "
+        "take, each with its own mute and influence (played together they equal one action)",
+        default=False,
+    )
     take_index: IntProperty(name="Take", description="Selected take", default=-1)
     # --- live preview and render -------------------------------------------------------
     live_source: EnumProperty(

@@ -153,6 +153,10 @@ def _setup(case: str) -> None:
         if case == "mix":
             for name in ("neutral", "happiness", "sadness"):
                 setattr(scene.faceaff.mix, name, 0.0)  # all zero: the panel says so
+    elif case == "layered":  # a layered take: the Takes panel lists its layers
+        make_face("Face", ("mouthSmileLeft", "jawOpen", "eyeBlinkLeft", "eyeBlinkRight"))
+        scene.faceaff.bake_layers, scene.faceaff.duration = True, 4.0
+        bpy.ops.faceaff.bake_emotion()
     elif case == "demo_head":
         path = REPO / "models" / "demo_head.blend"
         bpy.ops.wm.open_mainfile(filepath=str(path))
@@ -168,6 +172,7 @@ CASES = [
     "video_mirror",
     "preset",
     "mix",
+    "layered",
     "demo_head",
 ]
 
@@ -250,6 +255,9 @@ def test_draw_content_matches_the_target(drawn):
     assert "faceaff.micro_add_found" in drawn["no_target"]["operators"]
     refusal = "Mirror bakes the capture: remove these to bake"
     assert refusal in texts["video_mirror"] and refusal not in texts["preset"]
+    assert "Layers of Face Affect" in texts["layered"]
+    assert {"bake_layers", "mute", "influence"} <= set(drawn["layered"]["props"])
+    assert "influence" not in drawn["arkit_analysed"]["props"]  # one action: no layer rows
     if "demo_head" in texts:
         assert "Rig profile: arkit52" in texts["demo_head"]
 
