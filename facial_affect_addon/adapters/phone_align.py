@@ -104,16 +104,17 @@ def align_transcript(
     if not words:
         raise InputError(f"Nothing to align: the text {text!r} holds no words.")
     try:
-        phones = _sphinx_phones(audio, text)
-        result = PhoneAlignment(phones, METHOD_SPHINX)
+        result = PhoneAlignment(_sphinx_phones(audio, text), METHOD_SPHINX)
     except ModelError as exc:
-        phones = _rate_phones(audio, text)
         notice = f"Lip-sync timing estimated from a speaking rate: {exc}"
-        result = PhoneAlignment(phones, METHOD_RATE, notice)
-    if offset_s:
-        shifted = (replace(p, start=p.start + offset_s, end=p.end + offset_s) for p in phones)
-        result = replace(result, phones=tuple(shifted))
-    return result
+        result = PhoneAlignment(_rate_phones(audio, text), METHOD_RATE, notice)
+    duration = len(samples) / sample_rate  # not the resampled length, which may round up
+    phones = (
+        replace(p, start=p.start + offset_s, end=min(p.end, duration) + offset_s)
+        for p in result.phones
+        if p.start < duration
+    )
+    return replace(result, phones=tuple(phones))
 
 
 def _prepare(samples: np.ndarray, sample_rate: int) -> np.ndarray:
