@@ -35,6 +35,9 @@ MIN_PRESENCE = 0.5
 MAX_CANDIDATES = 3
 """Detections tried, largest first, before a frame is declared to have no face."""
 
+MAX_FACES = 4
+"""Faces :meth:`FaceAnalyzer.detect_faces` returns at most by default."""
+
 
 @dataclass(frozen=True)
 class FaceObservation:
@@ -96,7 +99,13 @@ def implausible_mesh(points: np.ndarray, box: tuple[float, float, float, float])
 class FaceAnalyzer:
     """Detect the largest face in RGB frames and (optionally) its 468 landmarks."""
 
-    def __init__(self, detector: str = "auto", landmarks: bool = True, verify: bool = True) -> None:
+    def __init__(
+        self,
+        detector: str = "auto",
+        landmarks: bool = True,
+        verify: bool = True,
+        min_face_px: float | None = None,
+    ) -> None:
         """Load the face models.
 
         Args:
@@ -105,12 +114,16 @@ class FaceAnalyzer:
             verify: Confirm each detection with the landmark model (loaded even when
                 ``landmarks`` is False; one mesh pass, about 5 ms a face) so that noise or
                 texture the detector mistakes for a face is not reported.
+            min_face_px: Smallest face height (frame pixels) to find: the detector runs a
+                pyramid down to it (:mod:`.face_models`). None: one whole-frame pass, fastest,
+                for faces above ~1/6 of the frame side (stills, webcam).
 
         Raises:
             ModelError: The requested detector cannot be loaded.
         """
         from . import face_models
 
+        self.min_face_px = min_face_px
         self.warnings: list[str] = []
         self._detector = None
         if detector in ("auto", "blazeface"):
@@ -161,23 +174,67 @@ class FaceAnalyzer:
         With the landmark model, the detections are tried largest first (at most
         :data:`MAX_CANDIDATES`) and the first one the mesh confirms is returned.
         """
-        faces = self._detector.detect(rgb)
-        if not faces:
-            return None
-        faces = sorted(faces, key=lambda f: -f.w * f.h * f.score)
+        faces = self.detect_faces(rgb, 1)
+        return faces[0] if faces else None
+
+    def detect_faces(self, rgb: np.ndarray, max_faces: int = MAX_FACES) -> list[FaceObservation]:
+        """Up to ``max_faces`` confirmed faces of an RGB uint8 frame, largest first.
+
+        Detections are tried largest first (``max_faces`` + :data:`MAX_CANDIDATES` - 1 at most);
+        one overlapping a face already accepted is skipped.
+        """
+        found = self._detector.detect(rgb, self.min_face_px)
+        found = sorted(found, key=lambda f: -f.w * f.h * f.score)
         if self._landmarker is None:
-            face = faces[0]
-            return FaceObservation(
-                (face.x, face.y, face.w, face.h), face.score, None, face.detector
-            )
+            return [
+                FaceObservation((f.x, f.y, f.w, f.h), f.score, None, f.detector)
+                for f in found[:max_faces]
+            ]
+        from ..core.face_tracks import box_iou
         from .face_models import REFINE_PASSES
 
         refine = REFINE_PASSES if self._want_landmarks else 0
-        for face in faces[:MAX_CANDIDATES]:
+        out: list[FaceObservation] = []
+        for face in found[: max_faces + MAX_CANDIDATES - 1]:
             box = (face.x, face.y, face.w, face.h)
-            found = self._landmarker.landmarks(rgb, face, refine=refine)
-            if found.presence < MIN_PRESENCE or implausible_mesh(found.points, box):
+            if len(out) >= max_faces or any(box_iou(box, o.box) > 0.3 for o in out):
                 continue
-            points = found.points if self._want_landmarks else None
-            return FaceObservation(box, face.score, points, face.detector, found.presence)
-        return None
+            marks = self._landmarker.landmarks(rgb, face, refine=refine)
+            if marks.presence < MIN_PRESENCE or implausible_mesh(marks.points, box):
+                continue
+            points = marks.points if self._want_landmarks else None
+            out.append(FaceObservation(box, face.score, points, face.detector, marks.presence))
+        return out
+
+    def follow(
+        self, rgb: np.ndarray, previous: FaceObservation, box_from_mesh=None, shift=(0.0, 0.0)
+    ) -> FaceObservation | None:
+        """The face of ``previous`` in the next frame, cropped from its landmarks (no detector).
+
+        This is MediaPipe's tracking: the mesh model runs on a crop around the previous frame's
+        landmarks, and the face counts only when the mesh confirms it as :meth:`detect_faces`
+        does. Returns None when the face is lost (then detect again).
+
+        Args:
+            rgb: The next frame.
+            previous: The face in the frame before, with landmarks.
+            box_from_mesh: Maps the new (468, 3) points to the face box to report (default:
+                their bounding square), so tracked boxes match the detector's.
+            shift: Expected motion (x, y) in pixels since ``previous``: the crop moves with it,
+                which matters when frames are sampled far apart (2 fps).
+        """
+        if previous.landmarks is None or self._landmarker is None:
+            return None
+        from .face_models import FaceBox, roi_from_landmarks
+
+        start = FaceBox(*previous.box, previous.score, None, previous.detector)
+        moved = previous.landmarks + np.array([shift[0], shift[1], 0.0], np.float32)
+        marks = self._landmarker.landmarks(rgb, roi_from_landmarks(moved, start), 2)
+        if marks.presence < MIN_PRESENCE:
+            return None
+        mesh_box = roi_from_landmarks(marks.points, start)
+        box = (mesh_box.x, mesh_box.y, mesh_box.w, mesh_box.h)
+        box = box_from_mesh(marks.points) if box_from_mesh is not None else box
+        if implausible_mesh(marks.points, box):
+            return None
+        return FaceObservation(box, previous.score, marks.points, previous.detector, marks.presence)

@@ -46,3 +46,37 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 4.0) -> Path:
         writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     writer.release()
     return path
+
+
+HEAD_CROP = (55, 195, 155, 295)  # rows, cols of the astronaut's head; its face is 95 of 140 rows
+FACE_FRACTION = 95 / 140
+
+
+def textured_background(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """An RGB frame of a colour ramp plus blurred noise (no faces)."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.resize(rng.uniform(0, 255, (h // 16 + 1, w // 16 + 1, 3)), (w, h))
+    ramp = np.linspace(40, 160, w)[None, :, None]
+    return np.clip(0.5 * noise + 0.5 * ramp, 0, 255).astype(np.uint8)
+
+
+def other_head() -> np.ndarray:
+    """A second person: the astronaut's head mirrored and tinted blue-green."""
+    r0, r1, c0, c1 = HEAD_CROP
+    head = astronaut_rgb()[r0:r1, c0:c1][:, ::-1].astype(np.float32)
+    return np.clip(head * np.array([0.55, 0.9, 1.25]), 0, 255).astype(np.uint8)
+
+
+def paste_face(canvas: np.ndarray, face_px: float, cx: float, cy: float, head=None) -> None:
+    """Composite a head (default: the astronaut's) so its face is ``face_px`` tall at (cx, cy);
+    parts outside the canvas are cut off."""
+    if head is None:
+        r0, r1, c0, c1 = HEAD_CROP
+        head = astronaut_rgb()[r0:r1, c0:c1]
+    side = max(4, round(face_px / FACE_FRACTION))
+    patch = cv2.resize(head, (side, side), interpolation=cv2.INTER_AREA)
+    x0, y0 = round(cx - side / 2), round(cy - side / 2)
+    h, w = canvas.shape[:2]
+    sx0, sy0 = max(0, -x0), max(0, -y0)
+    sx1, sy1 = min(side, w - x0), min(side, h - y0)
+    canvas[y0 + sy0 : y0 + sy1, x0 + sx0 : x0 + sx1] = patch[sy0:sy1, sx0:sx1]

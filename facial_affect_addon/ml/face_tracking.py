@@ -1,0 +1,156 @@
+"""Several faces through a video: track each from its landmarks, detect only when needed.
+
+:class:`FaceTracker` follows every known face from the previous frame's landmarks (MediaPipe's
+tracking: one mesh pass per face, no detector) and runs the detector pyramid only when a face is
+lost, when there is none yet, or every ``redetect_every`` frames to notice new faces. New
+detections join a known identity through :func:`~..core.face_tracks.associate` (gated by size,
+predicted position and colours) or start a new one; identities are numbered in order of first
+appearance, left to right within a frame. For :data:`RECENTLY_LOST` frames after a face is lost
+(hidden, turned away, out of frame) the detector runs on every frame so it comes back quickly.
+When two tracked faces collapse onto one face (one person passes in front of the other), the
+identity that fits it worse is marked lost rather than allowed to take the other's place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.face_tracks import Track, appearance, associate, box_iou
+from .faces import MAX_FACES, FaceAnalyzer, FaceObservation
+
+REDETECT_EVERY = 10
+"""Processed frames between detector passes while every face is tracked (to find new faces)."""
+RECENTLY_LOST = 6
+"""For this many frames after losing a face, the detector runs on every frame to find it again."""
+MERGED_IOU = 0.4
+"""Two tracked boxes overlapping more than this have locked onto the same face."""
+
+
+@dataclass(frozen=True)
+class TrackedFace:
+    """One face in one frame.
+
+    Attributes:
+        face_id: Its identity, in order of first appearance.
+        observation: Box, landmarks and scores.
+        tracked: True when followed from the previous frame, False when the detector found it.
+    """
+
+    face_id: int
+    observation: FaceObservation
+    tracked: bool
+
+
+class FaceTracker:
+    """Faces with identities through consecutive (sampled) frames of one video."""
+
+    def __init__(
+        self,
+        analyzer: FaceAnalyzer,
+        max_faces: int = MAX_FACES,
+        redetect_every: int = REDETECT_EVERY,
+    ) -> None:
+        """Args:
+        analyzer: Detector and mesh (its ``min_face_px`` sets the smallest face).
+        max_faces: Most faces followed at once.
+        redetect_every: Frames between detector passes while all faces are tracked.
+        """
+        self.analyzer = analyzer
+        self.max_faces = max_faces
+        self.redetect_every = max(1, int(redetect_every))
+        self.tracks: list[Track] = []
+        self._last: dict[int, FaceObservation] = {}
+        self._shape: dict[int, np.ndarray] = {}
+        self._step = -1
+        self._last_detect = -(10**9)
+        self.n_detect = 0
+
+    def process(self, rgb: np.ndarray) -> list[TrackedFace]:
+        """The faces of the next frame, with their identities (sorted by identity)."""
+        self._step += 1
+        followed = self._follow_all(rgb)
+        lost = len(followed) < len(self._last)
+        recent = any(
+            t.face_id not in followed and self._step - t.step <= RECENTLY_LOST for t in self.tracks
+        )
+        due = self._step - self._last_detect >= (1 if recent else self.redetect_every)
+        out = [TrackedFace(fid, obs, True) for fid, obs in followed.items()]
+        if not followed or lost or due:
+            out += self._detect(rgb, followed)
+        self._last = {f.face_id: f.observation for f in out}
+        for f in out:
+            track = next(t for t in self.tracks if t.face_id == f.face_id)
+            track.update(f.observation.box, appearance(rgb, f.observation.box), self._step)
+        return sorted(out, key=lambda f: f.face_id)
+
+    def _follow_all(self, rgb: np.ndarray) -> dict[int, FaceObservation]:
+        """Each face of the previous frame followed into this one; merged tracks resolved."""
+        found: dict[int, FaceObservation] = {}
+        for fid, prev in self._last.items():
+            track = next(t for t in self.tracks if t.face_id == fid)
+            shift = track.velocity * (self._step - track.step)
+            obs = self.analyzer.follow(rgb, prev, self._box_mapper(fid), tuple(shift))
+            if obs is not None:
+                found[fid] = obs
+        ids = sorted(found, key=lambda i: self._fit(i, found[i], rgb))
+        for k, a in enumerate(ids):
+            for b in ids[k + 1 :]:
+                if a in found and b in found and box_iou(found[a].box, found[b].box) > MERGED_IOU:
+                    del found[b]  # b fits the shared face worse: its own face is hidden
+        return found
+
+    def _fit(self, fid: int, obs: FaceObservation, rgb: np.ndarray) -> float:
+        track = next(t for t in self.tracks if t.face_id == fid)
+        cost = track.cost(obs.box, appearance(rgb, obs.box), self._step)
+        return float("inf") if cost is None else cost
+
+    def _detect(self, rgb: np.ndarray, followed: dict[int, FaceObservation]) -> list[TrackedFace]:
+        """Detector pass: new faces join a lost identity or start a new one."""
+        self._last_detect, self.n_detect = self._step, self.n_detect + 1
+        room = self.max_faces - len(followed)
+        if room <= 0:
+            return []
+        faces = self.analyzer.detect_faces(rgb, self.max_faces)
+        faces = [
+            f for f in faces if not any(box_iou(f.box, o.box) > 0.3 for o in followed.values())
+        ][:room]
+        faces.sort(key=lambda f: f.box[0])
+        idle = [t for t in self.tracks if t.face_id not in followed]
+        looks = [appearance(rgb, f.box) for f in faces]
+        pairs = associate(idle, [f.box for f in faces], looks, self._step)
+        ids = {j: idle[i].face_id for i, j in pairs}
+        out = []
+        for j, face in enumerate(faces):
+            if j not in ids:
+                ids[j] = len(self.tracks)
+                self.tracks.append(Track(ids[j], face.box, self._step))
+            self._remember_shape(ids[j], face)
+            out.append(TrackedFace(ids[j], face, False))
+        return out
+
+    def _remember_shape(self, fid: int, face: FaceObservation) -> None:
+        """The detector's box relative to the mesh's bounding square, so tracked boxes (made
+        from the mesh) keep the detector's framing, which the emotion model's crop expects."""
+        if face.landmarks is None:
+            return
+        lo, hi = face.landmarks[:, :2].min(0), face.landmarks[:, :2].max(0)
+        side = float(max(hi - lo))
+        centre = (lo + hi) / 2
+        x, y, w, h = face.box
+        self._shape[fid] = np.array([x - centre[0], y - centre[1], w, h]) / max(side, 1e-6)
+
+    def _box_mapper(self, fid: int):
+        shape = self._shape.get(fid)
+        if shape is None:
+            return None
+
+        def to_box(points: np.ndarray) -> tuple[float, float, float, float]:
+            lo, hi = points[:, :2].min(0), points[:, :2].max(0)
+            side = float(max(hi - lo))
+            cx, cy = (lo + hi) / 2
+            dx, dy, w, h = shape * side
+            return (float(cx + dx), float(cy + dy), float(w), float(h))
+
+        return to_box
