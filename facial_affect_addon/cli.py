@@ -304,13 +304,17 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
             png_path=png,
             outputs=outputs,
             performance=performance,  # kept on the take: cli report / Score Take read it
+            head_target=getattr(args, "head_target", None),
         )
     b = result.bake
     print(
         f"baked take {b.action_name!r} on {result.object_name!r}: {b.n_curves} curves, "
         f"frames {b.frame_start}-{b.frame_end}, apex {result.apex_frame} → {shown(blend)}"
     )
-    for warning in b.warnings:
+    if result.head is not None:
+        h = result.head
+        print(f"baked head rotation {h.action_name!r} on {h.target!r} (NLA track)")
+    for warning in (*b.warnings, *(result.head.warnings if result.head else ())):
         print(f"warning: {warning}", file=sys.stderr)
 
 
@@ -322,6 +326,10 @@ def _check_head(args) -> None:
     head = getattr(args, "head", None) or demo_head_path()
     with interrupts_deferred():
         open_head(Path(head), getattr(args, "object", None), need_camera=args.png is not None)
+        if getattr(args, "head_target", None):  # a wrong --head-target fails before the analysis
+            from .blender.bake_head import resolve_head_target
+
+            resolve_head_target(args.head_target)
 
 
 def _add_batch(sub: Any) -> None:
@@ -435,6 +443,8 @@ def _run(argv: list[str]) -> int:
     warnings = cli_checks.check_command(args)
     args.rig_profile = _load_profile(args)
     args.micro_bursts = cli_micro.authored_bursts(args)
+    if getattr(args, "head_target", None) and args.bake is None:
+        raise UsageError("--head-target is only used with --bake; add --bake FILE.blend.")
     if args.bake is not None:
         _check_head(args)
     performance, doc = make_performance(args)

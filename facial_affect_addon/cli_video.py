@@ -48,6 +48,12 @@ def add_video(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -
         help="ignore the video's sound (default: transcribe its speech, fuse it with the face "
         "and lip-sync to it; JSON: speech)",
     )
+    p.add_argument(
+        "--head-target",
+        metavar="OBJECT[:BONE]",
+        help="with --bake: also bake the captured head rotation (yaw, pitch, roll) onto this "
+        "object, or this armature's bone, as its own NLA track",
+    )
     _add_micro_spot(p)
     add_common(p)
 

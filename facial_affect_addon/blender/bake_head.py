@@ -253,3 +253,44 @@ def take_rotations(action, curves):  # -> np.ndarray | bool
         return True
     eyes = eye_angles_from_looks(looks, curves.n_frames) if looks else None
     return live_link_rotations(curves.n_frames, curves.fps, head, eyes)
+
+
+def resolve_head_target(spec: str) -> tuple[bpy.types.Object, str | None]:
+    """The object (and bone) of an ``OBJECT[:BONE]`` spec in the open file, checked.
+
+    Raises:
+        InputError: No such object, or it cannot be turned (see :func:`bake_head_rotation`).
+        RigError: No such bone.
+    """
+    name, bone = parse_head_target(spec)
+    obj = bpy.data.objects.get(name)
+    if obj is None:
+        names = ", ".join(o.name for o in list(bpy.data.objects)[:10]) or "none"
+        raise InputError(f"No object {name!r} for the head in this file (objects: {names}).")
+    _target(obj, bone)
+    return obj, bone
+
+
+def bake_from_performance(
+    spec: str, performance, *, fps: float, frame_start: int, take_name: str = "Head"
+) -> HeadBakeResult:
+    """Bake a performance's captured head rotation onto ``OBJECT[:BONE]`` (the CLI's
+    ``--head-target``).
+
+    Raises:
+        InputError: The performance has no head rotation, or the target is unusable.
+        RigError: No such bone.
+    """
+    obj, bone = resolve_head_target(spec)
+    capture = getattr(performance, "capture", None)
+    if capture is None or capture.head_rotation is None:
+        raise InputError("There is no captured head rotation to bake (it needs a face video).")
+    return bake_head_rotation(
+        obj,
+        bone,
+        capture.head_rotation,
+        capture.times,
+        fps=fps,
+        frame_start=frame_start,
+        take_name=take_name,
+    )

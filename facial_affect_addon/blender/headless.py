@@ -20,7 +20,7 @@ import numpy as np
 from ..core.atomic import OutputSet, check_output_path, shown
 from ..core.curveset import CurveSet
 from ..core.errors import InputError, RigError
-from . import bake
+from . import bake, bake_head
 
 if TYPE_CHECKING:
     from ..pipeline.performance import Performance
@@ -35,6 +35,7 @@ class HeadlessBakeResult:
     object_name: str
     bake: bake.BakeResult
     apex_frame: int
+    head: bake_head.HeadBakeResult | None = None
 
 
 def _find_object(name: str | None) -> bpy.types.Object:
@@ -75,6 +76,7 @@ def bake_to_file(
     resolution: int = 512,
     outputs: OutputSet | None = None,
     performance: Performance | None = None,
+    head_target: str | None = None,
 ) -> HeadlessBakeResult:
     """Open ``head_path``, bake ``make_curves(shape_key_names, fps)`` and save to ``out_blend``.
 
@@ -90,6 +92,8 @@ def bake_to_file(
             other outputs; default: a set of its own, committed before returning.
         performance: The performance the curves play, kept on the take for ``cli report``
             and Score Take (:func:`.bake.keep_performance`).
+        head_target: ``OBJECT[:BONE]`` to bake the performance's captured head rotation onto
+            (:func:`.bake_head.bake_from_performance`), or None.
 
     Raises:
         InputError: The head file is missing or unreadable, an output cannot be written.
@@ -110,12 +114,16 @@ def bake_to_file(
         from ..pipeline import store
 
         bake.keep_performance(result.action_name, store.encode(performance))
+    head = None
+    if head_target:
+        frame = curves.frame_start
+        head = bake_head.bake_from_performance(head_target, performance, fps=fps, frame_start=frame)
     scene.frame_start = curves.frame_start
     scene.frame_end = max(scene.frame_start, curves.frame_end)
     apex = apex_frame(curves.validated())
     scene.frame_set(apex)
     _write(out_blend, png_path, resolution, outputs)
-    return HeadlessBakeResult(out_blend, png_path, obj.name, result, apex)
+    return HeadlessBakeResult(out_blend, png_path, obj.name, result, apex, head)
 
 
 def open_head(

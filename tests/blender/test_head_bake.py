@@ -159,3 +159,36 @@ def test_live_link_csv_has_the_head_and_eye_values(clean_scene, addon, tmp_path)
     assert float(rows[24]["RightEyeYaw"]) == pytest.approx(eye, abs=1e-3)
     assert float(rows[0]["HeadYaw"]) == 0.0
     assert np.allclose(live_link_rotations(2, 24.0)[0], 0)
+
+
+def test_cli_head_target_bakes_the_turn_and_eye_keys(tmp_path, clean_scene):
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+    from tests.unit.head_fixtures import frontal_frame, turned_face
+    from tests.unit.video_fixtures import write_video
+
+    from .helpers import run_cli
+
+    base = frontal_frame()
+    points = FaceAnalyzer().analyze(base).landmarks
+    frames = [turned_face(base, points, y) for y in (0, 0, 0, 10, 20, 20, 20, 20)]
+    video = write_video(tmp_path / "turn.avi", frames, fps=4.0)
+    blend = tmp_path / "h.blend"
+    args = ("video", str(video), "--capture", "--neutral-at", "0", "--no-audio", "--no-life")
+    wrong = run_cli(*args, "--bake", str(blend), "--head-target", "Nope")
+    assert wrong.returncode == 2 and "No object 'Nope'" in wrong.stderr and not blend.exists()
+    alone = run_cli(*args, "--head-target", "DemoHead")
+    assert alone.returncode == 2 and "--head-target is only used with --bake" in alone.stderr
+    done = run_cli(*args, "--bake", str(blend), "--head-target", "DemoHead")
+    assert done.returncode == 0, done.stderr
+    assert "baked head rotation" in done.stdout
+    bpy.ops.wm.open_mainfile(filepath=str(blend))
+    head = bpy.data.objects["DemoHead"]
+    assert head.animation_data.nla_tracks[bake_head.TRACK_NAME].strips[0].action
+    bpy.context.scene.frame_set(1 + 7 * 6)  # the last frame of the 20° hold (t = 1.75 s)
+    look = _facing(head.matrix_world)
+    assert 13.0 < math.degrees(math.atan2(look.x, -look.y)) < 25.0
+    take = bake.list_takes(head)[0]
+    bag = take.layers[0].strips[0].channelbag(take.slots[0])
+    assert {f'key_blocks["{n}"].value' for n in EYE_LOOK_NAMES} <= {
+        f.data_path for f in bag.fcurves
+    }

@@ -19,8 +19,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from .video_fixtures import FRAME_H, FRAME_W, astronaut_rgb
+
 cv2 = pytest.importorskip("cv2")
 spatial = pytest.importorskip("scipy.spatial")
+
+
+def frontal_frame() -> np.ndarray:
+    """640x480 frame with the astronaut's head large (face ~190 px wide) in the middle."""
+    head = cv2.resize(astronaut_rgb()[20:280, 90:350], (440, 440), interpolation=cv2.INTER_CUBIC)
+    canvas = np.full((FRAME_H, FRAME_W, 3), 90, np.uint8)
+    canvas[20:460, 100:540] = head
+    return canvas
 
 
 def _relief_points(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -10,21 +10,13 @@ from facial_affect_addon.core import gaze, head_pose
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.paths import model_path
 
-from .head_fixtures import shifted_irises, turned_face
-from .video_fixtures import FRAME_H, FRAME_W, astronaut_rgb, cv2, write_video
+from .head_fixtures import frontal_frame, shifted_irises, turned_face
+from .video_fixtures import write_video
 
 needs_models = pytest.mark.skipif(
     not model_path("iris_landmark.tflite").is_file(),
     reason="face/iris models missing: run `make setup` (tools/fetch_face_models.py)",
 )
-
-
-def _frontal() -> np.ndarray:
-    """640x480 frame with the astronaut's head large (face ~190 px wide) in the middle."""
-    head = cv2.resize(astronaut_rgb()[20:280, 90:350], (440, 440), interpolation=cv2.INTER_CUBIC)
-    canvas = np.full((FRAME_H, FRAME_W, 3), 90, np.uint8)
-    canvas[20:460, 100:540] = head
-    return canvas
 
 
 def _mesh(rgb):
@@ -79,7 +71,7 @@ def test_eye_look_directions_and_inverse():
 def test_baked_yaw_follows_a_20_degree_turn_within_5_degrees(tmp_path):
     from facial_affect_addon.pipeline.video import analyze_video
 
-    base = _frontal()
+    base = frontal_frame()
     points = _mesh(base)
     yaws = [0.0] * 6 + [7.0, 14.0] + [20.0] * 8 + [7.0, -7.0, -14.0] + [-20.0] * 8
     path = write_video(tmp_path / "turn.avi", [turned_face(base, points, y) for y in yaws], 10.0)
@@ -95,7 +87,7 @@ def test_eye_look_keys_follow_a_synthetic_gaze_shift(tmp_path):
     from facial_affect_addon.ml.iris import IrisLandmarker
     from facial_affect_addon.pipeline.video import analyze_video
 
-    base = _frontal()
+    base = frontal_frame()
     irises = IrisLandmarker().irises(base, _mesh(base))
     width = float(np.linalg.norm(_mesh(base)[133, :2] - _mesh(base)[33, :2]))
     shift = 0.09 * width  # ~13° of gaze
