@@ -302,10 +302,12 @@ class WhisperModel:
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self.w[name + "/weight"].T + self.w[name + "/bias"]
 
-    def encode(self, mel: np.ndarray) -> np.ndarray:
-        """(80, 3000) log-mel → (1500, width) encoder states."""
-        x = self._conv(mel, "encoder/conv1", 1)
-        x = self._conv(x.T, "encoder/conv2", 2) + self.positions
+    def encode(self, mel: np.ndarray, positions: int | None = None) -> np.ndarray:
+        """(80, 3000) log-mel → (1500, width) encoder states; only the first ``positions``
+        (2 mel frames each) when given: whisper.cpp's ``audio_ctx``, for short utterances."""
+        n = len(self.positions) if positions is None else int(np.clip(positions, 1, N_FRAMES // 2))
+        x = self._conv(mel[:, : 2 * n], "encoder/conv1", 1)
+        x = self._conv(x.T, "encoder/conv2", 2) + self.positions[:n]
         d = self.width
         for i in range(self.n_layers["encoder"]):
             p = f"encoder/layer_{i}"
@@ -391,8 +393,10 @@ class WhisperModel:
             no_speech_prob=no_speech,
         )
 
-    def transcribe(self, samples: np.ndarray) -> Result:
+    def transcribe(self, samples: np.ndarray, context_s: float | None = None) -> Result:
         """Transcribe 16 kHz mono audio: one greedy pass per 30 s window, texts joined.
+
+        ``context_s`` encodes only that much of each window (see :meth:`encode`; None: 30 s).
 
         Windows judged silent (:attr:`Result.is_speech` false) add no text. The returned
         ``no_speech_prob`` is the smallest over windows and ``avg_logprob`` the token-weighted
@@ -408,7 +412,8 @@ class WhisperModel:
             audio[i : i + CHUNK_SAMPLES] for i in range(0, max(audio.size, 1), CHUNK_SAMPLES)
         ]
         with self._one_blas_thread():
-            results = [self.decode(self.encode(log_mel(w))) for w in windows]
+            n = None if context_s is None else math.ceil(context_s * SAMPLE_RATE / HOP / 2)
+            results = [self.decode(self.encode(log_mel(w), n)) for w in windows]
         kept = [r for r in results if r.is_speech] or results[:1]
         if len(results) == 1:
             return results[0]

@@ -15,9 +15,10 @@ thread for every audio chunk. Per 30 ms VAD frame (:class:`~..adapters._vad.VadF
 
 Every message carries the audio position it was decided at (``stream_s``), so tests and the
 latency bench order events by stream position, never by wall-clock time. Decision: no partial
-transcripts while speaking. Whisper re-reads the whole utterance on every call; on a 2-core CPU
-one pass over 3 s of speech takes about as long as the speech, so partial passes would delay the
-final one that the correction waits for. The provisional face uses only the VAD's own frames.
+transcripts while speaking. Whisper re-reads the whole utterance on every call; on the busy 2-core
+CPU one pass over 3 s of speech takes about 1 s even with the encoder cut to the utterance
+(:mod:`..ml.whisper_live`), so partial passes would delay the final one that the correction waits
+for. The provisional face uses only the VAD's own frames.
 
 :class:`FileAudioStream` plays a decoded file through the same path, chunk by chunk, in real time
 or as fast as it is read: what the bench and the tests feed instead of a microphone.
@@ -87,12 +88,21 @@ class SpeechLoop:
 
     @classmethod
     def for_engine(cls, engine: str, llm=None, **kwargs) -> SpeechLoop:
-        """A loop reading with :class:`~.text.LineReader` after the named speech engine."""
+        """A loop reading with :class:`~.text.LineReader` after the named speech engine.
+
+        Whisper runs with its encoder cut to each utterance (:mod:`..ml.whisper_live`).
+        """
         from ..adapters.stt import transcribe_segment
         from .text import LineReader
         from .transcribers import get_transcriber
 
-        transcriber, reader = get_transcriber(engine), LineReader(llm)
+        if engine == "whisper":  # the encoder cut to the utterance: the correction's main cost
+            from ..ml.whisper_live import ShortContextWhisper
+
+            transcriber = ShortContextWhisper()
+        else:
+            transcriber = get_transcriber(engine)
+        reader = LineReader(llm)
         return cls(lambda seg: transcribe_segment(seg, transcriber).text, reader.read, **kwargs)
 
     def feed(self, chunk: np.ndarray) -> list[LiveMessage]:
