@@ -154,3 +154,78 @@ class FaceTracker:
             return (float(cx + dx), float(cy + dy), float(w), float(h))
 
         return to_box
+
+
+@dataclass(frozen=True)
+class FaceSummary:
+    """One identity over the whole video, for the JSON ``video.faces`` list and the panel.
+
+    Attributes:
+        face_id: Its identity (order of first appearance).
+        first_row: The sampled frame (0-based) where it first appeared.
+        n_frames: Sampled frames it was seen in.
+        mean_box: Its mean box (x, y, w, h) in frame pixels.
+        main_score: :func:`~..core.face_tracks.main_face_score` over its frames.
+    """
+
+    face_id: int
+    first_row: int
+    n_frames: int
+    mean_box: tuple[float, float, float, float]
+    main_score: float
+
+
+class ActorFaceAnalyzer:
+    """A face analyzer for one actor of a video: ``analyze(rgb)`` returns that actor's face.
+
+    Every face is tracked (:class:`FaceTracker`); the actor is identity ``face_index`` when given,
+    else the main actor: the largest and most central face (:func:`~..core.face_tracks.
+    main_face_score`) of the first frame that has one. The choice is made while streaming and
+    never changes, so one clip never mixes two people; :meth:`better_actor` tells afterwards
+    whether another identity scored higher over the whole clip. Other attributes (warnings,
+    description, ...) pass through to the wrapped :class:`~.faces.FaceAnalyzer`.
+    """
+
+    def __init__(self, analyzer: FaceAnalyzer, face_index: int | None = None, **tracker) -> None:
+        self._analyzer = analyzer
+        self.tracker = FaceTracker(analyzer, **tracker)
+        self.face_index = face_index
+        self.chosen: int | None = face_index
+        self._rows = 0
+        self._seen: dict[int, list] = {}  # id -> [first_row, n, box_sum, score]
+
+    def __getattr__(self, name: str):
+        return getattr(self._analyzer, name)
+
+    def analyze(self, rgb: np.ndarray) -> FaceObservation | None:
+        """The chosen actor's face in the next frame of the video, or None."""
+        from ..core.face_tracks import main_face_score
+
+        row, self._rows = self._rows, self._rows + 1
+        faces = self.tracker.process(rgb)
+        scores = {}
+        for f in faces:
+            seen = self._seen.setdefault(f.face_id, [row, 0, np.zeros(4), 0.0])
+            scores[f.face_id] = main_face_score([f.observation.box], rgb.shape[:2])
+            seen[1] += 1
+            seen[2] = seen[2] + np.asarray(f.observation.box)
+            seen[3] += scores[f.face_id]
+        if self.chosen is None and faces:
+            self.chosen = max(scores, key=lambda i: (scores[i], -i))
+        return next((f.observation for f in faces if f.face_id == self.chosen), None)
+
+    def summaries(self) -> list[FaceSummary]:
+        """Every identity seen so far, in id order."""
+        return [
+            FaceSummary(fid, s[0], s[1], tuple(float(v) for v in s[2] / s[1]), float(s[3]))  # type: ignore[arg-type]
+            for fid, s in sorted(self._seen.items())
+        ]
+
+    def better_actor(self) -> int | None:
+        """An identity that scored clearly higher (1.5x) as main actor than the chosen one."""
+        if self.face_index is not None or self.chosen is None:
+            return None
+        best = max(self._seen, key=lambda i: self._seen[i][3])
+        if best != self.chosen and self._seen[best][3] > 1.5 * self._seen[self.chosen][3]:
+            return best
+        return None

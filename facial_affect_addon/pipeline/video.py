@@ -31,6 +31,7 @@ from ..core.errors import InputError
 from ..core.row_buffer import RowBuffer
 from ..core.sampling import fill_gaps
 from .performance import Performance, PerformanceKind, Segment, timeline_from_segments
+from .video_faces import actor_analyzer, check_face_choice, faces_to_json
 
 MIN_SEGMENT_S = 1.0  # dominant-emotion runs shorter than this are merged into a neighbour
 BATCH_SIZE = 16
@@ -61,6 +62,8 @@ class VideoAnalysis:
         face_found: (n,) whether a face was detected in each sampled frame.
         peaks: Emotion name → its peak frame.
         capture: Landmark capture curves (None without landmarks).
+        faces: Every face identity found (:class:`~..ml.face_tracking.FaceSummary`).
+        face_id: The identity analysed (None when no tracking ran).
     """
 
     performance: Performance
@@ -70,6 +73,8 @@ class VideoAnalysis:
     face_found: np.ndarray
     peaks: Mapping[str, PeakFrame]
     capture: CaptureResult | None
+    faces: tuple = ()
+    face_id: int | None = None
 
 
 class _Collector:
@@ -192,6 +197,7 @@ def analyze_video(
     face_analyzer=None,
     capture_options: CaptureOptions | None = None,
     neutral_at_s: float | None = None,
+    face_index: int | None = None,
 ) -> VideoAnalysis:
     """Analyse a video file's facial emotion and capture its expression curves.
 
@@ -205,6 +211,8 @@ def analyze_video(
         capture_options: Neutral frame, smoothing and gain of the landmark capture.
         neutral_at_s: Time (s) of a frame showing the actor's neutral face; the sampled frame
             nearest to it becomes the capture's reference (default: picked automatically).
+        face_index: The face identity to analyse (numbered in order of first appearance, left
+            to right within a frame); None: the main actor (:mod:`..ml.face_tracking`).
 
     Raises:
         InputError: Missing/unreadable/truncated/huge video, fewer than 2 frames, or no face.
@@ -213,18 +221,21 @@ def analyze_video(
     """
     from ..adapters.video import probe_video
     from ..ml.emotion_runtime import EmotionModel
+    from ..ml.face_models import MIN_FACE_PX
     from ..ml.faces import FaceAnalyzer
     from .video_head import HeadEyeRecorder
 
     info = probe_video(path)
     model = emotion_model or EmotionModel()
-    faces = HeadEyeRecorder(face_analyzer or FaceAnalyzer())  # + head and eyes
+    actor = actor_analyzer(face_analyzer or FaceAnalyzer(min_face_px=MIN_FACE_PX), face_index)
+    faces = HeadEyeRecorder(actor)  # + head and eyes
     collector = _Collector(model)
     n_decoded = _read_frames(info, faces, collector, sample_fps, should_cancel, progress)
+    found_faces, face_notes = check_face_choice(actor, face_index, info.path.name)
     unstable = unstable_detections(collector.boxes, collector.verified)
     collector.drop(unstable)
     found = np.array([p is not None for p in collector.probs])
-    warnings = _video_warnings(info, faces, len(unstable), found, n_decoded)
+    warnings = _video_warnings(info, faces, len(unstable), found, n_decoded) + face_notes
     times = np.array(collector.times)
     raw = np.array([p if p is not None else np.full(7, np.nan) for p in collector.probs])
     probs = fill_gaps(raw, found)
@@ -236,7 +247,10 @@ def analyze_video(
     models = {"face": faces.description, "emotion": model.description()}
     performance = _performance(times, probs, found, end_s, warnings, models, capture)
     indices = np.array(collector.indices)
-    return VideoAnalysis(performance, indices, times, probs, found, peaks, capture)
+    chosen = getattr(actor, "chosen", None)
+    return VideoAnalysis(
+        performance, indices, times, probs, found, peaks, capture, found_faces, chosen
+    )
 
 
 def _video_warnings(info, faces, n_unstable: int, found: np.ndarray, n_decoded: int) -> list[str]:
@@ -327,8 +341,9 @@ def _coverage_warnings(found: np.ndarray, name: str) -> list[str]:
     """Raises InputError without any face; warns about the frames without one."""
     if not found.any():
         raise InputError(
-            f"No face found in any of the {len(found)} sampled frames of {name}; "
-            "the face should be frontal, lit and at least ~1/10 of the frame."
+            f"No face found in any of the {len(found)} sampled frames of {name}; the face "
+            "should be lit, turned less than ~45 degrees from the camera and at least 40 "
+            "pixels tall."
         )
     if found.all():
         return []
@@ -360,6 +375,7 @@ def track_to_json(analysis: VideoAnalysis) -> dict:
         "times": np.round(analysis.times, 4).tolist(),
         "probabilities": np.round(analysis.probabilities, 4).tolist(),
         "face_found": [bool(f) for f in analysis.face_found],
+        **faces_to_json(analysis),
         "peaks": {
             name: {
                 "frame_index": p.frame_index,

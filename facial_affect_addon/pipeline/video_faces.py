@@ -1,0 +1,78 @@
+"""Which face of a video is analysed: the main actor or the identity the user picked.
+
+:func:`actor_analyzer` wraps the face analyzer in :class:`~..ml.face_tracking.ActorFaceAnalyzer`
+(every face tracked with an identity; ``analyze`` answers for one of them), and
+:func:`check_face_choice` reports, once the frames are read, which identities were found,
+refuses a ``face_index`` that never appeared and warns when another face looked more like the
+main actor than the one chosen at the start.
+"""
+
+from __future__ import annotations
+
+from ..core.errors import InputError
+
+
+def actor_analyzer(analyzer, face_index: int | None):
+    """``analyzer`` tracking every face and answering for one actor.
+
+    An analyzer without :meth:`~..ml.faces.FaceAnalyzer.detect_faces` (a stand-in with only
+    ``analyze``) is returned as it is, unless a ``face_index`` asks for tracking.
+    """
+    if face_index is not None and int(face_index) < 0:
+        raise InputError(f"The face index must be 0 or more (got {face_index}).")
+    if not hasattr(analyzer, "detect_faces"):
+        if face_index is not None:
+            raise InputError("Picking a face needs the MediaPipe face models (`make setup`).")
+        return analyzer
+    from ..ml.face_tracking import ActorFaceAnalyzer
+
+    return ActorFaceAnalyzer(analyzer, face_index)
+
+
+def check_face_choice(actor, face_index: int | None, name: str) -> tuple[tuple, list[str]]:
+    """The faces found (summaries) and notes for the user, after every frame was read.
+
+    Raises:
+        InputError: ``face_index`` never appeared in the video.
+    """
+    if not hasattr(actor, "summaries"):
+        return (), []
+    found = tuple(actor.summaries())
+    ids = [f.face_id for f in found]
+    if face_index is not None and face_index not in ids:
+        listed = ", ".join(map(str, ids)) or "none"
+        raise InputError(
+            f"There is no face {face_index} in {name}; the faces found are: {listed} "
+            "(numbered in order of first appearance)."
+        )
+    better = actor.better_actor()
+    notes = []
+    if better is not None:
+        notes.append(
+            f"Face {actor.chosen} was analysed (the main actor when faces first appeared), but "
+            f"face {better} is larger and more central over the clip; pick it with --face "
+            f"{better} or the panel's Face index."
+        )
+    if len(found) > 1:
+        notes.append(f"{len(found)} faces found; analysed face {actor.chosen}.")
+    return found, notes
+
+
+def faces_to_json(analysis) -> dict:
+    """The ``faces`` list and ``face_id`` of the JSON ``video`` block (empty without tracking).
+
+    Each face: ``id``, ``first_time_s``, ``frames`` (sampled frames it was seen in), its mean
+    ``box`` [x, y, w, h] in pixels and ``main_score`` (larger = more the main actor).
+    """
+    times = analysis.times
+    faces = [
+        {
+            "id": f.face_id,
+            "first_time_s": round(float(times[f.first_row]), 4) if len(times) else 0.0,
+            "frames": f.n_frames,
+            "box": [round(v, 1) for v in f.mean_box],
+            "main_score": round(f.main_score, 4),
+        }
+        for f in analysis.faces
+    ]
+    return {"faces": faces, "face_id": analysis.face_id}
