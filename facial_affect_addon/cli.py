@@ -218,6 +218,7 @@ def analysis_request(args):
         services=services,
         sample_fps=sample_fps,
         neutral_at_s=args.neutral_at,
+        face_index=args.face,
         micro_spot=args.micro_spot,
         video_audio=not args.no_audio,
     )

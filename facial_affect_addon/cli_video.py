@@ -37,6 +37,13 @@ def add_video(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -
         help="time of a frame with a neutral face, the capture's reference (default: auto)",
     )
     p.add_argument(
+        "--face",
+        type=int,
+        metavar="N",
+        help="analyse face N (numbered from 0 in order of first appearance, left to right "
+        "within a frame; JSON: video.faces lists them); default: the main actor",
+    )
+    p.add_argument(
         "--stt",
         choices=("whisper", "pocketsphinx", "openai"),
         default="whisper",

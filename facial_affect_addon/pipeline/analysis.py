@@ -41,6 +41,7 @@ class AnalysisRequest:
         duration_s: TEXT with one line: its length (None: from the word count).
         sample_fps: Video frames analysed per second (0: every frame).
         neutral_at_s: Video: time of the capture's neutral reference frame (None: automatic).
+        face_index: Video: the face identity to analyse (None: the main actor).
         micro_spot: Video: also spot micro-expressions (every frame, :mod:`.micro_spot`); the
             capture then keeps the spotted bursts (no deadzone inside them).
         video_audio: Video: also read its sound track, fuse the speech with the face and
@@ -54,6 +55,7 @@ class AnalysisRequest:
     duration_s: float | None = None
     sample_fps: float = 2.0
     neutral_at_s: float | None = None
+    face_index: int | None = None
     micro_spot: bool = False
     video_audio: bool = True
 
@@ -171,6 +173,7 @@ def _video(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -
         request.path,
         sample_fps=request.sample_fps,
         neutral_at_s=request.neutral_at_s,
+        face_index=request.face_index,
         should_cancel=cancel,
         progress=lambda f: progress(start + (end - start) * f, "Reading the video…"),
         capture_options=options,
