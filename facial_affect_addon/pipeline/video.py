@@ -64,6 +64,7 @@ class VideoAnalysis:
         capture: Landmark capture curves (None without landmarks).
         faces: Every face identity found (:class:`~..ml.face_tracking.FaceSummary`).
         face_id: The identity analysed (None when no tracking ran).
+        face_boxes: (n,) its box (x, y, w, h) in each sampled frame, None where not found.
     """
 
     performance: Performance
@@ -75,6 +76,7 @@ class VideoAnalysis:
     capture: CaptureResult | None
     faces: tuple = ()
     face_id: int | None = None
+    face_boxes: tuple = ()
 
 
 class _Collector:
@@ -249,7 +251,16 @@ def analyze_video(
     indices = np.array(collector.indices)
     chosen = getattr(actor, "chosen", None)
     return VideoAnalysis(
-        performance, indices, times, probs, found, peaks, capture, found_faces, chosen
+        performance,
+        indices,
+        times,
+        probs,
+        found,
+        peaks,
+        capture,
+        found_faces,
+        chosen,
+        tuple(collector.boxes),
     )
 
 

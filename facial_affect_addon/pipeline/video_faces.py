@@ -59,10 +59,11 @@ def check_face_choice(actor, face_index: int | None, name: str) -> tuple[tuple, 
 
 
 def faces_to_json(analysis) -> dict:
-    """The ``faces`` list and ``face_id`` of the JSON ``video`` block (empty without tracking).
+    """The ``faces`` list, ``face_id`` and ``face_boxes`` of the JSON ``video`` block.
 
     Each face: ``id``, ``first_time_s``, ``frames`` (sampled frames it was seen in), its mean
     ``box`` [x, y, w, h] in pixels and ``main_score`` (larger = more the main actor).
+    ``face_boxes``: the analysed face's box in each sampled frame, null where none was found.
     """
     times = analysis.times
     faces = [
@@ -75,4 +76,5 @@ def faces_to_json(analysis) -> dict:
         }
         for f in analysis.faces
     ]
-    return {"faces": faces, "face_id": analysis.face_id}
+    boxes = [None if b is None else [round(float(v), 1) for v in b] for b in analysis.face_boxes]
+    return {"faces": faces, "face_id": analysis.face_id, "face_boxes": boxes}
