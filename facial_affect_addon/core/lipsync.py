@@ -15,10 +15,11 @@ This is where :mod:`.visemes` (Oculus visemes, Cohen & Massaro coarticulation) a
   the lips (``mouthClose`` 0.8, ``mouthPress*`` 0.6, ``jawOpen`` 0.03); labiodentals ``f v``
   tuck the lower lip by *rolling it in* (``mouthRollLower`` 0.7) with a little ``mouthUpperUp``
   to show the upper teeth; rounded vowels funnel and pucker (``mouthFunnel``, ``mouthPucker``).
-* **How it merges.** :func:`.speech_mouth.combine_speech` with the need of the mouth computed
-  from the ARKit curves of the same phones on every rig (a VRoid bilabial is all ``Fcl_MTH_*``
-  at 0, which alone would read as "mouth free"), and the rig's own spellings of the ARKit mouth
-  keys as its mouth keys. Brows, lids, cheeks and whole-face keys keep the full emotion.
+* **How it merges.** :func:`.speech_mouth.combine_speech` with the need of the mouth and the
+  lip seal computed from the ARKit curves of the same phones on every rig (a VRoid bilabial is
+  all ``Fcl_MTH_*`` at 0, which alone would read as "mouth free"), and the rig's own spellings
+  of the ARKit mouth keys as its mouth keys. Brows, lids, cheeks and whole-face keys keep the
+  full emotion.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ from .errors import RigError
 from .names import normalize_name
 from .phonemes import Phone
 from .retarget import ArkitRetarget
-from .speech_mouth import SpeechMouthOptions, combine_speech, is_mouth_key, mouth_need
+from .speech_mouth import (
+    SpeechMouthOptions,
+    combine_speech,
+    is_mouth_key,
+    mouth_need,
+    mouth_seal,
+)
 from .visemes import (
     ARKIT_KEYS,
     ARKIT_TARGETS,
@@ -173,8 +180,8 @@ def apply_lipsync(
     if n == 0 or not any(is_speech(p) for p in phones):
         return {k: np.asarray(v, dtype=np.float64) for k, v in channels.items()}
     visemes, arkit = viseme_channels(phones, rig, np.arange(n) / fps, coarticulation)
-    need = mouth_need(arkit, opt)
-    return combine_speech(channels, visemes, opt, need=need, mouth_keys=rig.mouth_keys)
+    need, seal = mouth_need(arkit, opt), mouth_seal(arkit, opt)
+    return combine_speech(channels, visemes, opt, need, rig.mouth_keys, seal)
 
 
 _UNMAPPED = re.compile(r"^\d+ shape key\(s\) not mapped and left unkeyed: ")

@@ -7,14 +7,27 @@ same (TalkingHead #35) and scale the emotion's mouth down while speaking. Our ru
 - ``need(t) = clip(max_k viseme_k(t) / full_need_at, 0, 1)``: how much the speech needs the mouth
   now (0 in pauses, 1 on any clear viseme: with the default ``full_need_at`` 0.25 every vowel
   centre of the test lines reaches 1, as coarticulated vowels peak at 0.27-0.45 on some key).
+- ``keep(t) = 1 - (1 - speaking_gain) · need(t)``: the share of the emotion's mouth kept (with
+  the default ``speaking_gain`` 0.7, 70 % of a smile on every viseme, all of it in pauses).
+- ``seal(t) = clip((c(t) - seal_from) / (full_seal_at - seal_from), 0, 1)`` with ``c`` the
+  visemes' ``max(mouthClose, mouthRollLower)``: the lips must meet or tuck now (``p b m``,
+  ``f v``). Bilabial centres reach ``c`` 0.64-0.78 on the test lines, so defaults 0.35 and 0.6
+  seal them fully; a vowel squeezed between two (``Bob``: 0.3-0.45) is only partly sealed.
 - **Articulator keys** (every key the viseme curves drive: ``jawOpen``, ``mouthClose``,
-  ``mouthPress*``, ``mouthFunnel``...): ``out = clip(viseme + emotion · (1 - need), 0, 1)``.
-  At full need the viseme alone decides them, so a bilabial closes under any expression.
+  ``mouthPress*``, ``mouthUpperUp*``, ``mouthStretch*``...):
+  ``out = max(viseme, emotion · keep · (1 - seal))``. The viseme is the least the mouth does;
+  between closures a smile's raised upper lip and parted jaw stay (70 %) where the viseme asks
+  for less, so the happy teeth still show on the vowels; on a closure the viseme alone decides,
+  so a bilabial closes under any expression.
 - **Other mouth keys** (``mouthSmile*``, ``mouthFrown*``, ``mouthDimple*``, ``mouthShrug*``...):
-  ``out = emotion · (1 - (1 - speaking_gain) · need)``. With the default ``speaking_gain`` 0.5 a
-  full smile keeps half its strength on every viseme, so the smile shapes the speech instead of
-  vanishing.
+  ``out = emotion · keep``. A smile does not stop the lips meeting, so it stays on closures too.
 - **Everything else** (brows, lids, cheeks, nose) keeps the full emotion.
+
+The first version (emotion added to the viseme, ``speaking_gain`` 0.5, articulators at
+``viseme + emotion · (1 - need)``) dropped the smile's upper lip on every vowel: on the demo
+head a happy line with lip-sync then read as happy on 0 of 5 mid-sentence frames to the
+legibility harness's judge, the silent happy face on 5 of 5 (``tests/blender/
+test_lipsync_legibility.py``).
 
 A mouth key is an ARKit ``mouth*``, ``jaw*`` or ``tongue*`` key, or a VRoid ``Fcl_MTH_*`` key
 (a rig that spells them otherwise passes its own set, see :func:`combine_speech`). Whole-face
@@ -45,11 +58,20 @@ class SpeechMouthOptions:
 
     Attributes:
         full_need_at: A viseme key at this value counts as the mouth fully needed.
-        speaking_gain: Share of the emotion's non-articulator mouth keys kept at full need.
+        speaking_gain: Share of the emotion's mouth kept at full need (``keep`` at need 1).
+        seal_from: The ``mouthClose``/``mouthRollLower`` viseme value where sealing starts.
+        full_seal_at: The value at which the lips count as fully sealed (the emotion then
+            leaves the articulators to the viseme); above ``seal_from``.
     """
 
     full_need_at: float = 0.25
-    speaking_gain: float = 0.5
+    speaking_gain: float = 0.7
+    seal_from: float = 0.35
+    full_seal_at: float = 0.6
+
+
+SEAL_KEYS: tuple[str, ...] = ("mouthClose", "mouthRollLower")
+"""ARKit viseme keys whose value says the lips must meet (``p b m``) or tuck (``f v``)."""
 
 
 def mouth_need(visemes: Mapping[str, np.ndarray], options: SpeechMouthOptions) -> np.ndarray:
@@ -58,12 +80,23 @@ def mouth_need(visemes: Mapping[str, np.ndarray], options: SpeechMouthOptions) -
     return np.clip(stacked.max(axis=0) / options.full_need_at, 0.0, 1.0)
 
 
+def mouth_seal(visemes: Mapping[str, np.ndarray], options: SpeechMouthOptions) -> np.ndarray:
+    """Per-frame lip seal, 0..1, from ARKit viseme curves (0 when they hold no seal key)."""
+    n = len(next(iter(visemes.values()))) if visemes else 0
+    keys = [np.asarray(visemes[k], dtype=np.float64) for k in SEAL_KEYS if k in visemes]
+    if not keys:
+        return np.zeros(n)
+    span = options.full_seal_at - options.seal_from
+    return np.clip((np.max(keys, axis=0) - options.seal_from) / span, 0.0, 1.0)
+
+
 def combine_speech(
     emotion: Mapping[str, np.ndarray],
     visemes: Mapping[str, np.ndarray],
     options: SpeechMouthOptions | None = None,
     need: np.ndarray | None = None,
     mouth_keys: Collection[str] | None = None,
+    seal: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Merge emotion key curves with viseme key curves by the module's rule.
 
@@ -76,6 +109,8 @@ def combine_speech(
             computed from the ARKit curves of the same phones.
         mouth_keys: The emotion keys the rule treats as mouth keys (a CC4 or Daz rig's own
             spellings); None: :func:`is_mouth_key` decides.
+        seal: Per-frame lip seal (0..1) to use instead of :func:`mouth_seal` of ``visemes``;
+            like ``need``, a VRoid rig passes the one from the ARKit curves.
 
     Returns:
         Key → per-frame values for the union of both key sets.
@@ -84,8 +119,15 @@ def combine_speech(
         InputError: When the curves differ in length or the options are out of range.
     """
     opt = options or SpeechMouthOptions()
-    if not (opt.full_need_at > 0 and 0.0 <= opt.speaking_gain <= 1.0):
-        raise InputError("full_need_at must be positive and speaking_gain within 0..1.")
+    if not (
+        opt.full_need_at > 0
+        and 0.0 <= opt.seal_from < opt.full_seal_at
+        and 0.0 <= opt.speaking_gain <= 1.0
+    ):
+        raise InputError(
+            "full_need_at must be positive, 0 <= seal_from < full_seal_at and speaking_gain "
+            "within 0..1."
+        )
     if not visemes:
         return {k: np.asarray(v, dtype=np.float64).copy() for k, v in emotion.items()}
     lengths = {len(v) for v in (*emotion.values(), *visemes.values())}
@@ -93,22 +135,27 @@ def combine_speech(
         raise InputError(
             f"Emotion and viseme curves must have one frame count, got {sorted(lengths)}."
         )
-    if need is None:
-        need = mouth_need(visemes, opt)
-    elif np.shape(need) != (lengths.pop(),):
-        raise InputError("The need curve must have one value per frame.")
-    need = np.clip(np.asarray(need, dtype=np.float64), 0.0, 1.0)
+    n = lengths.pop()
+    need = _per_frame(mouth_need(visemes, opt) if need is None else need, n, "need")
+    seal = _per_frame(mouth_seal(visemes, opt) if seal is None else seal, n, "seal")
+    keep = 1.0 - (1.0 - opt.speaking_gain) * need
     out: dict[str, np.ndarray] = {}
     for key, values in emotion.items():
         e = np.asarray(values, dtype=np.float64)
         if key in visemes:
             continue
         if is_mouth_key(key) if mouth_keys is None else key in mouth_keys:
-            out[key] = e * (1.0 - (1.0 - opt.speaking_gain) * need)
+            out[key] = e * keep
         else:
             out[key] = e.copy()
     for key, values in visemes.items():
         v = np.asarray(values, dtype=np.float64)
         e = np.asarray(emotion.get(key, np.zeros_like(v)), dtype=np.float64)
-        out[key] = np.clip(v + e * (1.0 - need), 0.0, 1.0)
+        out[key] = np.clip(np.maximum(v, e * keep * (1.0 - seal)), 0.0, 1.0)
     return out
+
+
+def _per_frame(values: np.ndarray, n: int, what: str) -> np.ndarray:
+    if np.shape(values) != (n,):
+        raise InputError(f"The {what} curve must have one value per frame.")
+    return np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0)

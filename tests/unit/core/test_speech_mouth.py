@@ -12,6 +12,7 @@ from facial_affect_addon.core.speech_mouth import (
     combine_speech,
     is_mouth_key,
     mouth_need,
+    mouth_seal,
 )
 from facial_affect_addon.core.visemes import VROID_TARGETS, viseme_curves
 
@@ -68,10 +69,13 @@ def test_bilabials_close_under_a_full_laughing_smile() -> None:
         assert max(out["mouthClose"][i], out["mouthPressLeft"][i]) >= 0.5, p
         assert out["jawOpen"][i] <= 0.15, p
         assert naive["jawOpen"][i] > 0.15  # plain addition would hold the lips apart
-    # The smile still shapes every vowel at half strength, and is whole in the lead-in pause.
+    # The smile still shapes every vowel at the speaking gain, and is whole in the lead-in pause.
+    gain = SpeechMouthOptions().speaking_gain
     for p in phones:
         if p.symbol in {"AA", "AE", "IY"}:
-            assert out["mouthSmileLeft"][_frame(p.centre)] == pytest.approx(0.5)
+            assert out["mouthSmileLeft"][_frame(p.centre)] == pytest.approx(gain)
+            if vis["mouthClose"][_frame(p.centre)] < SpeechMouthOptions().seal_from:
+                assert out["mouthStretchLeft"][_frame(p.centre)] >= 0.3 * gain  # kept unsealed
     assert out["mouthSmileLeft"][0] == pytest.approx(1.0, abs=0.02)
     assert out["jawOpen"][0] == pytest.approx(0.35, abs=0.01)
     # Brows and cheeks keep the whole emotion on every frame.
@@ -101,12 +105,14 @@ def test_need_follows_the_visemes() -> None:
 def test_vroid_uses_the_given_need() -> None:
     phones = time_text("mama", DICT)
     vroid = viseme_curves(phones, FPS, VROID_TARGETS)
-    arkit_need = mouth_need(viseme_curves(phones, FPS), SpeechMouthOptions())
+    arkit = viseme_curves(phones, FPS)
+    arkit_need = mouth_need(arkit, SpeechMouthOptions())
+    arkit_seal = mouth_seal(arkit, SpeechMouthOptions())
     n = len(arkit_need)
     surprise = _emotion(n, Fcl_MTH_A=0.7)
     m = next(p for p in phones if p.symbol == "M")
     without = combine_speech(surprise, vroid)
-    with_need = combine_speech(surprise, vroid, need=arkit_need)
+    with_need = combine_speech(surprise, vroid, need=arkit_need, seal=arkit_seal)
     i = _frame(m.centre)
     assert without["Fcl_MTH_A"][i] > 0.5  # the closed mouth is VRoid's rest pose: no need seen
     assert with_need["Fcl_MTH_A"][i] < 0.15
