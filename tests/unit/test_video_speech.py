@@ -20,8 +20,11 @@ from facial_affect_addon.adapters.video_audio import NO_DECODER, read_video_audi
 from facial_affect_addon.core.emotions import EmotionWeights
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.core.fusion import Evidence, fuse_face_text
+from facial_affect_addon.core.keygen import ARKIT_NAMES
+from facial_affect_addon.core.synthesis_options import SynthesisOptions
 from facial_affect_addon.pipeline.analysis import AnalysisRequest, run_analysis
-from facial_affect_addon.pipeline.options import InputSource
+from facial_affect_addon.pipeline.curves import performance_curves
+from facial_affect_addon.pipeline.options import InputSource, PerformanceOptions
 from facial_affect_addon.pipeline.performance import Segment
 from facial_affect_addon.pipeline.video_speech import (
     MIN_FACE_PIECE_S,
@@ -167,3 +170,20 @@ def test_without_a_decoder_the_face_is_used_and_the_user_told(talking, monkeypat
     assert result.speech is None and not result.performance.phones
     assert any("sound was not read" in w for w in result.performance.warnings)
     assert {s.source for s in result.performance.segments} == {"video"}
+
+
+@needs_whisper
+def test_the_curves_close_the_lips_on_the_videos_own_bilabials(talking):
+    # Issue 17's check, on the video's voice: at each P/B/M the aligner placed (its own times,
+    # not our output's), the lips close and the jaw stays nearly shut.
+    performance = run_analysis(AnalysisRequest(InputSource.VIDEO, path=str(talking[0]))).performance
+    fps = 100.0
+    options = PerformanceOptions(SynthesisOptions(fps=fps, life=False))
+    curves = performance_curves(performance, ARKIT_NAMES, options).channels
+    bilabials = [p for p in performance.phones if p.symbol in {"P", "B", "M"}]
+    closed = 0
+    for phone in bilabials:
+        i = round(phone.centre * fps)
+        press = max(curves["mouthPressLeft"][i], curves["mouthPressRight"][i])
+        closed += max(curves["mouthClose"][i], press) > 0.5 and curves["jawOpen"][i] < 0.15
+    assert len(bilabials) >= 8 and closed >= 0.9 * len(bilabials), (closed, len(bilabials))
