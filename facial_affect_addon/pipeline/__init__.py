@@ -4,7 +4,8 @@ The CLI, the panel's operators, the live preview and batch jobs call these modul
 reach ``adapters/`` or ``ml/`` themselves:
 
 * :mod:`.analysis` — :func:`~.analysis.run_analysis` for recorded input (text lines, an audio
-  file, a video file), dispatching to :mod:`.text`, :mod:`.audio` and :mod:`.video`;
+  file, a video file), dispatching to :mod:`.text`, :mod:`.audio` and :mod:`.video` (whose
+  speech :mod:`.video_speech` transcribes, fuses with the face and lip-syncs);
 * :mod:`.text` — :func:`~.text.performance_from_weights` for a preset or mixture, and the one
   per-line reader;
 * :mod:`.live` and :mod:`.live_webcam` — streaming input (a script in real time, the
