@@ -101,3 +101,25 @@ def test_eye_look_keys_follow_a_synthetic_gaze_shift(tmp_path):
     assert look["eyeLookInLeft"][to_right] > 0.15 and look["eyeLookOutRight"][to_right] > 0.15
     assert look["eyeLookInLeft"][to_left] < 0.05 and look["eyeLookOutLeft"][to_right] < 0.05
     assert max(look["eyeLookOutLeft"][:4].max(), look["eyeLookInLeft"][:4].max()) < 0.05
+
+
+def test_live_link_csv_writes_given_rotations_zeros_or_none():
+    from facial_affect_addon.core import formats
+    from facial_affect_addon.core.curveset import CurveSet
+
+    curves = CurveSet(1, 24.0, {"jawOpen": np.array([0.0, 0.5, 1.0])})
+    head = (np.array([[0.0, 0.0, 0.0], [10.0, -20.0, 5.0]]), np.array([0.0, 2 / 24]))
+    rotations = head_pose.live_link_rotations(3, 24.0, head)
+    text, _ = formats.live_link_csv_text(curves, include_rotations=rotations)
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    cols = {name: header.index(name) for name in ("HeadYaw", "HeadPitch", "HeadRoll")}
+    assert rows[0][1] == "61" and float(rows[0][cols["HeadYaw"]]) == 0.0
+    assert float(rows[2][cols["HeadYaw"]]) == pytest.approx(np.radians(-20), abs=1e-6)
+    assert float(rows[1][cols["HeadPitch"]]) == pytest.approx(np.radians(5), abs=1e-6)
+    assert float(rows[2][cols["HeadRoll"]]) == pytest.approx(np.radians(5), abs=1e-6)
+    zeros, _ = formats.live_link_csv_text(curves)
+    assert zeros.splitlines()[1].endswith(",0" * 9)
+    bare, _ = formats.live_link_csv_text(curves, include_rotations=False)
+    assert "HeadYaw" not in bare and bare.splitlines()[1].split(",")[1] == "52"
+    with pytest.raises(InputError, match="one row of 9"):
+        formats.live_link_csv_text(curves, include_rotations=np.zeros((2, 9)))
