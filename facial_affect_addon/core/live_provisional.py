@@ -45,7 +45,7 @@ class ProvisionalSettings:
     range_db: float = 20.0
     peak_decay_db_per_s: float = 3.0
     attack: float = 0.7
-    release: float = 0.4
+    release: float = 0.55
     onset_s: float = 0.2
     carry: float = 0.6
 
@@ -92,7 +92,7 @@ class MouthFollower:
         target = float(np.clip((level_db - closed) / (top - closed), 0.0, 1.0))
         rate = s.attack if target > self.value else s.release
         self.value += (target - self.value) * rate
-        if self.value < 1e-3:
+        if self.value < 0.02:  # below anything visible: closed
             self.value = 0.0
         return self.value
 
@@ -127,8 +127,13 @@ def frame_pitch_hz(
     corr = np.array([x[:-k] @ x[k:] for k in lags])
     norm = np.sqrt(np.array([(x[:-k] @ x[:-k]) * (x[k:] @ x[k:]) for k in lags])) + 1e-12
     r = corr / norm
-    best = int(np.argmax(r))
-    return float(sample_rate / lags[best]) if r[best] >= voicing else float("nan")
+    if r.max() < voicing:
+        return float("nan")
+    # Whole multiples of the period correlate as well as the period: take the shortest lag
+    # that is a local peak within 10 % of the best (no octave-down errors).
+    peak = (r[1:-1] >= r[:-2]) & (r[1:-1] >= r[2:]) & (r[1:-1] >= 0.9 * r.max())
+    best = int(np.flatnonzero(peak)[0]) + 1 if peak.any() else int(np.argmax(r))
+    return float(sample_rate / lags[best])
 
 
 class ProsodyMeter:
