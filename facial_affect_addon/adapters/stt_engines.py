@@ -34,6 +34,7 @@ import threading
 import wave
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -80,9 +81,15 @@ _SPHINX_FILLERS = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+\+.*\+\+)$")
 @lru_cache(maxsize=1)
 def _load_sphinx():  # -> (Decoder, Lock)
     try:
-        from pocketsphinx import Decoder
+        from pocketsphinx import Config, Decoder
     except ImportError as exc:
         raise ModelError("The pocketsphinx engine needs 'pocketsphinx' installed.") from exc
+    lm = Path(Config()["lm"] or "")
+    if not lm.is_file():  # the extension zip ships PocketSphinx for phone alignment only
+        raise ModelError(
+            "The pocketsphinx speech engine needs PocketSphinx's language model, which this "
+            f"install leaves out ({lm.name or 'en-us.lm.bin'}); use the whisper engine."
+        )
     try:
         return Decoder(samprate=SAMPLE_RATE, logfn=os.devnull), threading.Lock()
     except (RuntimeError, ValueError) as exc:
