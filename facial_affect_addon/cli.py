@@ -220,7 +220,7 @@ def analysis_request(args):
         neutral_at_s=args.neutral_at,
         face_index=args.face,
         micro_spot=args.micro_spot,
-        video_audio=not args.no_audio,
+        video_audio=not (args.no_audio or args.capture),
     )
 
 

@@ -52,8 +52,8 @@ def add_video(sub: Any, add_common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument(
         "--no-audio",
         action="store_true",
-        help="ignore the video's sound (default: transcribe its speech, fuse it with the face "
-        "and lip-sync to it; JSON: speech)",
+        help="ignore the video's sound (default without --capture: transcribe its speech, fuse "
+        "it with the face and lip-sync to it; JSON: speech)",
     )
     p.add_argument(
         "--head-target",

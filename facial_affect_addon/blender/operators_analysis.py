@@ -61,7 +61,7 @@ def analysis_request(context):
         sample_fps=0.0 if mirror else settings.video_sample_fps,
         neutral_at_s=None if settings.video_neutral_auto else settings.video_neutral_at,
         micro_spot=source == InputSource.VIDEO and settings.video_micro_spot,
-        video_audio=settings.video_audio,
+        video_audio=settings.video_audio and not mirror,  # the capture moves the mouth
     )
 
 

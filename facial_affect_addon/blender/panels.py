@@ -236,9 +236,9 @@ class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
             if source == InputSource.VIDEO:
                 layout.prop(settings, "video_path", text="")
                 layout.prop(settings, "video_drive", expand=True)
-                layout.prop(settings, "video_audio")
                 layout.prop(settings, "video_micro_spot")
                 if settings.video_drive == FaceMode.EMOTION:
+                    layout.prop(settings, "video_audio")
                     layout.prop(settings, "video_sample_fps")
                 else:
                     row = layout.row(align=True)

@@ -173,8 +173,9 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
     )
     video_audio: BoolProperty(
         name="Use the sound",
-        description="Also transcribe the video's speech, fuse what is said with the face and "
-        "lip-sync to it (a video without sound is read from the face alone)",
+        description="Emotion: also transcribe the video's speech, fuse what is said with the "
+        "face and lip-sync to it (a video without sound is read from the face alone; Mirror "
+        "does not use the sound: the capture moves the mouth)",
         default=True,
     )
     video_neutral_auto: BoolProperty(

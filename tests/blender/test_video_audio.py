@@ -62,7 +62,9 @@ def test_the_panel_option_reaches_the_request(face, talking):
     settings = bpy.context.scene.faceaff
     settings.input_source, settings.video_path = "VIDEO", str(talking[0])
     assert settings.video_audio is True and analysis_request(bpy.context).video_audio is True
-    settings.video_audio = False
+    settings.video_drive = "MIRROR"  # the capture moves the mouth: the sound is not read
+    assert analysis_request(bpy.context).video_audio is False
+    settings.video_drive, settings.video_audio = "EMOTION", False
     assert analysis_request(bpy.context).video_audio is False
 
 
