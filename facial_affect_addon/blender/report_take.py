@@ -27,7 +27,7 @@ from mathutils import Vector
 from ..core.atomic import shown
 from ..core.errors import InputError
 from ..pipeline.take_judge import RenderedFrame, intended_at, sample_times
-from . import bake
+from . import bake, bake_layers
 from .headless import render_still
 
 DEFAULT_FRAMES = 12
@@ -115,9 +115,12 @@ class TakeRenderer:
         try:
             key = obj.data.shape_keys
             anim = key.animation_data or key.animation_data_create()
-            if anim.action != action:
+            if bake_layers.is_layered(action):  # its NLA layers play, as the user hears it
+                anim.action = None
+                bake_layers.mute_other_takes(key, keep=action.name)
+            elif anim.action != action:
                 anim.action = action
-            if action.slots and anim.action_slot is None:
+            if action.slots and anim.action is not None and anim.action_slot is None:
                 anim.action_slot = action.slots[0]
             if scene.camera is None:
                 self._camera = front_camera(scene, obj)
@@ -198,6 +201,7 @@ def _save_state(scene, obj) -> dict:
         "view_transform": scene.view_settings.view_transform,
         "shading": (shading.light, shading.color_type, tuple(shading.single_color)),
         "action": (anim.action, anim.action_slot) if anim is not None else None,
+        "mutes": [t.mute for t in anim.nla_tracks] if anim is not None else [],
         "active": view_layer.objects.active if view_layer is not None else None,
     }
 
@@ -219,6 +223,8 @@ def _restore_state(scene, obj, saved: dict) -> None:
         anim.action, slot = saved["action"]
         if slot is not None and anim.action_slot != slot:
             anim.action_slot = slot
+        for track, mute in zip(anim.nla_tracks, saved["mutes"], strict=False):
+            track.mute = mute
     scene.frame_set(saved["frame"])
     view_layer = bpy.context.view_layer
     if view_layer is not None and saved["active"] is not None:

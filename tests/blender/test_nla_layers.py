@@ -229,3 +229,21 @@ def test_layered_bake_operator_undoes_and_exports_flattened(clean_scene, addon, 
     assert _nla_state() == before
     assert bpy.ops.ed.redo() == {"FINISHED"}
     assert _nla_state() == baked
+
+
+def test_score_takes_renderer_plays_the_layers_and_puts_the_mutes_back(clean_scene, tmp_path):
+    from facial_affect_addon.blender.report_take import TakeRenderer
+
+    obj = make_face("Face", ARKIT_52)
+    curves = _layered()
+    layered = bake.bake_take(obj, curves, bake.BakeOptions(take_name="A", layers=True))
+    single = bake.bake_take(obj, curves, bake.BakeOptions(take_name="B"))
+    anim = obj.data.shape_keys.animation_data
+    mutes = [t.mute for t in anim.nla_tracks]
+    assert all(mutes)  # B plays
+    renderer = TakeRenderer(clean_scene, obj, bpy.data.actions[layered.action_name], None, tmp_path)
+    assert anim.action is None and not any(t.mute for t in anim.nla_tracks)
+    np.testing.assert_allclose(_played(obj), _table(curves.full.channels), atol=2e-6)
+    renderer.restore()
+    assert anim.action.name == single.action_name
+    assert [t.mute for t in anim.nla_tracks] == mutes
