@@ -180,11 +180,17 @@ class FaceAnalyzer:
     def detect_faces(self, rgb: np.ndarray, max_faces: int = MAX_FACES) -> list[FaceObservation]:
         """Up to ``max_faces`` confirmed faces of an RGB uint8 frame, largest first.
 
-        Detections are tried largest first (``max_faces`` + :data:`MAX_CANDIDATES` - 1 at most);
-        one overlapping a face already accepted is skipped.
+        For one face, detections are tried largest first (:data:`MAX_CANDIDATES` at most). For
+        several, they are tried best score first (``3 * max_faces`` at most), because on
+        textured backgrounds the pyramid's fine level fires on texture (up to 11 extra boxes
+        measured on a 1080p frame, scores 0.5-0.65) that would crowd out small real faces
+        (0.8-1.0); a detection overlapping a face already accepted is skipped.
         """
         found = self._detector.detect(rgb, self.min_face_px)
-        found = sorted(found, key=lambda f: -f.w * f.h * f.score)
+        if max_faces == 1:
+            found = sorted(found, key=lambda f: -f.w * f.h * f.score)[:MAX_CANDIDATES]
+        else:
+            found = sorted(found, key=lambda f: -f.score)[: 3 * max_faces]
         if self._landmarker is None:
             return [
                 FaceObservation((f.x, f.y, f.w, f.h), f.score, None, f.detector)
@@ -195,7 +201,7 @@ class FaceAnalyzer:
 
         refine = REFINE_PASSES if self._want_landmarks else 0
         out: list[FaceObservation] = []
-        for face in found[: max_faces + MAX_CANDIDATES - 1]:
+        for face in found:
             box = (face.x, face.y, face.w, face.h)
             if len(out) >= max_faces or any(box_iou(box, o.box) > 0.3 for o in out):
                 continue
@@ -204,7 +210,7 @@ class FaceAnalyzer:
                 continue
             points = marks.points if self._want_landmarks else None
             out.append(FaceObservation(box, face.score, points, face.detector, marks.presence))
-        return out
+        return sorted(out, key=lambda o: -o.box[2] * o.box[3])
 
     def follow(
         self, rgb: np.ndarray, previous: FaceObservation, box_from_mesh=None, shift=(0.0, 0.0)
