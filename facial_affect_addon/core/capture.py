@@ -388,20 +388,7 @@ def capture_weights(
         neutral_index = int(opts.neutral_index)
         if not 0 <= neutral_index < len(pts) or not valid[neutral_index]:
             raise InputError(f"Neutral frame {neutral_index} has no face landmarks.")
-    neutral = pts[neutral_index].astype(float)
-    neutral_face = to_face_coords(neutral, neutral)
-    weights = np.full((len(pts), len(CAPTURE_NAMES)), np.nan)
-    rotation = np.full((len(pts), 3), np.nan) if opts.head_rotation else None
-    idx = list(STABLE_POINTS)
-    kept = in_intervals(times, opts.keep_intervals)
-    for i in np.flatnonzero(valid):
-        deadzone = 0.0 if kept[i] else DEADZONE
-        frame = pts[i].astype(float)  # one frame in float64 at a time
-        w = expression_weights(to_face_coords(frame, neutral), neutral_face, opts.gain, deadzone)
-        weights[i] = [w[name] for name in CAPTURE_NAMES]
-        if rotation is not None:
-            _, rot, _ = similarity_align(neutral[idx], frame[idx])
-            rotation[i] = rotation_angles(rot)
+    weights, rotation = _solve_frames(pts, valid, pts[neutral_index].astype(float), times, opts)
     weights = fill_gaps(weights, valid, times)
     if rotation is not None:
         rotation = fill_gaps(rotation, valid, times)
@@ -411,6 +398,29 @@ def capture_weights(
     return CaptureResult(
         times, CAPTURE_NAMES, weights, neutral_index, valid, rotation, tuple(warnings)
     )
+
+
+def _solve_frames(
+    pts: np.ndarray, valid: np.ndarray, neutral: np.ndarray, times: np.ndarray, opts
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Raw weights (and head rotation) of the valid frames, NaN elsewhere.
+
+    Each frame is converted to float64 on its own, so a float32 track is never copied whole.
+    """
+    neutral_face = to_face_coords(neutral, neutral)
+    weights = np.full((len(pts), len(CAPTURE_NAMES)), np.nan)
+    rotation = np.full((len(pts), 3), np.nan) if opts.head_rotation else None
+    idx = list(STABLE_POINTS)
+    kept = in_intervals(times, opts.keep_intervals)
+    for i in np.flatnonzero(valid):
+        deadzone = 0.0 if kept[i] else DEADZONE
+        frame = pts[i].astype(float)
+        w = expression_weights(to_face_coords(frame, neutral), neutral_face, opts.gain, deadzone)
+        weights[i] = [w[name] for name in CAPTURE_NAMES]
+        if rotation is not None:
+            _, rot, _ = similarity_align(neutral[idx], frame[idx])
+            rotation[i] = rotation_angles(rot)
+    return weights, rotation
 
 
 def in_intervals(times: np.ndarray, intervals: tuple[tuple[float, float], ...]) -> np.ndarray:
