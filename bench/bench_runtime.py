@@ -63,12 +63,13 @@ print(json.dumps(out))
 
 
 def moving_face_frames(size: tuple[int, int], n: int = N_FRAMES) -> np.ndarray:
-    """(n, h, w, 3) RGB frames: the astronaut's head at 45 % of the height, drifting across."""
+    """(n, h, w, 3) RGB frames: the astronaut's head drifting across, its crop a third of the
+    width at every size (the face itself about 12 %: what BlazeFace short-range finds)."""
     import cv2
     from skimage import data
 
     w, h = size
-    side = int(0.45 * h)
+    side = min(int(0.34 * w), int(0.9 * h))
     head = cv2.resize(data.astronaut()[0:300, 80:380], (side, side), interpolation=cv2.INTER_AREA)
     frames = np.full((n, h, w, 3), 90, np.uint8)
     for i in range(n):
