@@ -12,8 +12,10 @@ detection's centre lies within half a face of the true centre and its height wit
 * ``tiled``: the same levels cut into 128x128 tiles overlapping by half (``python
   bench/bench_faces.py`` only: the comparison behind the choice).
 
-Entries: ``faces_recall_<res>`` (pyramid, baseline = single pass) and ``faces_detect_ms_<res>``
-(pyramid, baseline = single pass). Needs the models from ``make setup``; prints nothing.
+Entries: ``faces_recall_<res>`` (pyramid, baseline = single pass), ``faces_detect_ms_<res>``
+(pyramid, baseline = single pass) and ``faces_tracked_fps_1080p`` (a moving face followed from
+its landmarks by :class:`~facial_affect_addon.ml.face_tracking.FaceTracker`, baseline = the
+pyramid and mesh on every frame). Needs the models from ``make setup``; prints nothing.
 """
 
 from __future__ import annotations
@@ -125,6 +127,31 @@ def measure(per_size: int = 2, tiled: bool = False) -> dict:
     return result
 
 
+def tracking_fps(n: int = 20) -> tuple[float, float, int]:
+    """Frames/s through a 1080p clip of one moving 120 px face: tracked vs detected every frame.
+
+    Returns (tracked fps, detect-every-frame fps, detector passes while tracking).
+    """
+    from facial_affect_addon.ml.face_tracking import FaceTracker
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+
+    analyzer = FaceAnalyzer(min_face_px=40)
+    frames = []
+    for i in range(n):
+        canvas = background(1080, 1920, 3)
+        paste_face(canvas, 120, 300 + 60 * i, 500 + 10 * i)
+        frames.append(canvas)
+    tracker = FaceTracker(analyzer)
+    t = time.perf_counter()
+    for f in frames:
+        tracker.process(f)
+    tracked = n / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for f in frames:
+        analyzer.detect_faces(f, 4)
+    return tracked, n / (time.perf_counter() - t), tracker.n_detect
+
+
 def run() -> list[dict]:
     """Recall and detection time per resolution, pyramid vs the single pass."""
     m = measure()
@@ -152,9 +179,25 @@ def run() -> list[dict]:
                 note=note,
             )
         )
+    tracked, detected, n_detect = tracking_fps()
+    note = f"1080p, one moving face, {n_detect} detector passes in 20 frames; baseline: "
+    entries.append(
+        dict(
+            name="faces_tracked_fps_1080p",
+            value=tracked,
+            unit="frames/s",
+            baseline=detected,
+            ratio=tracked / detected,
+            note=note + "pyramid and mesh on every frame",
+        )
+    )
     return entries
 
 
 if __name__ == "__main__":
     for (res, name), (recall, ms) in measure(tiled=True).items():
         print(f"{res:6s} {name:8s} recall {recall:.2f}  {ms:8.1f} ms/frame")
+    tracked, detected, n_detect = tracking_fps()
+    print(
+        f"1080p frames/s: tracked {tracked:.2f}, detected every frame {detected:.2f} ({n_detect})"
+    )
