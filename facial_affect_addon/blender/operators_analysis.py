@@ -60,6 +60,7 @@ def analysis_request(context):
         services=service_settings(context),
         sample_fps=0.0 if mirror else settings.video_sample_fps,
         neutral_at_s=None if settings.video_neutral_auto else settings.video_neutral_at,
+        face_index=None if settings.video_face_auto else settings.video_face_index,
         micro_spot=source == InputSource.VIDEO and settings.video_micro_spot,
         video_audio=settings.video_audio and not mirror,  # the capture moves the mouth
     )

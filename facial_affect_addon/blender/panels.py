@@ -236,6 +236,11 @@ class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
             if source == InputSource.VIDEO:
                 layout.prop(settings, "video_path", text="")
                 layout.prop(settings, "video_drive", expand=True)
+                row = layout.row(align=True)
+                row.prop(settings, "video_face_auto")
+                sub = row.row(align=True)
+                sub.enabled = not settings.video_face_auto
+                sub.prop(settings, "video_face_index")
                 layout.prop(settings, "video_micro_spot")
                 if settings.video_drive == FaceMode.EMOTION:
                     layout.prop(settings, "video_audio")

@@ -191,6 +191,19 @@ class FACEAFF_PG_settings(bpy.types.PropertyGroup):
         min=0.0,
         unit="TIME_ABSOLUTE",
     )
+    video_face_auto: BoolProperty(
+        name="Main actor",
+        description="Analyse the largest, most central face (else the face number beside)",
+        default=True,
+    )
+    video_face_index: IntProperty(
+        name="Face",
+        description="Face to analyse, numbered from 0 in order of first appearance (left to "
+        "right within a frame); the analysis reports how many faces it found",
+        default=0,
+        min=0,
+        max=63,
+    )
     # --- analysis result ---------------------------------------------------------------
     analysis_data: StringProperty(
         name="Analysis",
