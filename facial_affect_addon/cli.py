@@ -60,6 +60,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--take", help="with --bake: take name (default: Affect)")
     p.add_argument("--profile", type=Path, help="with --bake: JSON rig profile for the keys")
     p.add_argument("--sparse", action="store_true", help="with --bake: sparse editable Bezier keys")
+    p.add_argument(
+        "--layers",
+        action="store_true",
+        help="with --bake: emotion, speech, micro-expressions and blinks as NLA layers",
+    )
     p.add_argument("--mode", choices=tuple(SynthesisMode), default=SynthesisMode.DYNAMIC)
     p.add_argument("--intensity", type=float, default=1.0, help="global intensity 0..1")
     p.add_argument("--micro", action="store_true", help="add micro-expression bursts")
@@ -284,13 +289,16 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
     from .blender import bake as bake_module
     from .blender.headless import bake_to_file
     from .pipeline.curves import performance_curves
+    from .pipeline.layers import layer_curves
     from .pipeline.models import demo_head_path
 
     head = getattr(args, "head", None) or demo_head_path()
+    layers = getattr(args, "layers", False)
 
     def make_curves(names, fps):
         opts = _options(args, fps)
-        return performance_curves(performance, names, opts, profile=args.rig_profile)
+        make = layer_curves if layers else performance_curves
+        return make(performance, names, opts, profile=args.rig_profile)
 
     with interrupts_deferred():  # Ctrl-C during the bake: raised after it, outputs discarded
         result = bake_to_file(
@@ -301,6 +309,7 @@ def bake(args, performance, blend: Path, png: Path | None, outputs: OutputSet) -
             options=bake_module.BakeOptions(
                 take_name=getattr(args, "take", None) or "Affect",
                 sparse=getattr(args, "sparse", False),
+                layers=layers,
             ),
             png_path=png,
             outputs=outputs,

@@ -84,6 +84,8 @@ def _combinations(args: argparse.Namespace) -> None:
                 raise UsageError(f"{option} only matters with --bake FILE.blend; add --bake.")
         if args.sparse:
             raise UsageError("--sparse only matters with --bake FILE.blend; add --bake.")
+        if getattr(args, "layers", False):
+            raise UsageError("--layers only matters with --bake FILE.blend; add --bake.")
     elif args.fps is not None:
         raise UsageError("--fps is not used with --bake: the bake takes the head scene's rate.")
     if not args.llm:

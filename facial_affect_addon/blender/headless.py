@@ -23,6 +23,7 @@ from ..core.errors import InputError, RigError
 from . import bake, bake_head
 
 if TYPE_CHECKING:
+    from ..pipeline.layers import LayeredCurves
     from ..pipeline.performance import Performance
 
 
@@ -66,7 +67,7 @@ def apex_frame(curves: CurveSet) -> int:
 
 
 def bake_to_file(
-    make_curves: Callable[[list[str], float], CurveSet],
+    make_curves: Callable[[list[str], float], CurveSet | LayeredCurves],
     *,
     head_path: Path,
     out_blend: Path,
@@ -81,7 +82,9 @@ def bake_to_file(
     """Open ``head_path``, bake ``make_curves(shape_key_names, fps)`` and save to ``out_blend``.
 
     Args:
-        make_curves: Builds the curves for the rig's shape-key names and the scene's fps.
+        make_curves: Builds the curves for the rig's shape-key names and the scene's fps
+            (layers, :class:`~..pipeline.layers.LayeredCurves`, bake as such with
+            ``options.layers``).
         head_path: The .blend holding the head (not modified).
         out_blend: Where to save the baked file.
         object_name: The head object; default: the first mesh with shape keys.
@@ -108,8 +111,9 @@ def bake_to_file(
     obj = open_head(head_path, object_name, need_camera=png_path is not None)
     scene = cast("bpy.types.Scene", bpy.context.scene)  # never None with a file loaded
     fps = scene.render.fps / scene.render.fps_base
-    curves = make_curves(bake.shape_key_names(obj), fps)
-    result = bake.bake_curves(obj, curves, options or bake.BakeOptions())
+    made = make_curves(bake.shape_key_names(obj), fps)
+    result = bake.bake_take(obj, made, options or bake.BakeOptions())
+    curves = made if isinstance(made, CurveSet) else made.full
     if performance is not None:
         from ..pipeline import store
 

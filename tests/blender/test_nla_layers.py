@@ -24,7 +24,7 @@ from facial_affect_addon.pipeline.options import PerformanceOptions, SynthesisOp
 from facial_affect_addon.pipeline.performance import Segment
 from facial_affect_addon.pipeline.text import performance_from_weights
 
-from .helpers import make_face
+from .helpers import make_face, run_cli
 
 FRAMES = list(range(1, 73, 5))  # many frames across the 3 s take at 24 fps
 
@@ -247,3 +247,18 @@ def test_score_takes_renderer_plays_the_layers_and_puts_the_mutes_back(clean_sce
     renderer.restore()
     assert anim.action.name == single.action_name
     assert [t.mute for t in anim.nla_tracks] == mutes
+
+
+def test_cli_bakes_layers_and_refuses_them_without_bake(tmp_path, clean_scene):
+    blend = tmp_path / "layers.blend"
+    done = run_cli("emotion", "happiness", "--bake", str(blend), "--layers", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    bpy.ops.wm.open_mainfile(filepath=str(blend))
+    head = bpy.data.objects["DemoHead"]
+    take = bake_layers.active_layered_take(head)
+    assert take is not None and head.data.shape_keys.animation_data.action is None
+    layers = bake_layers.take_layers(head, take)
+    assert [name for name, _, _ in layers][:2] == ["emotion", "life"]  # no words: no speech
+    assert [s.blend_type for _, _, s in layers][:2] == ["REPLACE", "ADD"]
+    refused = run_cli("emotion", "happiness", "--layers")
+    assert refused.returncode == 2 and "--layers only matters with --bake" in refused.stderr
