@@ -46,10 +46,9 @@ def test_aud_reads_the_voice_without_pyav(tmp_path, monkeypatch, suffix):
     voice = load_audio(wav)
     assert clip.sample_rate == 16000 and abs(clip.duration_s - voice.duration_s) < 0.1
     n = min(len(clip.samples), len(voice.samples))
-    # AAC starts with encoder delay: find the lag before comparing the waveforms.
-    lags = range(0, 2048 if suffix == ".mp4" else 1, 16)
-    best = max(np.corrcoef(clip.samples[lag:n], voice.samples[: n - lag])[0, 1] for lag in lags)
-    assert best > (0.99 if suffix == ".avi" else 0.9), best
+    # Same timing (AAC's encoder delay is trimmed: no lag), same waveform (AAC is lossy).
+    r = np.corrcoef(clip.samples[:n], voice.samples[:n])[0, 1]
+    assert r > (0.99 if suffix == ".avi" else 0.9), r
 
 
 def test_aud_finds_no_track_in_a_silent_video(tmp_path, monkeypatch):
