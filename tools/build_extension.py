@@ -250,7 +250,8 @@ def main() -> int:
     for platform in platforms:
         zip_path = args.out / zip_name(version, platform)
         subprocess.run([sys.executable, script, "validate", str(zip_path)], check=True)
-        print(f"wrote {zip_path.relative_to(REPO)} ({zip_path.stat().st_size / 1e6:.1f} MB)")
+        shown = zip_path.relative_to(REPO) if zip_path.is_relative_to(REPO) else zip_path
+        print(f"wrote {shown} ({zip_path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Run by a *bare* Python (nothing but ``bpy`` and its numpy): install the zip, use every input.
 
-Usage: ``python installed_probe.py ZIP WAV VIDEO``. Prints one JSON object on its last line.
+Usage: ``python installed_probe.py ZIP WAV VIDEO [LINE]`` (LINE: the WAV's text, to align).
+Prints one JSON object on its last line.
 
 This is the interpreter a user's Blender has: no OpenCV, scipy, tokenizers, faster-whisper or
 openai. Whatever analysis works here works because the zip bundles it. Each input mode goes
@@ -25,7 +26,8 @@ os.environ["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
 import bpy  # noqa: E402
 
 MODULE = "bl_ext.user_default.facial_affect"
-HEAVY = ("cv2", "scipy", "tokenizers", "faster_whisper", "ctranslate2", "av", "safetensors")
+HEAVY = ("cv2", "scipy", "tokenizers", "faster_whisper", "ctranslate2", "av", "safetensors",
+         "pocketsphinx")  # fmt: skip
 KEYS = ("browDownLeft", "browDownRight", "browInnerUp", "jawOpen", "mouthSmileLeft",
         "mouthSmileRight", "mouthFrownLeft", "eyeWideLeft", "cheekSquintLeft")  # fmt: skip
 
@@ -86,6 +88,20 @@ def report_and_spot(video: str) -> dict:
     }
 
 
+def align(wav: str, text: str) -> dict:
+    """Issue 17: the zip's slim PocketSphinx (no language model) aligns the WAV's phones."""
+    audio = importlib.import_module(MODULE + ".adapters.audio")
+    phone_align = importlib.import_module(MODULE + ".adapters.phone_align")
+    clip = audio.load_audio(wav)
+    aligned = phone_align.align_transcript(clip.samples, clip.sample_rate, text)
+    return {
+        "method": aligned.method,
+        "notice": aligned.notice,
+        "bilabials": sum(p.symbol in ("P", "B", "M") for p in aligned.phones),
+        "end": max(p.end for p in aligned.phones),
+    }
+
+
 def _curve_count(action) -> int:
     if action is None:
         return 0
@@ -96,7 +112,7 @@ def _curve_count(action) -> int:
     return len(action.fcurves)
 
 
-def main(zip_path: str, wav: str, video: str) -> dict:
+def main(zip_path: str, wav: str, video: str, line: str = "") -> dict:
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     missing = [m for m in HEAVY if importlib.util.find_spec(m) is not None]
     bpy.ops.extensions.package_install_files(
@@ -114,6 +130,7 @@ def main(zip_path: str, wav: str, video: str) -> dict:
     report["audio"] = analyze("AUDIO", audio_path=wav)
     report["video"] = analyze("VIDEO", video_path=video, video_drive="EMOTION")
     report["report_and_spot"] = report_and_spot(video)
+    report["align"] = align(wav, line) if line else None
     report["heavy_from"] = {
         m: os.path.dirname(sys.modules[m].__file__) for m in HEAVY if m in sys.modules
     }
@@ -121,4 +138,4 @@ def main(zip_path: str, wav: str, video: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(*sys.argv[1:4])))
+    print(json.dumps(main(*sys.argv[1:5])))

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO / "tools"))
 from build_extension import built_zip
 
 PROBE = REPO / "tests" / "blender" / "installed_probe.py"
+LINE = "I am so happy to see you again, this is wonderful news."
 
 
 def _bare_python() -> Path:
@@ -50,10 +51,10 @@ def _bare_python() -> Path:
 def installed(tmp_path_factory):
     zip_path = built_zip("linux-x64")
     media = tmp_path_factory.mktemp("installed-media")
-    wav = espeak("I am so happy to see you again, this is wonderful news.", media / "line.wav")
+    wav = espeak(LINE, media / "line.wav")
     video = write_video(media / "face.avi", moving_face_frames(8), fps=4.0)
     done = subprocess.run(
-        [str(_bare_python()), str(PROBE), str(zip_path), str(wav), str(video)],
+        [str(_bare_python()), str(PROBE), str(zip_path), str(wav), str(video), LINE],
         capture_output=True,
         text=True,
         timeout=1200,
@@ -88,6 +89,13 @@ def test_the_installed_zip_writes_a_report_and_spots_micro_expressions(installed
     assert {"report.json", "report.html"} <= set(run["report_files"]), run
     assert any(name.endswith(".png") for name in run["report_files"]), run
     assert run["spot_fps"] > 0 and isinstance(run["spot_micro"], int), run
+
+
+def test_the_installed_zip_aligns_phones_without_pocketsphinxs_language_model(installed):
+    run = installed["align"]
+    assert run["method"] == "pocketsphinx" and run["notice"] is None, run
+    assert run["bilabials"] == 2 and run["end"] > 2.5, run  # "am", "happy"; 3.3 s of speech
+    assert "pocketsphinx" in installed["heavy_from"]
 
 
 def test_heavy_modules_come_from_the_zip(installed):
