@@ -31,6 +31,9 @@ COLUMNS: tuple[str, ...] = ("right_yaw", "right_pitch", "left_yaw", "left_pitch"
 EYE_LOOK_NAMES: tuple[str, ...] = tuple(
     f"eyeLook{d}{s}" for s in ("Left", "Right") for d in ("In", "Out", "Up", "Down")
 )
+# Fraction of each key's range ignored as jitter, as the capture's DEADZONE: a still face sliding
+# 300 px across 30 frames (tests/unit/test_video.py) read up to 0.10 of a range without it.
+DEADZONE = 0.15
 GAZE_MIN_CUTOFF = 1.5
 GAZE_BETA = 0.3
 GAZE_D_CUTOFF = 1.0
@@ -101,9 +104,14 @@ def gaze_track(
 
 
 def eye_look_weights(angles: np.ndarray) -> dict[str, np.ndarray]:
-    """ARKit ``eyeLook{In,Out,Up,Down}{Left,Right}`` weights in [0, 1] from (n, 4) gaze angles."""
+    """ARKit ``eyeLook{In,Out,Up,Down}{Left,Right}`` weights in [0, 1] from (n, 4) gaze angles
+    (the first :data:`DEADZONE` of each key's range reads 0)."""
     angles = np.atleast_2d(np.asarray(angles, dtype=np.float64))
     full = FULL_LOOK_DEG
+
+    def key(x: np.ndarray, rng: float) -> np.ndarray:
+        return np.clip((x / rng - DEADZONE) / (1.0 - DEADZONE), 0.0, 1.0)
+
     out: dict[str, np.ndarray] = {}
     for k, side in enumerate(("Right", "Left")):
         yaw, pitch = angles[:, 2 * k], angles[:, 2 * k + 1]
@@ -112,10 +120,10 @@ def eye_look_weights(angles: np.ndarray) -> dict[str, np.ndarray]:
         outward, inward = (
             (toward_left, toward_right) if side == "Left" else (toward_right, toward_left)
         )
-        out[f"eyeLookIn{side}"] = np.clip(inward / full["in"], 0, 1)
-        out[f"eyeLookOut{side}"] = np.clip(outward / full["out"], 0, 1)
-        out[f"eyeLookUp{side}"] = np.clip(pitch / full["up"], 0, 1)
-        out[f"eyeLookDown{side}"] = np.clip(-pitch / full["down"], 0, 1)
+        out[f"eyeLookIn{side}"] = key(inward, full["in"])
+        out[f"eyeLookOut{side}"] = key(outward, full["out"])
+        out[f"eyeLookUp{side}"] = key(pitch, full["up"])
+        out[f"eyeLookDown{side}"] = key(-pitch, full["down"])
     return {name: out[name] for name in EYE_LOOK_NAMES}
 
 
@@ -127,9 +135,10 @@ def eye_angles_from_looks(looks: dict[str, np.ndarray], n: int) -> np.ndarray:
     """
     full = FULL_LOOK_DEG
 
-    def get(name: str) -> np.ndarray:
+    def get(name: str) -> np.ndarray:  # the key's share of its range, deadzone undone
         values = looks.get(name)
-        return np.zeros(n) if values is None else np.asarray(values, dtype=np.float64)
+        w = np.zeros(n) if values is None else np.asarray(values, dtype=np.float64)
+        return np.where(w > 0, w * (1.0 - DEADZONE) + DEADZONE, 0.0)
 
     cols = []
     for side in ("Right", "Left"):

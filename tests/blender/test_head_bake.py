@@ -12,6 +12,7 @@ import pytest
 from mathutils import Vector
 
 from facial_affect_addon.blender import bake, bake_head
+from facial_affect_addon.core import gaze
 from facial_affect_addon.core.capture import CaptureResult
 from facial_affect_addon.core.errors import InputError, RigError
 from facial_affect_addon.core.gaze import EYE_LOOK_NAMES
@@ -154,7 +155,8 @@ def test_live_link_csv_has_the_head_and_eye_values(clean_scene, addon, tmp_path)
     assert len(rows) == 49
     assert float(rows[24]["HeadYaw"]) == pytest.approx(math.radians(20), abs=1e-3)
     assert float(rows[48]["HeadPitch"]) == pytest.approx(math.radians(10), abs=1e-3)
-    eye = math.radians(15)  # eyeLookOutLeft 0.5 of 30°: the left eye looks to the subject's left
+    # eyeLookOutLeft 0.5 past the deadzone of its 30°: the left eye looks to the subject's left
+    eye = math.radians(30 * (0.5 * (1 - gaze.DEADZONE) + gaze.DEADZONE))
     assert float(rows[24]["LeftEyeYaw"]) == pytest.approx(eye, abs=1e-3)
     assert float(rows[24]["RightEyeYaw"]) == pytest.approx(eye, abs=1e-3)
     assert float(rows[0]["HeadYaw"]) == 0.0
