@@ -118,16 +118,20 @@ def bake_to_file(
         from ..pipeline import store
 
         bake.keep_performance(result.action_name, store.encode(performance))
-    head = None
-    if head_target:
-        frame = curves.frame_start
-        head = bake_head.bake_from_performance(head_target, performance, fps=fps, frame_start=frame)
+    head = _bake_head(head_target, performance, fps, curves.frame_start)
     scene.frame_start = curves.frame_start
     scene.frame_end = max(scene.frame_start, curves.frame_end)
     apex = apex_frame(curves.validated())
     scene.frame_set(apex)
     _write(out_blend, png_path, resolution, outputs)
     return HeadlessBakeResult(out_blend, png_path, obj.name, result, apex, head)
+
+
+def _bake_head(spec: str | None, performance, fps: float, frame_start: int):
+    """The head rotation baked onto ``spec`` (``OBJECT[:BONE]``), or None without one."""
+    if not spec:
+        return None
+    return bake_head.bake_from_performance(spec, performance, fps=fps, frame_start=frame_start)
 
 
 def open_head(
