@@ -223,17 +223,15 @@ def analyze_video(
     """
     from ..adapters.video import probe_video
     from ..ml.emotion_runtime import EmotionModel
-    from ..ml.face_models import MIN_FACE_PX
-    from ..ml.faces import FaceAnalyzer
     from .video_head import HeadEyeRecorder
 
     info = probe_video(path)
     model = emotion_model or EmotionModel()
-    actor = actor_analyzer(face_analyzer or FaceAnalyzer(min_face_px=MIN_FACE_PX), face_index)
+    actor = actor_analyzer(face_analyzer, face_index)
     faces = HeadEyeRecorder(actor)  # + head and eyes
     collector = _Collector(model)
     n_decoded = _read_frames(info, faces, collector, sample_fps, should_cancel, progress)
-    found_faces, face_notes = check_face_choice(actor, face_index, info.path.name)
+    face_info, face_notes = check_face_choice(actor, face_index, info.path.name)
     unstable = unstable_detections(collector.boxes, collector.verified)
     collector.drop(unstable)
     found = np.array([p is not None for p in collector.probs])
@@ -249,19 +247,8 @@ def analyze_video(
     models = {"face": faces.description, "emotion": model.description()}
     performance = _performance(times, probs, found, end_s, warnings, models, capture)
     indices = np.array(collector.indices)
-    chosen = getattr(actor, "chosen", None)
-    return VideoAnalysis(
-        performance,
-        indices,
-        times,
-        probs,
-        found,
-        peaks,
-        capture,
-        found_faces,
-        chosen,
-        tuple(collector.boxes),
-    )
+    face_info += (tuple(collector.boxes),)  # faces found, the one analysed, its boxes
+    return VideoAnalysis(performance, indices, times, probs, found, peaks, capture, *face_info)
 
 
 def _video_warnings(info, faces, n_unstable: int, found: np.ndarray, n_decoded: int) -> list[str]:

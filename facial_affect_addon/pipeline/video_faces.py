@@ -15,11 +15,18 @@ from ..core.errors import InputError
 def actor_analyzer(analyzer, face_index: int | None):
     """``analyzer`` tracking every face and answering for one actor.
 
-    An analyzer without :meth:`~..ml.faces.FaceAnalyzer.detect_faces` (a stand-in with only
-    ``analyze``) is returned as it is, unless a ``face_index`` asks for tracking.
+    None: a :class:`~..ml.faces.FaceAnalyzer` that finds faces down to
+    :data:`~..ml.face_models.MIN_FACE_PX` tall. An analyzer without
+    :meth:`~..ml.faces.FaceAnalyzer.detect_faces` (a stand-in with only ``analyze``) is
+    returned as it is, unless a ``face_index`` asks for tracking.
     """
     if face_index is not None and int(face_index) < 0:
         raise InputError(f"The face index must be 0 or more (got {face_index}).")
+    if analyzer is None:
+        from ..ml.face_models import MIN_FACE_PX
+        from ..ml.faces import FaceAnalyzer
+
+        analyzer = FaceAnalyzer(min_face_px=MIN_FACE_PX)
     if not hasattr(analyzer, "detect_faces"):
         if face_index is not None:
             raise InputError("Picking a face needs the MediaPipe face models (`make setup`).")
@@ -30,13 +37,13 @@ def actor_analyzer(analyzer, face_index: int | None):
 
 
 def check_face_choice(actor, face_index: int | None, name: str) -> tuple[tuple, list[str]]:
-    """The faces found (summaries) and notes for the user, after every frame was read.
+    """((the faces found, the identity analysed), notes for the user), after the frames.
 
     Raises:
         InputError: ``face_index`` never appeared in the video.
     """
     if not hasattr(actor, "summaries"):
-        return (), []
+        return ((), None), []
     found = tuple(actor.summaries())
     ids = [f.face_id for f in found]
     if face_index is not None and face_index not in ids:
@@ -55,7 +62,7 @@ def check_face_choice(actor, face_index: int | None, name: str) -> tuple[tuple, 
         )
     if len(found) > 1:
         notes.append(f"{len(found)} faces found; analysed face {actor.chosen}.")
-    return found, notes
+    return (found, actor.chosen), notes
 
 
 def faces_to_json(analysis) -> dict:
