@@ -161,7 +161,7 @@ def bake_head_rotation(
     )
     action = _new_action(obj, take_name)
     frames = np.arange(n, dtype=np.float64) + frame_start
-    n_keys = _write(action, path, frames, values)
+    n_keys = _write(action, [(path, values)], frames)
     _push_track(obj, action, frame_start)
     target = f"{obj.name}:{bone}" if bone else obj.name
     warnings = _covered_warning(obj, path)
@@ -180,11 +180,16 @@ def _new_action(obj: bpy.types.Object, take_name: str) -> bpy.types.Action:
     return action
 
 
-def _write(action: bpy.types.Action, path: str, frames: np.ndarray, values: np.ndarray) -> int:
+def _write(action: bpy.types.Action, channels: list[tuple[str, np.ndarray]], frames) -> int:
+    """Linear keys of every (data path, (n, k) values) channel, in one slot; returns the count."""
     slot = action.slots.new(id_type="OBJECT", name="Head")
     layer = action.layers.new("Facial Affect Head")
     strip = layer.strips.new(type="KEYFRAME")
     bag = strip.channelbag(slot, ensure=True)  # type: ignore[attr-defined]
+    return sum(_write_channel(bag, path, frames, values) for path, values in channels)
+
+
+def _write_channel(bag, path: str, frames: np.ndarray, values: np.ndarray) -> int:
     pairs = np.empty(2 * len(frames), dtype=np.float32)
     pairs[0::2] = frames
     for index in range(values.shape[1]):
@@ -200,10 +205,12 @@ def _write(action: bpy.types.Action, path: str, frames: np.ndarray, values: np.n
     return len(frames) * values.shape[1]
 
 
-def _push_track(obj: bpy.types.Object, action: bpy.types.Action, frame_start: int) -> None:
+def _push_track(
+    obj: bpy.types.Object, action: bpy.types.Action, frame_start: int, name: str = TRACK_NAME
+) -> None:
     anim = obj.animation_data or obj.animation_data_create()
     track = anim.nla_tracks.new()
-    track.name = TRACK_NAME
+    track.name = name
     strip = track.strips.new(action.name, int(frame_start), action)
     if hasattr(strip, "action_slot") and strip.action_slot is None and action.slots:
         strip.action_slot = action.slots[0]

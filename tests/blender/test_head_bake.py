@@ -194,3 +194,27 @@ def test_cli_head_target_bakes_the_turn_and_eye_keys(tmp_path, clean_scene):
     assert {f'key_blocks["{n}"].value' for n in EYE_LOOK_NAMES} <= {
         f.data_path for f in bag.fcurves
     }
+
+
+def test_bake_eye_bones_turns_both_eyes_to_the_subjects_left(clean_scene, addon):
+    _captured_take(clean_scene)  # at t = 1 s: eyeLookOutLeft and eyeLookInRight 0.5
+    arm = bpy.data.armatures.new("EyeRig")
+    rig = bpy.data.objects.new("EyeRig", arm)
+    clean_scene.collection.objects.link(rig)
+    bpy.context.view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode="EDIT")
+    for name, x in (("eye.R", -0.3), ("eye.L", 0.3)):  # eye bones point forward (-Y)
+        b = arm.edit_bones.new(name)
+        b.head, b.tail, b.roll = (x, 0, 1.6), (x, -0.2, 1.6), 0.4
+    bpy.ops.object.mode_set(mode="OBJECT")
+    clean_scene.faceaff.target = bpy.data.objects["Face"]
+    head = clean_scene.faceaff_head
+    head.target, head.eye_right, head.eye_left = rig, "eye.R", "eye.L"
+    assert bpy.ops.faceaff.bake_eyes() == {"FINISHED"}
+    assert rig.animation_data.action is None and rig.animation_data.nla_tracks["Facial Affect Eyes"]
+    clean_scene.frame_set(25)
+    want = 30 * (0.5 * (1 - gaze.DEADZONE) + gaze.DEADZONE)
+    for name in ("eye.R", "eye.L"):
+        axis = rig.pose.bones[name].matrix.col[1].xyz.normalized()  # where the eye points
+        assert math.degrees(math.atan2(axis.x, -axis.y)) == pytest.approx(want, abs=0.5), name
+        assert abs(axis.z) < 0.01
