@@ -180,10 +180,13 @@ class ActorFaceAnalyzer:
 
     Every face is tracked (:class:`FaceTracker`); the actor is identity ``face_index`` when given,
     else the main actor: the largest and most central face (:func:`~..core.face_tracks.
-    main_face_score`) of the first frame that has one. The choice is made while streaming and
-    never changes, so one clip never mixes two people; :meth:`better_actor` tells afterwards
-    whether another identity scored higher over the whole clip. Other attributes (warnings,
-    description, ...) pass through to the wrapped :class:`~.faces.FaceAnalyzer`.
+    main_face_score`) of the first frame that has one, followed for as long as its identity is
+    seen. Only when that identity is absent from a frame that has faces (a shot cut, the face
+    lost and found again as a new identity) does the choice move to that frame's main face;
+    :attr:`used` records which identities were analysed in how many frames, and
+    :meth:`better_actor` tells afterwards whether another identity scored clearly higher over
+    the clip. Other attributes (warnings, description, ...) pass through to the wrapped
+    :class:`~.faces.FaceAnalyzer`.
     """
 
     def __init__(self, analyzer: FaceAnalyzer, face_index: int | None = None, **tracker) -> None:
@@ -191,6 +194,7 @@ class ActorFaceAnalyzer:
         self.tracker = FaceTracker(analyzer, **tracker)
         self.face_index = face_index
         self.chosen: int | None = face_index
+        self.used: dict[int, int] = {}
         self._rows = 0
         self._seen: dict[int, list] = {}  # id -> [first_row, n, box_sum, score]
 
@@ -210,9 +214,18 @@ class ActorFaceAnalyzer:
             seen[1] += 1
             seen[2] = seen[2] + np.asarray(f.observation.box)
             seen[3] += scores[f.face_id]
-        if self.chosen is None and faces:
+        if self.face_index is None and faces and self.chosen not in scores:
             self.chosen = max(scores, key=lambda i: (scores[i], -i))
+        if self.chosen in scores:
+            self.used[self.chosen] = self.used.get(self.chosen, 0) + 1
         return next((f.observation for f in faces if f.face_id == self.chosen), None)
+
+    @property
+    def analysed(self) -> int | None:
+        """The identity analysed in the most frames (``face_index`` when given)."""
+        if self.face_index is not None or not self.used:
+            return self.face_index
+        return max(self.used, key=lambda i: (self.used[i], -i))
 
     def summaries(self) -> list[FaceSummary]:
         """Every identity seen so far, in id order."""
@@ -223,9 +236,9 @@ class ActorFaceAnalyzer:
 
     def better_actor(self) -> int | None:
         """An identity that scored clearly higher (1.5x) as main actor than the chosen one."""
-        if self.face_index is not None or self.chosen is None:
+        if self.face_index is not None or self.analysed is None:
             return None
         best = max(self._seen, key=lambda i: self._seen[i][3])
-        if best != self.chosen and self._seen[best][3] > 1.5 * self._seen[self.chosen][3]:
+        if best not in self.used and self._seen[best][3] > 1.5 * self._seen[self.analysed][3]:
             return best
         return None

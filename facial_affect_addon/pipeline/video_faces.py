@@ -4,7 +4,7 @@
 (every face tracked with an identity; ``analyze`` answers for one of them), and
 :func:`check_face_choice` reports, once the frames are read, which identities were found,
 refuses a ``face_index`` that never appeared and warns when another face looked more like the
-main actor than the one chosen at the start.
+main actor than the ones analysed.
 """
 
 from __future__ import annotations
@@ -52,17 +52,23 @@ def check_face_choice(actor, face_index: int | None, name: str) -> tuple[tuple, 
             f"There is no face {face_index} in {name}; the faces found are: {listed} "
             "(numbered in order of first appearance)."
         )
-    better = actor.better_actor()
+    better, used = actor.better_actor(), sorted(actor.used)
     notes = []
     if better is not None:
         notes.append(
-            f"Face {actor.chosen} was analysed (the main actor when faces first appeared), but "
-            f"face {better} is larger and more central over the clip; pick it with --face "
-            f"{better} or the panel's Face index."
+            f"Face {actor.analysed} was analysed (the main actor when faces first appeared), "
+            f"but face {better} is larger and more central over the clip; pick it with --face "
+            f"{better} or the panel's Face number."
         )
-    if len(found) > 1:
-        notes.append(f"{len(found)} faces found; analysed face {actor.chosen}.")
-    return (found, actor.chosen), notes
+    if len(used) > 1:
+        notes.append(
+            f"Faces {', '.join(map(str, used))} were analysed in turn: when the main actor's face "
+            "was lost, the main face then in view was taken (a cut, or the face found again "
+            "elsewhere). Pick one with --face N or the panel's Face number."
+        )
+    elif len(found) > 1:
+        notes.append(f"{len(found)} faces found; analysed face {actor.analysed}.")
+    return (found, actor.analysed), notes
 
 
 def faces_to_json(analysis) -> dict:

@@ -152,3 +152,22 @@ def test_cli_face_picks_the_chosen_person(tmp_path, capsys):
         "error: There is no face 5 in two.avi; the faces found are: 0, 1 (numbered in order "
         "of first appearance)."
     ]
+
+
+@needs_models
+def test_main_actor_survives_a_cut_that_breaks_the_track():
+    """The face jumps back across the frame (as at a shot cut) and comes back under a new
+    identity: the default actor follows it, and says so."""
+    from facial_affect_addon.ml.face_tracking import ActorFaceAnalyzer
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+    from facial_affect_addon.pipeline.video_faces import check_face_choice
+
+    from .video_fixtures import moving_face_frames
+
+    actor = ActorFaceAnalyzer(FaceAnalyzer(min_face_px=40))
+    assert all(actor.analyze(f) is not None for f in moving_face_frames(8) * 2)
+    (faces, analysed), notes = check_face_choice(actor, None, "cut.avi")
+    if len(faces) > 1:  # the jump broke the identity: both halves were still analysed
+        assert sorted(actor.used) == [f.face_id for f in faces]
+        assert any("analysed in turn" in n for n in notes)
+    assert analysed in actor.used
