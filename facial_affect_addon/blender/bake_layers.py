@@ -13,12 +13,14 @@ Each layer is muted with its strip's ``mute`` and scaled with its strip's ``infl
 (``use_animated_influence`` on, with no keys, so the value is a plain slider). A take is
 *active* while its tracks are unmuted; activating another take mutes this take's tracks, never
 a track the user made. The emotion action carries the take's identity (:data:`.bake.TAKE_TAG`,
-so :func:`.bake.list_takes` lists it and Score Take reads its performance); the other layer
-actions name their take in :data:`LAYER_TAKE`.
+so :func:`.bake.list_takes` lists it and Score Take reads its performance); every layer action,
+the emotion one included, carries the take's id in :data:`LAYER_TAKE` (made once at the bake, so
+renaming the actions keeps the take whole).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import cast
 
 import bpy
@@ -30,13 +32,18 @@ from ..pipeline.layers import Layer, LayeredCurves
 from . import bake
 
 LAYER_TAG = "faceaff_layer"  # the layer (a Layer value) on each layer action
-LAYER_TAKE = "faceaff_layer_take"  # the take's action name on each layer action
+LAYER_TAKE = "faceaff_layer_take"  # the take's id (take_id) on each layer action
 LAYERED = "faceaff_layered"  # on the take (emotion) action of a layered take
 
 
 def is_layered(action: bpy.types.Action | None) -> bool:
     """Whether ``action`` is the take action of a layered take."""
     return action is not None and bool(action.get(LAYERED))
+
+
+def take_id(take: bpy.types.Action) -> str:
+    """The id that ties a layered take's actions and tracks together."""
+    return str(take.get(LAYER_TAKE, take.name))
 
 
 def take_layers(
@@ -51,13 +58,13 @@ def take_layers(
     for track in anim.nla_tracks:
         for strip in track.strips:
             action = strip.action
-            if action is not None and action.get(LAYER_TAKE) == take.name:
+            if action is not None and action.get(LAYER_TAKE) == take_id(take):
                 found.append((str(action.get(LAYER_TAG, "")), track, strip))
     return found
 
 
 def _layered_tracks(key: bpy.types.Key) -> list[tuple[str, bpy.types.NlaTrack]]:
-    """``(take name, track)`` for every track of the add-on's layered takes on ``key``."""
+    """``(take id, track)`` for every track of the add-on's layered takes on ``key``."""
     anim = key.animation_data
     if anim is None:
         return []
@@ -71,7 +78,10 @@ def _layered_tracks(key: bpy.types.Key) -> list[tuple[str, bpy.types.NlaTrack]]:
 
 
 def mute_other_takes(key: bpy.types.Key, keep: str | None = None) -> None:
-    """Mute every layered take's tracks except ``keep``'s (unmuted); user tracks untouched."""
+    """Mute every layered take's tracks except those of take id ``keep`` (unmuted).
+
+    Tracks the user made are never touched.
+    """
     for take, track in _layered_tracks(key):
         track.mute = take != keep
 
@@ -81,9 +91,9 @@ def active_layered_take(obj: bpy.types.Object) -> bpy.types.Action | None:
     key = bake.shape_keys_of(obj)
     if key is None or key.animation_data is None or key.animation_data.action is not None:
         return None
-    for take, track in _layered_tracks(key):
-        action = bpy.data.actions.get(take)
-        if not track.mute and is_layered(action):
+    playing = {take for take, track in _layered_tracks(key) if not track.mute}
+    for action in bpy.data.actions:
+        if is_layered(action) and take_id(action) in playing:
             return action
     return None
 
@@ -118,6 +128,7 @@ def bake_layered(obj: bpy.types.Object, layered: LayeredCurves, options: bake.Ba
     if previous and not take.get(bake.PREVIOUS_ACTION):
         take[bake.PREVIOUS_ACTION] = previous
     take[LAYERED] = True
+    take[LAYER_TAKE] = f"{take.name} {uuid.uuid4().hex[:8]}"
     anim = key.animation_data or key.animation_data_create()
     anim.action = None  # the NLA plays; the user's action was kept (fake user) by the take
     mute_other_takes(key)
@@ -126,7 +137,7 @@ def bake_layered(obj: bpy.types.Object, layered: LayeredCurves, options: bake.Ba
     for layer, channels in parts:
         action = take if layer == Layer.EMOTION else _layer_action(obj, take, layer)
         action[LAYER_TAG] = str(layer)
-        action[LAYER_TAKE] = take.name
+        action[LAYER_TAKE] = take_id(take)
         n_keys += _write_action(action, key, full, channels, options)
         n_curves += len(channels)
         top = _add_strip(anim, top, action, layer, full.frame_start)
@@ -246,7 +257,7 @@ def activate_layered(obj: bpy.types.Object, take: bpy.types.Action) -> None:
         if not current.get(bake.TAKE_TAG):
             take[bake.PREVIOUS_ACTION] = current.name
         anim.action = None
-    mute_other_takes(key, keep=take.name)
+    mute_other_takes(key, keep=take_id(take))
 
 
 def clear_layered(obj: bpy.types.Object, take: bpy.types.Action) -> str | None:

@@ -117,7 +117,7 @@ class TakeRenderer:
             anim = key.animation_data or key.animation_data_create()
             if bake_layers.is_layered(action):  # its NLA layers play, as the user hears it
                 anim.action = None
-                bake_layers.mute_other_takes(key, keep=action.name)
+                bake_layers.mute_other_takes(key, keep=bake_layers.take_id(action))
             elif anim.action != action:
                 anim.action = action
             if action.slots and anim.action is not None and anim.action_slot is None:

@@ -191,6 +191,13 @@ def test_switching_takes_mutes_only_the_add_ons_tracks(clean_scene):
     bake.activate_take(obj, first.action_name)
     assert anim.action is None and not any(t.mute for t in anim.nla_tracks)
     np.testing.assert_allclose(_played(obj), _table(curves.full.channels), atol=2e-6)
+    take = bpy.data.actions[first.action_name]
+    take.name = "Renamed by the user"  # the layers stay tied to their take
+    for _, _, strip in bake_layers.take_layers(obj, take):
+        strip.action.name += " (mine)"
+    assert len(bake_layers.take_layers(obj, take)) == 4
+    assert bake_layers.active_layered_take(obj) == take
+    take.name = first.action_name
     again = bake.bake_take(obj, curves, bake.BakeOptions(take_name="A", layers=True, replace=True))
     assert again.action_name == first.action_name and len(anim.nla_tracks) == 4
 
