@@ -100,7 +100,7 @@ def test_unexpected_error_is_an_internal_error_with_a_log(face, tmp_path, monkey
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(bake, "_write_fcurve", broken)  # fails after the take's action exists
+    monkeypatch.setattr(bake, "write_fcurve", broken)  # fails after the take's action exists
     path = tmp_path / "good.csv"
     path.write_text(GOOD_CSV, encoding="utf-8")
     before = scene_fingerprint()
