@@ -115,6 +115,8 @@ class CaptureOptions:
         d_cutoff: One-Euro cutoff of the speed estimate (Hz).
         gain: Multiplier on every weight before clipping to [0, 1].
         head_rotation: Also return per-frame head rotation.
+        eye_gaze: The video pipeline also measures eye gaze (iris model, two passes a frame:
+            about a third of its throughput) into ``eyeLook*`` columns.
         keep_intervals: ``(start, end)`` times (s) of spotted bursts: frames inside them skip
             the jitter deadzone, so a subtle burst the spotter found is not erased.
     """
@@ -126,6 +128,7 @@ class CaptureOptions:
     d_cutoff: float = ONE_EURO_D_CUTOFF
     gain: float = 1.0
     head_rotation: bool = True
+    eye_gaze: bool = True
     keep_intervals: tuple[tuple[float, float], ...] = ()
 
 

@@ -228,7 +228,7 @@ def analyze_video(
     info = probe_video(path)
     model = emotion_model or EmotionModel()
     actor = actor_analyzer(face_analyzer, face_index)
-    faces = HeadEyeRecorder(actor)  # + head and eyes
+    faces = HeadEyeRecorder(actor, iris=(capture_options or CaptureOptions()).eye_gaze)
     collector = _Collector(model)
     n_decoded = _read_frames(info, faces, collector, sample_fps, should_cancel, progress)
     face_info, face_notes = check_face_choice(actor, face_index, info.path.name)

@@ -124,3 +124,14 @@ def test_live_link_csv_writes_given_rotations_zeros_or_none():
     assert "HeadYaw" not in bare and bare.splitlines()[1].split(",")[1] == "52"
     with pytest.raises(InputError, match="one row of 9"):
         formats.live_link_csv_text(curves, include_rotations=np.zeros((2, 9)))
+
+
+@needs_models
+def test_eye_gaze_can_be_switched_off(tmp_path):
+    from facial_affect_addon.core.capture import CaptureOptions
+    from facial_affect_addon.pipeline.video import analyze_video
+
+    path = write_video(tmp_path / "still.avi", [frontal_frame()] * 3, 10.0)
+    off = analyze_video(path, sample_fps=0, capture_options=CaptureOptions(eye_gaze=False))
+    assert not set(gaze.EYE_LOOK_NAMES) & set(off.capture.names)
+    assert off.capture.head_rotation is not None and np.abs(off.capture.head_rotation).max() < 1
