@@ -180,8 +180,8 @@ def _sphinx_phones(audio: np.ndarray, text: str) -> tuple[Phone, ...]:
     padded = np.concatenate([pad, audio, pad])
     padded += np.random.default_rng(0).standard_normal(len(padded)).astype(np.float32) * NOISE_LEVEL
     pcm = (np.clip(padded, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-    decoder = _decoder()
-    with _lock:  # one decoder per process; it is not re-entrant
+    with _lock:  # one decoder per process, made once; it is not re-entrant
+        decoder = _decoder()
         words = _grammar_words(decoder, text)
         expected = [w for w in words if w != _SIL_WORD]
         try:

@@ -16,8 +16,11 @@ from facial_affect_addon.adapters.phone_align import (
     align_transcript,
     estimate_from_rate,
 )
+from facial_affect_addon.core.emotions import EmotionWeights
 from facial_affect_addon.core.errors import InputError
 from facial_affect_addon.core.phonemes import SILENCE
+from facial_affect_addon.pipeline.audio import align_utterances
+from facial_affect_addon.pipeline.performance import Segment
 
 from .speech_fixtures import espeak, read_wav
 
@@ -109,6 +112,27 @@ def test_without_pocketsphinx_the_speaking_rate_times_the_voiced_span(tmp_path):
     start, end = map(float, out[2].split())
     audio, rate = read_wav(wav)
     assert 0.0 <= start < 0.2 and end <= audio.shape[0] / rate + 1e-6
+
+
+def test_the_audio_pipeline_aligns_each_utterance_in_its_own_span(tmp_path):
+    one, rate = read_wav(espeak("Bob met my mother.", tmp_path / "1.wav"))
+    two, _ = read_wav(espeak("Mom made a big plum pie.", tmp_path / "2.wav"))
+    gap = np.zeros(rate, np.float32)
+    audio = np.concatenate([one[:, 0], gap, two[:, 0]])
+    t2 = (len(one) + len(gap)) / rate
+    w = EmotionWeights.pure("happiness")
+    spans = [Segment(0.0, len(one) / rate, "Bob met my mother.", w, 1.0, "t"),
+             Segment(t2, len(audio) / rate, "Mom made a big plum pie.", w, 1.0, "t"),
+             Segment(t2, len(audio) / rate, "...", w, 1.0, "t")]  # fmt: skip
+    speech = align_utterances(audio, rate, spans)
+    assert speech.method == "pocketsphinx" and speech.notices == ()
+    words = [p.word for p in speech.phones if p.word]
+    assert words[0] == "bob" and words[-1] == "pie"
+    assert min(p.start for p in speech.phones if p.word == "mom") > t2 - 0.1
+    assert all(a.start <= b.start for a, b in itertools.pairwise(speech.phones))
+    wrong = [spans[0], Segment(t2, len(audio) / rate, "seventeen furious elephants", w, 1.0, "t")]
+    mixed = align_utterances(audio, rate, wrong)
+    assert mixed.method == "pocketsphinx + speaking-rate" and len(mixed.notices) == 1
 
 
 def test_bad_input_is_refused():
