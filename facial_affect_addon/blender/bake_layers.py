@@ -129,22 +129,22 @@ def bake_layered(obj: bpy.types.Object, layered: LayeredCurves, options: bake.Ba
         take[bake.PREVIOUS_ACTION] = previous
     take[LAYERED] = True
     take[LAYER_TAKE] = f"{take.name} {uuid.uuid4().hex[:8]}"
+    actions = [  # every F-curve is written before the NLA is touched
+        (layer, _layer_action(obj, take, layer, key, full, channels, options))
+        for layer, channels in parts
+    ]
     anim = key.animation_data or key.animation_data_create()
     anim.action = None  # the NLA plays; the user's action was kept (fake user) by the take
     mute_other_takes(key)
-    n_curves = n_keys = 0
     top = anim.nla_tracks[-1] if len(anim.nla_tracks) else None
-    for layer, channels in parts:
-        action = take if layer == Layer.EMOTION else _layer_action(obj, take, layer)
-        action[LAYER_TAG] = str(layer)
-        action[LAYER_TAKE] = take_id(take)
-        n_keys += _write_action(action, key, full, channels, options)
-        n_curves += len(channels)
+    for layer, action in actions:
         top = _add_strip(anim, top, action, layer, full.frame_start)
     _hold_like_emotion(obj, take)
     warnings = list(full.warnings)
     if missing:
         warnings.append(f"{len(missing)} shape key(s) not on the rig were skipped.")
+    n_curves = sum(len(channels) for _, channels in parts)
+    n_keys = sum(len(fc.keyframe_points) for _, a in actions for fc in bake.action_fcurves(a))
     return bake.BakeResult(
         take.name,
         n_curves,
@@ -196,17 +196,21 @@ def _drop_replaced(obj, key, options: bake.BakeOptions) -> str | None:
     return previous if isinstance(previous, str) else None
 
 
-def _layer_action(obj, take: bpy.types.Action, layer: Layer) -> bpy.types.Action:
-    action = bpy.data.actions.new(bake.unique_action_name(f"{take.name} {layer}"))
-    action.use_fake_user = True  # muting or clearing never orphans a layer
-    action[bake.TAKE_OBJECT] = obj.name
-    return action
-
-
-def _write_action(action, key, full: CurveSet, channels, options: bake.BakeOptions) -> int:
+def _layer_action(obj, take, layer: Layer, key, full: CurveSet, channels, options):
+    """The layer's action (the take itself for the emotion), tagged, with its F-curves."""
+    if layer == Layer.EMOTION:
+        action = take
+    else:
+        action = bpy.data.actions.new(bake.unique_action_name(f"{take.name} {layer}"))
+        action.use_fake_user = True  # muting or clearing never orphans a layer
+        action[bake.TAKE_OBJECT] = obj.name
+    action[LAYER_TAG] = str(layer)
+    action[LAYER_TAKE] = take_id(take)
     channelbag = bake.channelbag_for(action, key)
     frames = np.arange(full.n_frames, dtype=np.float64) + full.frame_start
-    return sum(bake.write_fcurve(channelbag, n, frames, v, options) for n, v in channels.items())
+    for name, values in channels.items():
+        bake.write_fcurve(channelbag, name, frames, values, options)
+    return action
 
 
 def _add_strip(anim, below, action: bpy.types.Action, layer: Layer, start: int):

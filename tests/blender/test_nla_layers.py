@@ -292,3 +292,30 @@ def test_fbx_export_without_nla_strips_keeps_the_layered_animation(two_faces, tm
     bpy.ops.import_scene.fbx(filepath=str(path), anim_offset=0.0)  # default shifts 1 frame
     imported = next(o for o in bpy.context.scene.objects if o.data and o.data.shape_keys)
     np.testing.assert_allclose(_played(imported), expected, atol=2e-3)
+
+
+def test_a_layered_bake_that_fails_midway_leaves_the_file_as_it_was(
+    clean_scene, addon, monkeypatch, tmp_path
+):
+    from .helpers import scene_fingerprint
+
+    monkeypatch.setenv("FACIAL_AFFECT_LOG_DIR", str(tmp_path / "logs"))
+    obj = make_face("Face", ("jawOpen", "mouthSmileLeft", "eyeBlinkLeft", "eyeBlinkRight"))
+    settings = clean_scene.faceaff
+    settings.target, settings.bake_layers, settings.duration = obj, True, 4.0
+    assert bpy.ops.faceaff.bake_emotion() == {"FINISHED"}  # a first layered take, playing
+    before, fingerprint = _nla_state(), scene_fingerprint()
+    written = []
+    real = bake.write_fcurve
+
+    def fails_in_the_second_layer(channelbag, name, *args):
+        written.append(name)
+        if len(written) > 4:  # the emotion layer's four curves are written, then it breaks
+            raise ZeroDivisionError("boom")
+        return real(channelbag, name, *args)
+
+    monkeypatch.setattr(bake, "write_fcurve", fails_in_the_second_layer)
+    with pytest.raises(RuntimeError, match="internal error: ZeroDivisionError: boom"):
+        bpy.ops.faceaff.bake_emotion()
+    assert len(written) == 5
+    assert _nla_state() == before and scene_fingerprint() == fingerprint
