@@ -289,6 +289,13 @@ def roi_from_landmarks(points: np.ndarray, face: FaceBox) -> FaceBox:
     return replace(face, x=cx - side / 2, y=cy - side / 2, w=side, h=side, keypoints=keypoints)
 
 
+def _moved(a: FaceBox, b: FaceBox) -> float:
+    """How far box ``b`` is from ``a``: centre shift or side change, over ``a``'s side."""
+    side = max(a.w, a.h, 1e-6)
+    shift = np.hypot(b.x + b.w / 2 - a.x - a.w / 2, b.y + b.h / 2 - a.y - a.h / 2)
+    return float(max(shift, abs(max(b.w, b.h) - side)) / side)
+
+
 @dataclass(frozen=True)
 class FaceLandmarks:
     """468 face-mesh points of one face.
@@ -330,7 +337,7 @@ class FaceLandmarker:
         return np.hstack([rot, shift[:, None]])
 
     def landmarks(
-        self, rgb: np.ndarray, face: FaceBox, refine: int = REFINE_PASSES
+        self, rgb: np.ndarray, face: FaceBox, refine: int = REFINE_PASSES, settled: float = 0.0
     ) -> FaceLandmarks:
         """The 468 landmarks of ``face`` in frame pixel coordinates.
 
@@ -342,12 +349,19 @@ class FaceLandmarker:
         pass's landmarks, rotated by its eye corners. Measured on a still face moved and scaled
         across 30 frames: mean RMS point jitter 0.016 → 0.005 (1 pass) → 0.004 (2 passes) IOD,
         worst mouth-corner drift 0.080 → 0.022 → 0.013 IOD.
+
+        ``settled`` > 0 stops refining after the first refinement once a pass's crop would move
+        its centre and side by less than that fraction of the side: the crop it ran on was
+        already where the next would be.
         """
-        found = self._run(rgb, face)
-        for _ in range(max(int(refine), 0)):
+        found, roi = self._run(rgb, face), face
+        for k in range(max(int(refine), 0)):
             if found.presence < 0.5:
                 break
-            found = self._run(rgb, roi_from_landmarks(found.points, face))
+            nxt = roi_from_landmarks(found.points, face)
+            if settled > 0 and k > 0 and _moved(roi, nxt) < settled:
+                break
+            found, roi = self._run(rgb, nxt), nxt
         return found
 
     def _run(self, rgb: np.ndarray, face: FaceBox) -> FaceLandmarks:

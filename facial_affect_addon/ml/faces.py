@@ -35,6 +35,12 @@ MIN_PRESENCE = 0.5
 MAX_CANDIDATES = 3
 """Detections tried, largest first, before a frame is declared to have no face."""
 
+SETTLED = 0.02
+"""Tracking stops refining a face's crop (after one refinement) once the next crop would move less
+than this fraction of its side. Measured on the astronaut moving across 60 frames: 2.2 mesh
+passes a frame instead of 3; RMS landmark jitter of a still face moved across 30 frames 0.0046 of
+the eye distance (0.0041 with all 3 passes, 0.0038 detecting every frame)."""
+
 MAX_FACES = 4
 """Faces :meth:`FaceAnalyzer.detect_faces` returns at most by default."""
 
@@ -235,7 +241,7 @@ class FaceAnalyzer:
 
         start = FaceBox(*previous.box, previous.score, None, previous.detector)
         moved = previous.landmarks + np.array([shift[0], shift[1], 0.0], np.float32)
-        marks = self._landmarker.landmarks(rgb, roi_from_landmarks(moved, start), 2)
+        marks = self._landmarker.landmarks(rgb, roi_from_landmarks(moved, start), 2, SETTLED)
         if marks.presence < MIN_PRESENCE:
             return None
         mesh_box = roi_from_landmarks(marks.points, start)
