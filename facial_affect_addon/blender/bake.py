@@ -224,6 +224,10 @@ def bake_curves(obj: bpy.types.Object, curves: CurveSet, options: BakeOptions) -
 def new_take_action(
     obj: bpy.types.Object, key: bpy.types.Key, options: BakeOptions
 ) -> bpy.types.Action:
+    """A new, empty take action (replacing the take of that name with ``options.replace``).
+
+    The action the user had active is kept (fake user) and remembered on the take.
+    """
     base = take_action_name(obj, options.take_name)
     existing = bpy.data.actions.get(base)
     if existing is not None and options.replace and existing.get(TAKE_TAG):
@@ -231,6 +235,9 @@ def new_take_action(
         if anim is not None and anim.action == existing:
             anim.action = None
         previous = existing.get(PREVIOUS_ACTION)
+        from .bake_layers import remove_layers
+
+        remove_layers(obj, existing)  # a layered take's tracks and other layers go with it
         bpy.data.actions.remove(existing)
         name = base
     else:

@@ -123,10 +123,7 @@ def bake_layered(obj: bpy.types.Object, layered: LayeredCurves, options: bake.Ba
             f"None of the {len(full.channels)} curves match a shape key on {obj.name!r}."
         )
     parts = _clipped_layers(key, layered, list(planned))
-    previous = _drop_replaced(obj, key, options)
     take = bake.new_take_action(obj, key, options)
-    if previous and not take.get(bake.PREVIOUS_ACTION):
-        take[bake.PREVIOUS_ACTION] = previous
     take[LAYERED] = True
     take[LAYER_TAKE] = f"{take.name} {uuid.uuid4().hex[:8]}"
     actions = [  # every F-curve is written before the NLA is touched
@@ -183,19 +180,6 @@ def _clipped_layers(
     return out
 
 
-def _drop_replaced(obj, key, options: bake.BakeOptions) -> str | None:
-    """With ``replace``, remove the layered take of that name; returns what it had replaced."""
-    existing = bpy.data.actions.get(bake.take_action_name(obj, options.take_name))
-    if existing is None or not (options.replace and is_layered(existing)):
-        return None
-    if existing not in bake.list_takes(obj):
-        return None
-    previous = existing.get(bake.PREVIOUS_ACTION)
-    _remove_layers(obj, existing)
-    bpy.data.actions.remove(existing)
-    return previous if isinstance(previous, str) else None
-
-
 def _layer_action(obj, take, layer: Layer, key, full: CurveSet, channels, options):
     """The layer's action (the take itself for the emotion), tagged, with its F-curves."""
     if layer == Layer.EMOTION:
@@ -239,16 +223,17 @@ def _hold_like_emotion(obj, take: bpy.types.Action) -> None:
         strip.extrapolation = mode
 
 
-def _remove_layers(obj, take: bpy.types.Action) -> None:
-    """Remove a layered take's tracks and its non-emotion layer actions."""
-    anim = bake.require_shape_keys(obj).animation_data
-    if anim is None:
+def remove_layers(obj, take: bpy.types.Action) -> None:
+    """Remove a layered take's tracks and its non-emotion layer actions (none: no-op)."""
+    if not is_layered(take):
         return
-    for _, track, strip in take_layers(obj, take):
-        action = strip.action
-        anim.nla_tracks.remove(track)
-        if action is not None and action != take:
-            bpy.data.actions.remove(action)
+    anim = bake.require_shape_keys(obj).animation_data
+    if anim is not None:
+        for _, track, _ in take_layers(obj, take):
+            anim.nla_tracks.remove(track)
+    mine = take_id(take)  # its layer actions, even one whose track the user deleted
+    for action in [a for a in bpy.data.actions if a.get(LAYER_TAKE) == mine and a != take]:
+        bpy.data.actions.remove(action)
 
 
 def activate_layered(obj: bpy.types.Object, take: bpy.types.Action) -> None:
@@ -273,7 +258,7 @@ def clear_layered(obj: bpy.types.Object, take: bpy.types.Action) -> str | None:
     key = bake.require_shape_keys(obj)
     was_active = active_layered_take(obj) == take
     previous = bpy.data.actions.get(take.get(bake.PREVIOUS_ACTION, ""))
-    _remove_layers(obj, take)
+    remove_layers(obj, take)
     bpy.data.actions.remove(take)
     if not was_active or previous is None:
         return None

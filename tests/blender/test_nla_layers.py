@@ -200,6 +200,9 @@ def test_switching_takes_mutes_only_the_add_ons_tracks(clean_scene):
     take.name = first.action_name
     again = bake.bake_take(obj, curves, bake.BakeOptions(take_name="A", layers=True, replace=True))
     assert again.action_name == first.action_name and len(anim.nla_tracks) == 4
+    one = bake.bake_take(obj, curves, bake.BakeOptions(take_name="A", replace=True))
+    assert one.action_name == first.action_name and len(anim.nla_tracks) == 0
+    assert not [a for a in bpy.data.actions if a.get(bake_layers.LAYER_TAG)]  # no orphans
 
 
 def _nla_state(name: str = "Face") -> dict:
