@@ -469,7 +469,9 @@ def _run(argv: list[str]) -> int:
         if args.json is not None:
             temp = outputs.temp(args.json)
             try:
-                temp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+                with open(temp, "w", encoding="utf-8") as fh:  # streamed: no whole-doc string
+                    json.dump(doc, fh, indent=2)
+                    fh.write("\n")
             except OSError as exc:
                 raise InputError(
                     f"Cannot write {shown(args.json)}: {exc.strerror}; choose another folder."
