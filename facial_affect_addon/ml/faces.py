@@ -190,7 +190,9 @@ class FaceAnalyzer:
         several, they are tried best score first (``3 * max_faces`` at most), because on
         textured backgrounds the pyramid's fine level fires on texture (up to 11 extra boxes
         measured on a 1080p frame, scores 0.5-0.65) that would crowd out small real faces
-        (0.8-1.0); a detection overlapping a face already accepted is skipped.
+        (0.8-1.0); every one of them is verified and the largest ``max_faces`` are kept, so in a
+        crowd the main actor is not dropped for a smaller face that scored higher. A detection
+        overlapping a face already accepted is skipped.
         """
         found = self._detector.detect(rgb, self.min_face_px)
         if max_faces == 1:
@@ -209,14 +211,14 @@ class FaceAnalyzer:
         out: list[FaceObservation] = []
         for face in found:
             box = (face.x, face.y, face.w, face.h)
-            if len(out) >= max_faces or any(box_iou(box, o.box) > 0.3 for o in out):
+            if (max_faces == 1 and out) or any(box_iou(box, o.box) > 0.3 for o in out):
                 continue
             marks = self._landmarker.landmarks(rgb, face, refine=refine)
             if marks.presence < MIN_PRESENCE or implausible_mesh(marks.points, box):
                 continue
             points = marks.points if self._want_landmarks else None
             out.append(FaceObservation(box, face.score, points, face.detector, marks.presence))
-        return sorted(out, key=lambda o: -o.box[2] * o.box[3])
+        return sorted(out, key=lambda o: -o.box[2] * o.box[3])[:max_faces]
 
     def follow(
         self, rgb: np.ndarray, previous: FaceObservation, box_from_mesh=None, shift=(0.0, 0.0)

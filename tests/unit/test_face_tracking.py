@@ -171,3 +171,13 @@ def test_main_actor_survives_a_cut_that_breaks_the_track():
         assert sorted(actor.used) == [f.face_id for f in faces]
         assert any("analysed in turn" in n for n in notes)
     assert analysed in actor.used
+
+
+@needs_models
+def test_in_a_crowd_the_largest_faces_are_kept():
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+
+    rgb, truths = _scene(720, 1280, (50, 180, 70, 120, 90, 60), 0)
+    faces = FaceAnalyzer(min_face_px=40).detect_faces(rgb, max_faces=3)
+    assert len(faces) == 3
+    assert all(_found(t, faces) for t in truths if t[2] in (180, 120, 90))
