@@ -156,6 +156,8 @@ class FaceAnalyzer:
     def description(self) -> str:
         """Which models run, for the UI and the JSON ``models`` block."""
         det = "BlazeFace short-range" if self.detector == "blazeface" else "OpenCV Haar cascade"
+        if self.min_face_px and self.detector == "blazeface":
+            det += f" pyramid (faces from {self.min_face_px:g} px)"
         lm = " + MediaPipe 468-point face mesh" if self.has_landmarks else ""
         return f"{det}{lm} (OpenCV dnn)"
 
