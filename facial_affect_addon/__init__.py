@@ -10,6 +10,7 @@ from __future__ import annotations
 def _modules():
     """The Blender modules in registration order (imported here: bpy is only there)."""
     from .blender import (
+        face_pick,
         jobs,
         micro_ui,
         operators,
@@ -34,6 +35,7 @@ def _modules():
         ui_lists,
         operators,
         operators_analysis,
+        face_pick,
         operators_io,
         operators_head,
         operators_mapping,

@@ -17,6 +17,7 @@ from ..core.emotions import EMOTION_NAMES
 from ..core.errors import RigError
 from ..pipeline.options import FaceMode, InputSource
 from . import jobs
+from .face_pick import show_faces
 from .operators import bake_performance, bake_request, shape_key_problem
 from .prefs import service_settings
 from .props import target_object
@@ -165,7 +166,14 @@ def set_spot_markers(scene, markers, found=None) -> None:
 
 
 def _apply(
-    scene_name: str, target_name: str, performance, stored, markers, found, bake_after: bool
+    scene_name: str,
+    target_name: str,
+    performance,
+    stored,
+    markers,
+    found,
+    faces,
+    bake_after: bool,
 ) -> str:
     """Main thread: store the result, set spot markers, bake if asked. Raises FacialAffectError."""
     scene = bpy.data.scenes.get(scene_name)
@@ -183,6 +191,7 @@ def _apply(
         result = bake_performance(obj, bake_request(scene, performance))
         message += f" Baked take {result.action_name!r}."
     store_performance(scene.faceaff, performance, stored)
+    show_faces(scene, faces)
     if performance.warnings:
         message += " " + performance.warnings[0]
     return message

@@ -17,6 +17,7 @@ from ..core.errors import RigError
 from ..core.names import normalize_name
 from ..pipeline.options import EmotionSource, FaceMode, InputSource, LiveSource
 from . import bake, preview
+from .face_pick import draw_faces
 from .props import scene_fps, target_object
 
 
@@ -241,6 +242,7 @@ class FACEAFF_PT_input(_AffectPanel, bpy.types.Panel):
                 sub = row.row(align=True)
                 sub.enabled = not settings.video_face_auto
                 sub.prop(settings, "video_face_index")
+                draw_faces(layout, context.scene)
                 layout.prop(settings, "video_micro_spot")
                 if settings.video_drive == FaceMode.EMOTION:
                     layout.prop(settings, "video_audio")

@@ -13,13 +13,15 @@ identity that fits it worse is marked lost rather than allowed to take the other
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.face_tracks import Track, appearance, associate, box_iou
 from .faces import MAX_FACES, FaceAnalyzer, FaceObservation
 
+THUMB = 48
+"""Side (px) of each identity's thumbnail, for the panel's face list."""
 REDETECT_EVERY = 10
 """Processed frames between detector passes while every face is tracked (to find new faces)."""
 RECENTLY_LOST = 6
@@ -166,6 +168,7 @@ class FaceSummary:
         n_frames: Sampled frames it was seen in.
         mean_box: Its mean box (x, y, w, h) in frame pixels.
         main_score: :func:`~..core.face_tracks.main_face_score` over its frames.
+        thumbnail: (THUMB, THUMB, 3) uint8 RGB of the face where it was largest, or None.
     """
 
     face_id: int
@@ -173,6 +176,7 @@ class FaceSummary:
     n_frames: int
     mean_box: tuple[float, float, float, float]
     main_score: float
+    thumbnail: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class ActorFaceAnalyzer:
@@ -197,6 +201,7 @@ class ActorFaceAnalyzer:
         self.used: dict[int, int] = {}
         self._rows = 0
         self._seen: dict[int, list] = {}  # id -> [first_row, n, box_sum, score]
+        self._thumbs: dict[int, tuple[float, np.ndarray]] = {}  # id -> (box height, RGB)
 
     def __getattr__(self, name: str):
         return getattr(self._analyzer, name)
@@ -214,11 +219,26 @@ class ActorFaceAnalyzer:
             seen[1] += 1
             seen[2] = seen[2] + np.asarray(f.observation.box)
             seen[3] += scores[f.face_id]
+            self._keep_thumbnail(f.face_id, rgb, f.observation.box)
         if self.face_index is None and faces and self.chosen not in scores:
             self.chosen = max(scores, key=lambda i: (scores[i], -i))
         if self.chosen in scores:
             self.used[self.chosen] = self.used.get(self.chosen, 0) + 1
         return next((f.observation for f in faces if f.face_id == self.chosen), None)
+
+    def _keep_thumbnail(self, fid: int, rgb: np.ndarray, box) -> None:
+        """The face's square crop (20 % margin) at THUMB px, from its largest sighting."""
+        import cv2
+
+        x, y, w, h = box
+        if fid in self._thumbs and self._thumbs[fid][0] >= h:
+            return
+        side, cx, cy = 1.2 * max(w, h), x + w / 2, y + h / 2
+        x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+        crop = rgb[y0 : int(cy + side / 2), x0 : int(cx + side / 2)]
+        if crop.size:
+            thumb = cv2.resize(crop, (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+            self._thumbs[fid] = (h, thumb)
 
     @property
     def analysed(self) -> int | None:
@@ -229,10 +249,12 @@ class ActorFaceAnalyzer:
 
     def summaries(self) -> list[FaceSummary]:
         """Every identity seen so far, in id order."""
-        return [
-            FaceSummary(fid, s[0], s[1], tuple(float(v) for v in s[2] / s[1]), float(s[3]))  # type: ignore[arg-type]
-            for fid, s in sorted(self._seen.items())
-        ]
+        out = []
+        for fid, s in sorted(self._seen.items()):
+            box = tuple(float(v) for v in s[2] / s[1])
+            thumb = self._thumbs.get(fid, (0.0, None))[1]
+            out.append(FaceSummary(fid, s[0], s[1], box, float(s[3]), thumb))  # type: ignore[arg-type]
+        return out
 
     def better_actor(self) -> int | None:
         """An identity that scored clearly higher (1.5x) as main actor than the chosen one."""

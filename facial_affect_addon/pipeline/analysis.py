@@ -196,6 +196,7 @@ def analyse_and_keep(
     StoredPerformance,
     tuple[tuple[float, str], ...] | None,
     tuple[MicroSpec, ...] | None,
+    tuple,
 ]:
     """The panel's Analyze job (worker thread): analyse, then keep the result for Bake.
 
@@ -205,7 +206,8 @@ def analyse_and_keep(
         The performance, its :class:`~.store.StoredPerformance`, the timeline markers of
         spotted micro-/macro-expressions (``(time s, label)``) and the found micro-expressions
         as bursts of their emotion (:func:`.micro_spot.found_bursts`; both None without
-        ``micro_spot``).
+        ``micro_spot``), and a video's faces found (:attr:`.video.VideoAnalysis.faces`, with
+        thumbnails; empty for other inputs).
 
     Raises:
         As :func:`run_analysis`.
@@ -213,4 +215,6 @@ def analyse_and_keep(
     result = run_analysis(request, progress, should_cancel)
     performance = result.performance
     spotted = result.spotted
-    return performance, store.keep(performance), spot_markers(spotted), found_bursts(spotted)
+    faces = result.video.faces if result.video is not None else ()
+    kept = store.keep(performance)
+    return performance, kept, spot_markers(spotted), found_bursts(spotted), faces

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bpy
+import numpy as np
 import pytest
 
 from facial_affect_addon.blender.operators_analysis import analysis_request
@@ -34,3 +35,26 @@ def test_a_face_the_video_does_not_have_is_a_job_error(face, tmp_path):
     ui.drain_until_idle(timeout_s=120)
     assert settings.job_error and "no face 3" in settings.job_status
     assert not settings.has_analysis
+
+
+@pytest.mark.skipif(
+    not model_path("face_landmark.tflite").is_file(), reason="face models missing: make setup"
+)
+def test_faces_found_become_thumbnails_and_a_click_picks_one(face, tmp_path):
+    from facial_affect_addon.blender.face_pick import FACES_PROP, IMAGE_PREFIX
+    from tests.unit.test_face_tracking import _two_people_video
+
+    settings = bpy.context.scene.faceaff
+    settings.input_source, settings.video_path = "VIDEO", str(_two_people_video(tmp_path / "t.avi"))
+    settings.video_audio = False
+    assert bpy.ops.faceaff.analyze() == {"FINISHED"}
+    ui.drain_until_idle(timeout_s=120)
+    assert not settings.job_error, settings.job_status
+    assert list(bpy.context.scene[FACES_PROP]) == [0, 1]
+    thumbs = [bpy.data.images[f"{IMAGE_PREFIX}{i}"] for i in (0, 1)]
+    assert all(t.size[:] == (48, 48) for t in thumbs)
+    # The astronaut (face 1) is skin-toned: more red than blue; face 0 is tinted blue-green.
+    means = [np.array(t.pixels[:]).reshape(-1, 4)[:, :3].mean(0) for t in thumbs]
+    assert means[1][0] > means[1][2] and means[0][2] > means[0][0]
+    assert bpy.ops.faceaff.pick_face(index=0) == {"FINISHED"}
+    assert not settings.video_face_auto and settings.video_face_index == 0
