@@ -125,16 +125,7 @@ def combine_speech(
         InputError: When the curves differ in length or the options are out of range.
     """
     opt = options or SpeechMouthOptions()
-    if not (
-        opt.full_need_at > 0
-        and 0.0 <= opt.seal_from < opt.full_seal_at
-        and 0.0 <= opt.speaking_gain <= 1.0
-        and 0.0 <= opt.round_yield <= 1.0
-    ):
-        raise InputError(
-            "full_need_at must be positive, 0 <= seal_from < full_seal_at, speaking_gain and "
-            "round_yield within 0..1."
-        )
+    _check(opt)
     if not visemes:
         return {k: np.asarray(v, dtype=np.float64).copy() for k, v in emotion.items()}
     lengths = {len(v) for v in (*emotion.values(), *visemes.values())}
@@ -157,14 +148,32 @@ def combine_speech(
             out[key] = e.copy()
     spread = 1.0 - opt.round_yield * _smile(emotion, mouth_keys, n)
     for key, values in visemes.items():
-        v = np.asarray(values, dtype=np.float64)
-        if key in PURSING:
-            v = v * spread
-        elif key in SEAL_KEYS:  # released sooner: eased by the smile except while sealing
-            v = v * (1.0 - (1.0 - spread) * (1.0 - seal))
+        v = _eased(key, np.asarray(values, dtype=np.float64), spread, seal)
         e = np.asarray(emotion.get(key, np.zeros_like(v)), dtype=np.float64)
         out[key] = np.clip(np.maximum(v, e * keep * (1.0 - seal)), 0.0, 1.0)
     return out
+
+
+def _check(opt: SpeechMouthOptions) -> None:
+    if not (
+        opt.full_need_at > 0
+        and 0.0 <= opt.seal_from < opt.full_seal_at
+        and 0.0 <= opt.speaking_gain <= 1.0
+        and 0.0 <= opt.round_yield <= 1.0
+    ):
+        raise InputError(
+            "full_need_at must be positive, 0 <= seal_from < full_seal_at, speaking_gain and "
+            "round_yield within 0..1."
+        )
+
+
+def _eased(key: str, v: np.ndarray, spread: np.ndarray, seal: np.ndarray) -> np.ndarray:
+    """A viseme key eased by the smile: pursing by ``spread``, seal keys only outside a seal."""
+    if key in PURSING:
+        return v * spread
+    if key in SEAL_KEYS:  # released sooner after a closure, whole on it
+        return v * (1.0 - (1.0 - spread) * (1.0 - seal))
+    return v
 
 
 PURSING: frozenset[str] = frozenset(
