@@ -40,6 +40,7 @@ import numpy as np
 
 from .curveset import CurveSet
 from .errors import InputError
+from .neutral_pose import pick_upright_neutral
 from .one_euro import smooth
 from .sampling import fill_gaps, sample_linear
 
@@ -330,9 +331,11 @@ def pick_neutral(landmarks: np.ndarray, neutral_scores: np.ndarray | None = None
     """The most neutral valid frame.
 
     With ``neutral_scores`` (e.g. an emotion model's P(neutral) per frame) the best-scoring
-    valid frame (NaN scores never win); otherwise the frame whose aligned shape is closest to the
-    median shape of the clip (the person's typical face, which for most performances is the
-    resting one).
+    valid frame whose head is near the clip's median pose, among the frames scoring within 0.1
+    of the best (:func:`.neutral_pose.pick_upright_neutral` states the rule; NaN scores never
+    win): a turned head is not made the reference. Otherwise the frame whose aligned shape is
+    closest to the median shape of the clip (the person's typical face, which for most
+    performances is the resting one, and whose similarity-aligned shape a turn also distorts).
 
     Raises:
         InputError: No frame has landmarks.
@@ -342,7 +345,7 @@ def pick_neutral(landmarks: np.ndarray, neutral_scores: np.ndarray | None = None
         raise InputError("No frame has face landmarks; cannot pick a neutral frame.")
     if neutral_scores is not None:
         scores = np.nan_to_num(np.asarray(neutral_scores, dtype=float)[valid], nan=-np.inf)
-        return int(valid[np.argmax(scores)])
+        return pick_upright_neutral(landmarks, valid, scores)
     ref = landmarks[valid[0]].astype(float)
     coords = np.array([to_face_coords(landmarks[i].astype(float), ref) for i in valid])
     median = np.median(coords, axis=0)
