@@ -188,14 +188,20 @@ _UNMAPPED = re.compile(r"^\d+ shape key\(s\) not mapped and left unkeyed: ")
 
 
 def unkeyed_warnings(
-    warnings: Sequence[str], names: Iterable[str], keyed: Iterable[str]
+    warnings: Sequence[str], names: Iterable[str], mapped: Iterable[str], keyed: Iterable[str]
 ) -> tuple[str, ...]:
     """The synthesis warnings with the "not mapped" note recounted after lip-sync keyed more.
 
     A VRoid rig's ``Fcl_MTH_*`` keys have no emotional reading, so the emotion synthesis leaves
     them unkeyed and says so; once lip-sync keys them the note must not name them.
+
+    Args:
+        warnings: The emotion synthesis's warnings.
+        names: The rig's keys, in order.
+        mapped: The keys the rig's profile maps (:attr:`.any_rig.RigDrive.own`).
+        keyed: The keys lip-sync writes.
     """
-    done = set(keyed)
+    done = set(mapped) | set(keyed)
     left = [n for n in names if n not in done and n.lower() != "basis"]
     out = []
     for w in warnings:

@@ -64,7 +64,7 @@ def performance_curves(
     )
     if lipsync_rig is None:
         return curves
-    return with_lipsync(curves, performance, names, lipsync_rig)
+    return with_lipsync(curves, performance, names, lipsync_rig, profile)
 
 
 def captured_curves(

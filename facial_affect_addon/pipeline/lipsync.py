@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
+from ..core.any_rig import rig_drive
 from ..core.curveset import CurveSet
 from ..core.errors import InputError
 from ..core.lipsync import (
@@ -33,6 +34,7 @@ from ..core.phonemes import (
     load_dictionary,
     time_text,
 )
+from ..core.rig_profile import RigProfile
 from .performance import Performance, Segment
 
 MAX_STRETCH = 1.6
@@ -118,11 +120,17 @@ def with_lipsync(
     performance: Performance,
     shape_key_names: Sequence[str],
     rig: LipSyncRig,
+    profile: RigProfile | None = None,
 ) -> CurveSet:
     """The emotion curves with the performance's visemes merged in (the make-room rule).
 
     Phones are in seconds from the performance's start, which is the curves' first frame.
+    ``profile`` is the one the emotion curves were made with (None: chosen from the names).
     """
     channels = apply_lipsync(curves.channels, performance.phones, rig, curves.fps)
-    warnings = unkeyed_warnings(curves.warnings, shape_key_names, channels)
+    warnings = curves.warnings
+    added = set(channels) - set(curves.channels)
+    if added:  # keys the emotion left unkeyed (VRoid's Fcl_MTH_*): the warning is recounted
+        own = rig_drive(shape_key_names, profile).own
+        warnings = unkeyed_warnings(warnings, shape_key_names, own, added)
     return dataclasses.replace(curves, channels=channels, warnings=warnings)

@@ -211,3 +211,11 @@ def test_a_phone_list_without_speech_changes_nothing():
     b = performance_curves(spoken(phones=False), arkit52(), options()).channels
     for key, values in b.items():
         np.testing.assert_array_equal(a[key], values, err_msg=key)
+
+
+def test_the_unmapped_key_warning_still_names_the_users_own_key():
+    for names in ([*arkit52(), "MyCorrective"], [*VROID, "MyCorrective"]):
+        warnings = performance_curves(spoken(), names, options()).warnings
+        unmapped = [w for w in warnings if "not mapped and left unkeyed" in w]
+        assert len(unmapped) == 1 and "'MyCorrective'" in unmapped[0], warnings
+        assert "Fcl_MTH" not in unmapped[0]
