@@ -4,7 +4,9 @@ INPUT is the JSON ``cli text|audio|video|emotion --json`` writes (or a stored pe
 ``.blend`` with ``--take NAME`` (and ``--object NAME``): then the take's frames are rendered and
 judged (:func:`.blender.report_take.take_report_inputs`) and the report includes their
 legibility. ``--model FILE.onnx`` adds a user-trained communication model's outputs beside the
-heuristic score. Everything goes into DIR: ``report.json``, the PNG plots and ``report.html``.
+heuristic score. ``--video CLIP`` (with a ``cli video --json`` analysis of CLIP) adds each
+emotion's peak frame as a thumbnail (``peak_<emotion>.png``, shown in the HTML with its time).
+Everything goes into DIR: ``report.json``, the PNG plots, the thumbnails and ``report.html``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ def add_report(sub: Any) -> None:
     p.add_argument("--take", help="with a .blend: the take (action) to score")
     p.add_argument("--model", type=Path, help="a trained communication model (.onnx) to show")
     p.add_argument(
+        "--video", type=Path, help="with a video analysis JSON: its clip, for peak-frame thumbnails"
+    )
+    p.add_argument(
         "--frames", type=int, help="with a .blend: how many frames to render and judge (default 12)"
     )
 
@@ -43,6 +48,8 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
     if not path.is_file():
         raise InputError(f"No such file: {shown(path)}.")
     if path.suffix.lower() == ".blend":
+        if args.video is not None:
+            raise UsageError("--video applies only to a video analysis .json input.")
         if not args.take:
             raise UsageError("a .blend input needs --take NAME (and --object NAME).")
         if args.frames is not None and not 1 <= args.frames <= 1000:
@@ -52,6 +59,8 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, Any]:
         return take_report_inputs(path, args.object, args.take, n=args.frames)
     if args.take or args.object or args.frames is not None:
         raise UsageError("--take, --object and --frames apply only to a .blend input.")
+    if args.video is not None and not args.video.is_file():
+        raise InputError(f"No such video: {shown(args.video)}.")
     if path.suffix.lower() != ".json":
         raise InputError(f"{shown(path)} is neither a .json nor a .blend; give one of those.")
     return read_json(path, shown(path)), None
@@ -70,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
         predictor = load_predictor(args.model)
     doc, legibility = _inputs(args)
     report = build_report(doc, legibility=legibility, predictor=predictor)
-    paths = write_report(report, out)
+    thumbnails = ()
+    if args.video is not None:
+        from .pipeline.report_thumbs import peak_thumbnails
+
+        thumbnails = peak_thumbnails(doc, args.video)
+    paths = write_report(report, out, thumbnails)
     c = report.communication
     print(
         f"energy {report.total_energy:.2f}, mean RMS jerk {report.mean_rms_jerk:.3g}, "

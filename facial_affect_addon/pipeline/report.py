@@ -19,16 +19,14 @@ self-contained ``report.html`` (PNGs embedded as base64), all atomically.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..core.atomic import OutputSet, check_output_path, shown
 from ..core.communication import CommunicationScore, communication_score
 from ..core.emotions import EMOTION_NAMES
 from ..core.errors import CancelledError, InputError
@@ -459,42 +457,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
     return _clean(doc)
 
 
-def write_report(report: Report, out_dir: str | Path) -> list[Path]:
-    """Write ``report.json``, the PNG plots and ``report.html`` into ``out_dir``, atomically.
+def write_report(report: Report, out_dir: str | Path, thumbnails: Sequence[Any] = ()) -> list[Path]:
+    """Write the report's files into ``out_dir`` (:func:`.report_write.write_report`)."""
+    from .report_write import write_report as write
 
-    Every file is written under a temporary name and renamed at the end; on a failure none of
-    them appears (and a folder made for them is removed).
-
-    Returns:
-        The written paths (JSON first, HTML last).
-
-    Raises:
-        InputError: ``out_dir`` is a file or not writable, or a write failed.
-    """
-    from .report_html import render_html
-    from .report_plots import report_plots
-
-    folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"--out {shown(folder)} is a file; give a folder.")
-    plots = report_plots(report)
-    names = ["report.json", *(p.name for p in plots), "report.html"]
-    for name in names:  # refuse before writing anything: a folder where a file goes, no access
-        check_output_path(folder / name, what="--out")
-    doc = report_to_json(report)
-    doc["plots"] = [p.name for p in plots]
-    html = render_html(report, plots)
-    written = []
-    with OutputSet() as outputs:
-        targets = [("report.json", (json.dumps(doc, indent=1) + "\n").encode())]
-        targets += [(p.name, p.png) for p in plots]
-        targets.append(("report.html", html.encode("utf-8")))
-        for name, data in targets:
-            final = folder / name
-            temp = outputs.temp(final)
-            try:
-                temp.write_bytes(data)
-            except OSError as exc:
-                raise InputError(f"Cannot write {shown(final)}: {exc.strerror}.") from None
-            written.append(final.resolve())
-    return written
+    return write(report, out_dir, thumbnails)

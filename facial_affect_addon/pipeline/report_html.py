@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from ..core.communication import HOLD_MAX_S, HOLD_MIN_S, ONSET_S
 from .report import Report
 from .report_plots import Plot
+from .report_thumbs import Thumbnail, thumbnails_html
 
 _STYLE = """body{font-family:sans-serif;margin:24px;max-width:820px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #bbb;padding:3px 8px;
 text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}
-.note{color:#555;font-size:90%}img{display:block;margin:8px 0 20px;max-width:100%}"""
+.note{color:#555;font-size:90%}img{display:block;margin:8px 0 20px;max-width:100%}
+.peaks{display:flex;flex-wrap:wrap;gap:8px}figure.peak{margin:0;font-size:85%}
+figure.peak img{margin:0 0 4px}"""
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -113,8 +116,9 @@ def _legibility(report: Report) -> str:
     return out + _table(["emotion", "time (s)", "frames", "read as intended"], rows)
 
 
-def render_html(report: Report, plots: Sequence[Plot]) -> str:
-    """The report as one HTML page with every plot embedded (no external file or network)."""
+def render_html(report: Report, plots: Sequence[Plot], thumbnails: Sequence[Thumbnail] = ()) -> str:
+    """The report as one HTML page with every plot embedded (no network); a video's peak-frame
+    thumbnails are the PNG files written next to it."""
     c = report.communication
     head = (
         f"<p>Input: {html.escape(report.kind)}, {report.duration_s:.2f} s at {report.fps:g} fps. "
@@ -131,7 +135,7 @@ def render_html(report: Report, plots: Sequence[Plot]) -> str:
     return (
         "<!DOCTYPE html><html><head><meta charset=utf-8><title>Expressiveness report</title>"
         f"<style>{_STYLE}</style></head><body><h1>Expressiveness report</h1>{head}"
-        f"{images}{_communication(report)}{_legibility(report)}{_compare(report)}"
+        f"{images}{thumbnails_html(thumbnails)}{_communication(report)}{_legibility(report)}{_compare(report)}"
         f"{_metrics(report)}"
         + (f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else "")
         + "</body></html>\n"
