@@ -162,6 +162,7 @@ def _video(request: AnalysisRequest, progress: Progress, cancel: ShouldCancel) -
         progress(start, "Spotting micro-expressions…")
         spotted = spot_video(
             request.path,
+            face_index=request.face_index,
             should_cancel=cancel,
             progress=lambda f: progress(0.02 + 0.48 * f, "Spotting micro-expressions…"),
         )

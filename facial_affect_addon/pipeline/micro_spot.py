@@ -4,7 +4,9 @@ The method (landmark-region optical flow against a sliding baseline, after the M
 spotting baseline of He et al. and MDMD; published numbers and caveats in
 :mod:`..core.micro_spot`) runs in three steps:
 
-1. **Align and track.** Every frame's face is found with the face mesh (:mod:`..ml.faces`) and
+1. **Align and track.** Every frame's face is found the way :func:`..pipeline.video.analyze_video`
+   finds it (:func:`.video_faces.actor_analyzer`: the detector pyramid sees faces from
+   :data:`~..ml.face_models.MIN_FACE_PX` tall, the tracker keeps one actor) with the face mesh, and
    warped by a similarity transform on stable points (nose, face outline) onto a template crop
    of :data:`CROP` pixels, so head translation, scale and in-plane rotation are gone. Farneback
    optical flow between consecutive crops, sampled at the 468 template landmarks and minus the
@@ -57,6 +59,7 @@ from ..core.micro_spot import (
     spot_intervals,
 )
 from ..core.readback import NEUTRAL, read_weights
+from .video_faces import actor_analyzer, check_face_choice
 
 CROP = 160  # template crop side (px)
 TEMPLATE_IOD = 48.0  # eye distance in the crop (px)
@@ -282,6 +285,7 @@ def spot_video(
     should_cancel: Callable[[], bool] | None = None,
     options: SpotOptions | None = None,
     face_analyzer=None,
+    face_index: int | None = None,
 ) -> MicroSpotResult:
     """Spot micro- (40-500 ms) and macro-expressions in a video and read each out.
 
@@ -292,22 +296,24 @@ def spot_video(
         progress: Called with the fraction done (0..1) after every frame.
         should_cancel: Polled before every frame; True stops with CancelledError.
         options: Spotting thresholds and windows.
-        face_analyzer: A :class:`~..ml.faces.FaceAnalyzer` (default if None).
+        face_analyzer: A :class:`~..ml.faces.FaceAnalyzer` (None: one that finds small faces).
+        face_index: Which tracked identity to spot (numbered in order of first appearance, as
+            in :func:`..pipeline.video.analyze_video`); None: the main actor.
 
     Returns:
         The micro and macro events, each with AUs, ARKit keys, emotion and confidence.
 
     Raises:
-        InputError: Missing/unreadable video, fewer than 2 frames, or no face with landmarks.
+        InputError: Missing/unreadable video, fewer than 2 frames, no face with landmarks, or
+            no face ``face_index``.
         ModelError: The face models are missing.
         CancelledError: The job was cancelled.
     """
-    from ..ml.faces import FaceAnalyzer
-
     opts = options or SpotOptions()
-    faces = face_analyzer or FaceAnalyzer()
+    faces = actor_analyzer(face_analyzer, face_index)
     tracker, times, info = _decode(path, sample_fps or 0.0, progress, should_cancel, faces)
     warnings = list(faces.warnings)
+    warnings += check_face_choice(faces, face_index, info.path.name)[1]
     if tracker.template is None:
         raise InputError(
             f"No face with landmarks found in {info.path.name}; spotting needs the face mesh "
