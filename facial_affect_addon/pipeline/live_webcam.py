@@ -4,7 +4,8 @@ Two worker threads, neither touching bpy. The *reader* pulls frames from a
 :class:`~..adapters.video.WebcamSource` (or a :class:`~..adapters.video.VideoFileSource` paced
 to real time, played once) into a one-frame mailbox, so a slow consumer always gets the newest
 frame instead of a backlog. The *processor* takes at most ``max_fps`` frames a second from it,
-finds the face (:class:`~..ml.faces.FaceAnalyzer`) and posts messages on ``events``, the
+finds and tracks the face as the video path does (:func:`.video_faces.actor_analyzer`: faces
+from 40 px tall, the main actor followed) and posts messages on ``events``, the
 queue :class:`~.live.LiveSession` drains on the main thread:
 
 * EMOTION: the face crop's 7 emotion probabilities, smoothed exponentially
@@ -226,9 +227,14 @@ class WebcamFeeder(Feeder):
         super().start()
 
     def _load_models(self) -> None:
+        from ..ml.face_models import MIN_FACE_PX
         from ..ml.faces import FaceAnalyzer
+        from .video_faces import actor_analyzer
 
-        self._faces = FaceAnalyzer(landmarks=self.mode == FaceMode.MIRROR)
+        # The video path's face finding: faces from MIN_FACE_PX tall, followed from the previous
+        # frame's landmarks (one mesh pass while tracked; the detector pyramid only when lost or
+        # every few frames), the main actor kept. Landmarks in both modes: tracking needs them.
+        self._faces = actor_analyzer(FaceAnalyzer(min_face_px=MIN_FACE_PX), None)
         if self.mode == FaceMode.MIRROR:
             from ..core.live_capture import LiveCapture
 
