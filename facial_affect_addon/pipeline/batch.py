@@ -245,7 +245,9 @@ def _produce(item: BatchItem, config: BatchConfig, temps: list[Path]) -> ItemRes
         raise InputError(
             f"No face landmarks in {Path(item.path).name}, so there is no capture to bake."
         )
-    spotted = micro_bursts(result.spotted.micro) if result.spotted is not None else ()
+    spotted: tuple[MicroBurst, ...] = ()
+    if result.spotted is not None:
+        spotted = micro_bursts(result.spotted.micro, item.options.spot_bake)
     options = performance_options(item, spotted)
     doc = item_document(item, result)
     outputs = item_outputs(item, config)

@@ -17,7 +17,9 @@ Authored micro-expressions: ``micro_at`` takes what ``--micro-at`` takes, severa
 ``micro_file`` a micro-expression timeline file (like ``--micro-file``; relative to the
 manifest's folder); both are read and checked when the manifest is, and refused with
 ``capture``, as the CLI refuses them with ``--capture``. A video item may set ``micro_spot``
-(like ``--micro-spot``): found bursts go into its JSON and are baked as bursts of their emotion.
+(like ``--micro-spot``): found bursts go into its JSON and are baked as bursts of their emotion,
+or, with ``spot_bake`` = ``mirror`` (like ``--spot-bake mirror``), as their own AUs; ``spot_bake``
+without ``micro_spot`` is refused.
 The rig profile is detected from the head's shape keys, as in every other command, unless the item
 names ``profile``: a JSON rig profile (like ``--profile FILE``; relative to the manifest's folder),
 read by the limits-checked loader when the item runs and applied to that item's bake.
@@ -39,6 +41,7 @@ from ..core import limits
 from ..core.atomic import shown
 from ..core.errors import InputError
 from ..core.micro_authoring import MicroSpec, author_burst, load_micro_file, parse_micro_at
+from ..core.micro_spot import SpotBake
 from ..core.synthesis_options import SynthesisMode
 from ..core.text_input import clean_line, read_text_file
 from .options import InputSource
@@ -69,6 +72,7 @@ class ItemOptions:
         neutral_at_s: Video: time of the capture's neutral frame (None: automatic).
         micro_specs: Authored micro-expressions, ``micro_at`` then ``micro_file``, checked.
         micro_spot: Video: spot micro-expressions (every frame) and bake the found ones.
+        spot_bake: How found bursts are baked: bursts of their emotion, or their own AUs.
     """
 
     mode: SynthesisMode = SynthesisMode.DYNAMIC
@@ -84,6 +88,7 @@ class ItemOptions:
     neutral_at_s: float | None = None
     micro_specs: tuple[MicroSpec, ...] = ()
     micro_spot: bool = False
+    spot_bake: SpotBake = SpotBake.EMOTION
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,13 @@ def _mode(value: Any) -> SynthesisMode:
     return SynthesisMode(str(value).strip().lower())
 
 
+def _spot_bake(value: Any) -> SpotBake:
+    try:
+        return SpotBake(str(value).strip().lower())
+    except ValueError:
+        raise ValueError(f"not one of {', '.join(SpotBake)}") from None
+
+
 def _stt(value: Any) -> str:
     if str(value) not in STT_ENGINES:
         raise ValueError(f"not one of {', '.join(STT_ENGINES)}")
@@ -183,6 +195,7 @@ _OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "capture": ("capture", _flag),
     "neutral_at": ("neutral_at_s", _optional_float),
     "micro_spot": ("micro_spot", _flag),
+    "spot_bake": ("spot_bake", _spot_bake),
 }
 MICRO_KEYS = ("micro_at", "micro_file")
 KNOWN_KEYS = frozenset({*INPUT_KEYS, "take", "head", "object", "profile", *_OPTIONS, *MICRO_KEYS})
@@ -268,6 +281,10 @@ def item_from_row(row: Mapping[str, Any], index: int, base: Path) -> BatchItem:
         raise InputError(f"{where}: profile is not used with capture (it retargets through ARKit).")
     if options.micro_spot and source != InputSource.VIDEO:
         raise InputError(f"{where}: micro_spot is for video items (this one is {kind}).")
+    if "spot_bake" in present and not options.micro_spot:
+        raise InputError(
+            f"{where}: spot_bake applies only with micro_spot; add micro_spot or drop it."
+        )
     micro_specs = _micro_specs(present, where, base)
     if micro_specs and options.capture:
         raise InputError(f"{where}: micro_at/micro_file are not baked with capture; drop one.")
