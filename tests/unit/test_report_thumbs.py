@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +102,36 @@ def test_video_needs_a_video_analysis(tmp_path, capsys) -> None:
     assert cli.run(["report", str(doc), "--out", str(out), "--video", str(clip)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: --video needs a video analysis JSON (cli video --json) with peaks."
+
+
+def test_chromium_shows_the_thumbnails(analysed, tmp_path) -> None:
+    from PIL import Image
+
+    from tests.unit.test_report_html import _chromium, find_image
+
+    browser = _chromium()
+    clip, doc_path, _ = analysed
+    out = tmp_path / "report"
+    assert cli.run(["report", str(doc_path), "--out", str(out), "--video", str(clip)]) == 0
+    shot = tmp_path / "shot.png"
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            "--window-size=1000,7000",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.is_file(), done.stderr[-2000:]
+    screen = np.asarray(Image.open(shot).convert("RGB"))
+    thumb = np.asarray(Image.open(next(out.glob("peak_*.png"))).convert("RGB"))
+    assert find_image(screen, thumb) is not None, "the thumbnail is not visible in the page"
