@@ -135,3 +135,18 @@ def test_chromium_shows_the_thumbnails(analysed, tmp_path) -> None:
     screen = np.asarray(Image.open(shot).convert("RGB"))
     thumb = np.asarray(Image.open(next(out.glob("peak_*.png"))).convert("RGB"))
     assert find_image(screen, thumb) is not None, "the thumbnail is not visible in the page"
+
+
+def test_video_option_errors_are_one_line(analysed, tmp_path, capsys) -> None:
+    clip, doc_path, _ = analysed
+    out = tmp_path / "report"
+    missing = tmp_path / "nope.avi"
+    assert cli.run(["report", str(doc_path), "--out", str(out), "--video", str(missing)]) == 2
+    assert capsys.readouterr().err.startswith("error: No such video: ")
+    blend = tmp_path / "take.blend"
+    blend.write_bytes(b"BLENDER")
+    argv = ["report", str(blend), "--take", "T", "--out", str(out), "--video", str(clip)]
+    assert cli.run(argv) == 2
+    err = capsys.readouterr().err
+    assert err == "error: --video applies only to a video analysis .json input.\n"
+    assert not out.exists()
