@@ -192,6 +192,8 @@ def synthesize_any(
     shape_key_names: Iterable[str],
     options: SynthesisOptions | None = None,
     profile: RigProfile | None = None,
+    *,
+    shaped: bool = True,
 ) -> CurveSet:
     """Shape-key curves for any rig (see the module docstring).
 
@@ -200,6 +202,8 @@ def synthesize_any(
         shape_key_names: The rig's key names.
         options: Synthesis settings.
         profile: A mapping profile; :func:`auto_profile` when None.
+        shaped: Apply the profile's offsets and clamps; False leaves that to a caller that adds
+            to the curves first (lip-sync: :meth:`RigDrive.shape` once, on the sum).
 
     Returns:
         Curves keyed by the rig's actual key names; ``warnings`` name what is not mapped.
@@ -225,7 +229,7 @@ def synthesize_any(
         tracks = emotion_tracks(timeline, o, n, profile.emotion_gain_array())
         channels.update(drive.emotion_values(tracks))
         warnings = _emotion_rig_warnings(warnings, drive.match, profile, names)
-    channels = drive.shape(channels)
+    channels = drive.shape(channels) if shaped else channels
     warnings += _mapping_warnings(profile, names, drive.own, drive.given)
     return CurveSet(int(o.frame_start), float(o.fps), channels, tuple(warnings))
 

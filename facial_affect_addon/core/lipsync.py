@@ -143,15 +143,25 @@ def viseme_channels(
         (rig key → values, need per time in 0..1 before the rule's scaling by ``full_need_at``:
         the ARKit viseme curves, for :func:`.speech_mouth.mouth_need`).
     """
-    arkit = coarticulate(phones, times, ARKIT_TARGETS, coarticulation)
-    own = (
-        arkit if rig.family == "arkit" else coarticulate(phones, times, rig.targets, coarticulation)
-    )
+    arkit = _at_rest(coarticulate(phones, times, ARKIT_TARGETS, coarticulation))
+    own = arkit
+    if rig.family != "arkit":
+        own = _at_rest(coarticulate(phones, times, rig.targets, coarticulation))
     out: dict[str, np.ndarray] = {}
     for name, keys in rig.key_map.items():
         for key in keys:
             out[key] = own[name]
     return out, arkit
+
+
+REST_BELOW = 0.005
+"""The dominance functions' far tails (a vowel 0.4 s ahead still gives ``jawOpen`` 0.002) are
+cut: viseme values map through ``clip((v - REST_BELOW) / (1 - REST_BELOW), 0, 1)``, continuous,
+so the face is exactly at rest (the profile's offsets and all) away from speech."""
+
+
+def _at_rest(curves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.clip((v - REST_BELOW) / (1.0 - REST_BELOW), 0.0, 1.0) for k, v in curves.items()}
 
 
 def apply_lipsync(

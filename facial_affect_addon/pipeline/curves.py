@@ -60,7 +60,11 @@ def performance_curves(
     names = [str(n) for n in shape_key_names]
     speech, lipsync_rig = speech_spans_and_lipsync(performance, names, options.articulate)
     curves = synthesize_any(
-        performance.timeline, names, replace(synth, n_frames=n_frames, speech=speech), profile
+        performance.timeline,
+        names,
+        replace(synth, n_frames=n_frames, speech=speech),
+        profile,
+        shaped=lipsync_rig is None,  # with lip-sync the offsets and clamps apply to the sum
     )
     if lipsync_rig is None:
         return curves

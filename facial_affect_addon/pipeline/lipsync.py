@@ -125,12 +125,14 @@ def with_lipsync(
     """The emotion curves with the performance's visemes merged in (the make-room rule).
 
     Phones are in seconds from the performance's start, which is the curves' first frame.
-    ``profile`` is the one the emotion curves were made with (None: chosen from the names).
+    ``curves`` are unshaped (``synthesize_any(..., shaped=False)``): the profile's per-key
+    offsets and clamps apply once, to the merged values. ``profile`` is the one the emotion
+    curves were made with (None: chosen from the names).
     """
-    channels = apply_lipsync(curves.channels, performance.phones, rig, curves.fps)
+    drive = rig_drive(shape_key_names, profile)
+    merged = apply_lipsync(curves.channels, performance.phones, rig, curves.fps)
     warnings = curves.warnings
-    added = set(channels) - set(curves.channels)
+    added = set(merged) - set(curves.channels)
     if added:  # keys the emotion left unkeyed (VRoid's Fcl_MTH_*): the warning is recounted
-        own = rig_drive(shape_key_names, profile).own
-        warnings = unkeyed_warnings(warnings, shape_key_names, own, added)
-    return dataclasses.replace(curves, channels=channels, warnings=warnings)
+        warnings = unkeyed_warnings(warnings, shape_key_names, drive.own, added)
+    return dataclasses.replace(curves, channels=drive.shape(merged), warnings=warnings)
