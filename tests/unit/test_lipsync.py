@@ -219,3 +219,20 @@ def test_the_unmapped_key_warning_still_names_the_users_own_key():
         unmapped = [w for w in warnings if "not mapped and left unkeyed" in w]
         assert len(unmapped) == 1 and "'MyCorrective'" in unmapped[0], warnings
         assert "Fcl_MTH" not in unmapped[0]
+
+
+def test_a_profiles_offset_and_clamp_apply_once_to_the_merged_mouth():
+    from facial_affect_addon.core.rigs import builtin_profile
+
+    profile = replace(
+        builtin_profile("arkit52"),
+        key_offsets=(("jawOpen", 0.1),),
+        key_clamps=(("mouthClose", (0.0, 0.3)),),
+    )
+    perf = spoken()
+    ch = performance_curves(perf, arkit52(), options(), profile=profile).channels
+    plain = performance_curves(perf, arkit52(), options()).channels
+    assert ch["jawOpen"][0] == pytest.approx(0.1) and ch["jawOpen"].min() == pytest.approx(0.1)
+    np.testing.assert_allclose(ch["jawOpen"], np.clip(plain["jawOpen"] + 0.1, 0, 1))
+    assert ch["mouthClose"].max() == pytest.approx(0.3)
+    assert plain["mouthClose"].max() > 0.5
