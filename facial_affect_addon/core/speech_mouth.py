@@ -35,8 +35,8 @@ face reads happy on 5 of 5): the first version (emotion added to the viseme, ``s
 0.5, articulators at ``viseme + emotion · (1 - need)``) read happy on 0 of 5, as it dropped the
 smile's upper lip on every vowel; max-with-seal at gain 0.7, 0 of 5 (happiness 0.14-0.45 against
 0.02-0.31); gain 0.9 with the rounding yield, 4 of 5 (the miss 52 ms after a ``p``, the lips
-still pressed); easing the press and the seal keys too (this rule), 5 of 5 (happiness 0.49-0.58
-against the silent face's 0.52-0.74; the closest frame 0.49 against neutral 0.46).
+still pressed); easing the press and the seal keys too (this rule), 5 of 5 (happiness 0.48-0.60
+against the silent face's 0.52-0.74; the closest frame 0.48 against neutral 0.46).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ evenly spaced mid-sentence frames (from 20 % to 80 % of the spoken phones' span,
 reading) are rendered from the harness's front camera and read by its external judge (the shipped
 FER2013 model on the face the detector finds). The issue's test: the lip-sync frames agree with
 the emotion at least as often as the silent ones. Measured (bpy 5.2, Workbench, 2 shared cores):
-5 of 5 with lip-sync (happiness 0.49-0.58) and 5 of 5 silent (0.52-0.74); the earlier make-room
+5 of 5 with lip-sync (happiness 0.48-0.60) and 5 of 5 silent (0.52-0.74); the earlier make-room
 rules read 0 and 4 of 5 (see :mod:`facial_affect_addon.core.speech_mouth`). The margin is thin
-(one frame 0.49 against neutral 0.46). Ten renders, about 2-6 minutes here.
+(one frame 0.48 against neutral 0.46). Ten renders, about 2-6 minutes here.
 """
 
 from __future__ import annotations
