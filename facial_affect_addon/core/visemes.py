@@ -22,7 +22,7 @@ keeps its peak dominance for ``±closure_hold`` around the centre (a flat top), 
 stay sealed through a stop closure rather than touching for an instant; without it a 37 ms /p/
 at 6 syllables/s reached only 0.48 ``mouthClose`` on the nearest 24 fps frame (19 ms off centre).
 
-Nothing here is wired into bakes yet (issue 17, in progress).
+Wired into bakes by :mod:`.lipsync` (issue 17).
 """
 
 from __future__ import annotations
