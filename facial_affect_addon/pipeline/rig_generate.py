@@ -34,6 +34,10 @@ __all__ = [
 # within 50 degrees; the four quarter turns of a render then cover any roll of the head.
 UPRIGHT_COS = 0.64
 TURN_PREFERENCE = 0.01  # how much more upright a fit on a further turn must be to win
+# A turn whose face the detector is this much surer of wins over the turn preference: the pyramid
+# detector (issue 18) also finds an upside-down face, and the mesh can fit it upright, but with a
+# low detection score (astronaut photo: 0.60 upside down vs 0.92 upright).
+SURER_BY = 0.2
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ def landmarks_in_image(rgb: np.ndarray) -> np.ndarray | None:
     Raises:
         RigError: The face-mesh model is not installed (detection alone gives no key points).
     """
+    found = _face_in_image(rgb)
+    return None if found is None else found[0]
+
+
+def _face_in_image(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The face's 468 landmark pixels and its detection score, or None (see above)."""
     global _ANALYZER
     from ..ml.faces import FaceAnalyzer
 
@@ -83,7 +93,7 @@ def landmarks_in_image(rgb: np.ndarray) -> np.ndarray | None:
     found = _ANALYZER.analyze(np.ascontiguousarray(rgb))
     if found is None or found.landmarks is None:
         return None
-    return np.asarray(found.landmarks, dtype=np.float64)[:, :2]
+    return np.asarray(found.landmarks, dtype=np.float64)[:, :2], float(found.score)
 
 
 def expression_offsets(
@@ -143,7 +153,9 @@ def upright_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
     the eyes and mouth) the face mesh can also fit an upright face to the upside-down render;
     near-ties (within :data:`TURN_PREFERENCE` per step) go to the turns closest to the camera's
     own up (world +Z, or +Y looking along Z: the common conventions), in the order as rendered,
-    a quarter turn either way, upside down.
+    a quarter turn either way, upside down, unless the detector is :data:`SURER_BY` surer of
+    another turn's face (an upright fit on an upside-down photo scores low). All four turns are
+    searched.
 
     Returns:
         468 landmark pixels on ``rgb`` and their :func:`frontality`, or None without an
@@ -152,18 +164,21 @@ def upright_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float] | None:
     Raises:
         RigError: The face-mesh model is not installed.
     """
-    best: tuple[float, np.ndarray] | None = None
+    fits: list[tuple[float, float, np.ndarray]] = []  # (score, detection score, pixels)
     for rank, turns in enumerate((0, 1, 3, 2)):
-        found = landmarks_in_image(np.rot90(rgb, turns))
+        found = _face_in_image(np.rot90(rgb, turns))
         if found is None:
             continue
-        down = found[152] - found[9]  # brow to chin, on the turned image (y grows downward)
+        points, detection = found
+        down = points[152] - points[9]  # brow to chin, on the turned image (y grows downward)
         upright = float(down[1] / max(np.linalg.norm(down), 1e-9))
-        if upright < UPRIGHT_COS:
-            continue
-        score = upright - TURN_PREFERENCE * rank
-        if best is None or score > best[0]:
-            best = (score, unrotate_pixels(found, turns, rgb.shape[:2]))
-        if best[0] >= 1.0 - TURN_PREFERENCE * (rank + 1):
-            break  # no later turn can score higher
-    return None if best is None else (best[1], frontality(best[1]))
+        if upright >= UPRIGHT_COS:
+            pixels = unrotate_pixels(points, turns, rgb.shape[:2])
+            fits.append((upright - TURN_PREFERENCE * rank, detection, pixels))
+    if not fits:
+        return None
+    best = max(fits, key=lambda f: f[0])
+    surest = max(fits, key=lambda f: f[1])
+    if surest[1] >= best[1] + SURER_BY:
+        best = surest
+    return best[2], frontality(best[2])
