@@ -74,18 +74,7 @@ def _read_tflite(path: Path):
 
 def blazeface_anchors(size: int = 128, strides=(8, 16, 16, 16), per_cell: int = 2) -> np.ndarray:
     """BlazeFace SSD anchor centres (n, 2) in [0, 1]; equal strides share one grid."""
-    centres = []
-    i = 0
-    while i < len(strides):
-        stride, n = strides[i], 0
-        while i < len(strides) and strides[i] == stride:
-            n += per_cell
-            i += 1
-        grid = size // stride
-        ys, xs = np.mgrid[0:grid, 0:grid]
-        cell = np.stack([(xs + 0.5) / grid, (ys + 0.5) / grid], axis=-1).reshape(-1, 1, 2)
-        centres.append(np.repeat(cell, n, axis=1).reshape(-1, 2))
-    return np.concatenate(centres).astype(np.float32)
+    return dense_anchors(size, size, strides, per_cell) / np.float32(size)
 
 
 def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:

@@ -155,10 +155,20 @@ def bake_curves_for(
         FacialAffectError: Invalid settings, or a rig the engine cannot drive.
     """
     names = list(shape_key_names)
+    performance, options = what_to_bake(performance, preset, options, length_from_input)
+    return performance, performance_curves(performance, names, options, profile=profile)
+
+
+def what_to_bake(
+    performance: Performance | None,
+    preset: EmotionChoice | EmotionWeights,
+    options: PerformanceOptions,
+    length_from_input: bool,
+) -> tuple[Performance, PerformanceOptions]:
+    """The performance a Bake plays and its options (see :func:`bake_curves_for`'s arguments)."""
     if performance is None:
         weights = preset.weights() if isinstance(preset, EmotionChoice) else preset
-        performance = preset_performance(weights, options)
-        options = replace(options, face=FaceMode.EMOTION)
-    elif length_from_input:
+        return preset_performance(weights, options), replace(options, face=FaceMode.EMOTION)
+    if length_from_input:
         options = replace(options, synthesis=replace(options.synthesis, n_frames=None))
-    return performance, performance_curves(performance, names, options, profile=profile)
+    return performance, options

@@ -36,7 +36,7 @@ from ..core.curveset import CurveSet
 from ..core.emotions import EmotionWeights
 from ..core.rig_profile import RigProfile
 from ..core.timeline import Timeline
-from .curves import performance_curves, preset_performance
+from .curves import performance_curves, what_to_bake
 from .options import EmotionChoice, FaceMode, PerformanceOptions
 from .performance import Performance
 
@@ -165,10 +165,5 @@ def bake_layers_for(
     Raises:
         FacialAffectError: Invalid settings, or a rig the engine cannot drive.
     """
-    if performance is None:
-        weights = preset.weights() if isinstance(preset, EmotionChoice) else preset
-        performance = preset_performance(weights, options)
-        options = replace(options, face=FaceMode.EMOTION)
-    elif length_from_input:
-        options = replace(options, synthesis=replace(options.synthesis, n_frames=None))
+    performance, options = what_to_bake(performance, preset, options, length_from_input)
     return performance, layer_curves(performance, shape_key_names, options, profile=profile)
