@@ -11,6 +11,7 @@ matplotlib).
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from collections.abc import Mapping, Sequence
@@ -139,12 +140,18 @@ def peak_thumbnails(
 
 
 def thumbnails_html(thumbnails: Sequence[Thumbnail]) -> str:
-    """The report's "Peak frames" section; images are the PNG files next to the HTML."""
+    """The report's "Peak frames" section.
+
+    The images are embedded (base64), so ``report.html`` stays one self-contained file as the
+    issue asks; the same PNGs are also written next to it (``data-file`` names each one).
+    """
     if not thumbnails:
         return ""
     cells = "".join(
-        f'<figure class=peak><img src="{html.escape(t.name)}" alt="{html.escape(t.emotion)} '
-        f'peak"><figcaption>{html.escape(t.emotion)} at {t.time_s:.2f} s '
+        f'<figure class=peak><img data-file="{html.escape(t.name)}" '
+        f'src="data:image/png;base64,{base64.b64encode(t.png).decode("ascii")}" '
+        f'alt="{html.escape(t.emotion)} peak"><figcaption>'
+        f"{html.escape(t.emotion)} at {t.time_s:.2f} s "
         f"(p {t.probability:.2f})</figcaption></figure>"
         for t in thumbnails
     )

@@ -4,6 +4,7 @@ against the frames OpenCV reads), and report.html shows each with its emotion an
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -66,11 +67,12 @@ def test_report_writes_peak_thumbnails_the_html_shows(analysed, tmp_path) -> Non
         inner = cv2.resize(inner, (32, 32), interpolation=cv2.INTER_AREA)
         assert np.abs(inner.astype(int) - face.astype(int)).mean() < 25
         assert thumb.std() > 20  # a picture, not a flat grey frame
-        # the page refers to the file and labels it with its emotion and time
-        assert f'src="{name}"' in page
+        # the page embeds the same PNG (self-contained) and labels it with its emotion and time
+        embedded = base64.b64encode((out / name).read_bytes()).decode("ascii")
+        assert f'data-file="{name}" src="data:image/png;base64,{embedded}"' in page
         caption = f"{emotion} at {peaks[emotion]['time_s']:.2f} s"
         assert caption in page
-    assert len(re.findall(r'<figure class=peak><img src="peak_', page)) == len(peaks)
+    assert len(re.findall(r'<figure class=peak><img data-file="peak_', page)) == len(peaks)
 
 
 def test_report_without_video_has_no_thumbnails(analysed, tmp_path) -> None:
@@ -113,6 +115,10 @@ def test_chromium_shows_the_thumbnails(analysed, tmp_path) -> None:
     clip, doc_path, _ = analysed
     out = tmp_path / "report"
     assert cli.run(["report", str(doc_path), "--out", str(out), "--video", str(clip)]) == 0
+    # the page is self-contained: the thumbnail shows with the PNG files next to it gone
+    thumb = np.asarray(Image.open(next(out.glob("peak_*.png"))).convert("RGB"))
+    for png in out.glob("peak_*.png"):
+        png.unlink()
     shot = tmp_path / "shot.png"
     done = subprocess.run(
         [
@@ -133,7 +139,6 @@ def test_chromium_shows_the_thumbnails(analysed, tmp_path) -> None:
     )
     assert shot.is_file(), done.stderr[-2000:]
     screen = np.asarray(Image.open(shot).convert("RGB"))
-    thumb = np.asarray(Image.open(next(out.glob("peak_*.png"))).convert("RGB"))
     assert find_image(screen, thumb) is not None, "the thumbnail is not visible in the page"
 
 
