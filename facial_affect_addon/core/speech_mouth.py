@@ -47,13 +47,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .rig_aliases import alias_key
 
 _MOUTH_PREFIXES = ("mouth", "jaw", "tongue", "Fcl_MTH_")
+_VISEME_STEMS = ("viseme", "vrcv")
+_VRM_PRESETS = frozenset({"aa", "ih", "ou", "ee", "oh", "a", "i", "u", "e", "o"})
 
 
 def is_mouth_key(name: str) -> bool:
-    """True for a key the mouth owns: ARKit ``mouth*``/``jaw*``/``tongue*``, VRoid ``Fcl_MTH_*``."""
-    return name.startswith(_MOUTH_PREFIXES)
+    """True for a key the mouth owns.
+
+    ARKit ``mouth*``/``jaw*``/``tongue*``, VRoid ``Fcl_MTH_*``, Oculus visemes (``viseme_PP``,
+    VRChat ``vrc.v_pp``; any case, exporter prefixes such as ``blendShape1.`` ignored) and the
+    VRM mouth presets (``aa ih ou ee oh``, VRM 0.x ``A I U E O``).
+    """
+    if name.startswith(_MOUTH_PREFIXES):
+        return True
+    form = alias_key(name)
+    return form.startswith(_VISEME_STEMS) or form in _VRM_PRESETS
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,29 @@ VROID_TARGETS: Mapping[str, Mapping[str, float]] = MappingProxyType(
 )
 """Viseme → VRoid ``Fcl_MTH_*`` target (0..1)."""
 
+OCULUS_KEYS: tuple[str, ...] = tuple(f"viseme_{v}" for v in VISEMES)
+"""One key per Oculus viseme (``viseme_sil`` ... ``viseme_ou``): the shapes ReadyPlayerMe,
+Avaturn and VRChat (``vrc.v_*``) rigs sculpt themselves. :mod:`.lipsync` finds the rig's own
+spelling (ReadyPlayerMe writes ``viseme_I``, ``viseme_O``, ``viseme_U`` for ``ih oh ou``)."""
+
+OCULUS_TARGETS: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {v: MappingProxyType({f"viseme_{v}": 1.0}) for v in VISEMES}
+)
+"""Viseme → its own key at 1: coarticulated, each key is its viseme's dominance-weighted share
+(the weights of the Cohen & Massaro blend), so the rig's sculpted shapes mix as the phones do."""
+
+VRM_PRESETS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "Fcl_MTH_A": ("aa", "A"),
+        "Fcl_MTH_I": ("ih", "I"),
+        "Fcl_MTH_U": ("ou", "U"),
+        "Fcl_MTH_E": ("ee", "E"),
+        "Fcl_MTH_O": ("oh", "O"),
+    }
+)
+"""VRoid key → the VRM 1.0 and VRM 0.x preset names of the same vowel shape; VRM rigs with
+keys named after their presets take :data:`VROID_TARGETS` through this table."""
+
 ROUNDING_KEYS: frozenset[str] = frozenset(
     {
         "mouthFunnel",
