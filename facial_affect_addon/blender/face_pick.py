@@ -3,8 +3,9 @@
 After a video analysis, :func:`show_faces` (main thread) turns each identity's thumbnail
 (:class:`~..ml.face_tracking.FaceSummary`) into an image datablock named ``FaceAff face N`` and
 records the ids on the scene. :func:`draw_faces` shows them under the video input, each with a
-button; :class:`FACEAFF_OT_pick_face` sets the panel's Face number (Main actor off), so the next
-Analyze reads that person.
+button; :class:`FACEAFF_OT_pick_face` sets the panel's Face number (Main actor off) and starts
+the same background job as Analyze (:func:`.operators_analysis.start_analysis`: progress,
+Cancel) for that person. The face the stored analysis is of is marked under the thumbnails.
 """
 
 from __future__ import annotations
@@ -13,13 +14,24 @@ import bpy
 import numpy as np
 from bpy.props import IntProperty
 
+from .reporting import poll_with_reason, reports_errors
+
 FACES_PROP = "faceaff_video_faces"
 """Scene ID property: the ids of the faces the last video analysis found (saved with the .blend)."""
+ANALYSED_FACE_PROP = "faceaff_analysed_face"
+"""Scene ID property: the face id the stored analysis is of (absent without tracking)."""
 IMAGE_PREFIX = "FaceAff face "
 
 
-def show_faces(scene, faces) -> None:
-    """Make one image per found face (replacing the last analysis's) and record their ids."""
+def show_faces(scene, faces, face_id: int | None = None) -> None:
+    """Make one image per found face (replacing the last analysis's) and record their ids.
+
+    ``face_id`` (the identity analysed) is recorded too, or forgotten when None.
+    """
+    if face_id is None:
+        scene.pop(ANALYSED_FACE_PROP, None)
+    else:
+        scene[ANALYSED_FACE_PROP] = int(face_id)
     for image in [i for i in bpy.data.images if i.name.startswith(IMAGE_PREFIX)]:
         bpy.data.images.remove(image)
     ids = []
@@ -45,33 +57,45 @@ def draw_faces(layout, scene) -> None:
     if not ids:
         return
     settings = scene.faceaff
+    analysed = scene.get(ANALYSED_FACE_PROP) if settings.has_analysis else None
     layout.label(text="Faces found (click one to analyse it):")
     grid = layout.grid_flow(columns=min(len(ids), 4), even_columns=True, align=True)
+    grid.enabled = not settings.job_running
     for fid in ids:
         col = grid.column(align=True)
         image = bpy.data.images.get(f"{IMAGE_PREFIX}{fid}")
         if image is not None:
             col.template_icon(icon_value=layout.icon(image), scale=3.0)
-        picked = not settings.video_face_auto and settings.video_face_index == fid
-        op = col.operator("faceaff.pick_face", text=f"Face {fid}", depress=picked)
+        text = f"Face {fid} (analysed)" if analysed == fid else f"Face {fid}"
+        op = col.operator("faceaff.pick_face", text=text, depress=analysed == fid)
         op.index = fid
+    if analysed is not None:
+        layout.label(text=f"The analysis is of face {analysed}.", icon="CHECKMARK")
 
 
 class FACEAFF_OT_pick_face(bpy.types.Operator):
-    """Analyse this face of the video (run Analyze again to read it)"""
+    """Analyse this face of the video in the background (as Analyze does; Cancel stops it)"""
 
     bl_idname = "faceaff.pick_face"
     bl_label = "Pick Face"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # changes only the Face number and, when the job ends, the analysis
 
     index: IntProperty(name="Face", min=0, max=63, default=0, options={"SKIP_SAVE"})
 
+    @classmethod
+    def poll(cls, context):
+        from .operators_analysis import input_problem  # it imports this module
+
+        return poll_with_reason(cls, input_problem(context.scene.faceaff))
+
+    @reports_errors
     def execute(self, context):
+        from .operators_analysis import start_analysis
+
         settings = context.scene.faceaff
         settings.video_face_auto = False
         settings.video_face_index = self.index
-        self.report({"INFO"}, f"Face {self.index} picked: Analyze to read it.")
-        return {"FINISHED"}
+        return start_analysis(self, context)
 
 
 classes = (FACEAFF_OT_pick_face,)

@@ -17,7 +17,7 @@ from ..core.emotions import EMOTION_NAMES
 from ..core.errors import RigError
 from ..pipeline.options import FaceMode, InputSource
 from . import jobs
-from .face_pick import show_faces
+from .face_pick import ANALYSED_FACE_PROP, show_faces
 from .operators import bake_performance, bake_request, shape_key_problem
 from .prefs import service_settings
 from .props import target_object
@@ -112,30 +112,43 @@ class FACEAFF_OT_analyze(bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        if jobs.is_running(JOB_KIND):
-            self.report({"WARNING"}, "An analysis is already running: wait or cancel it first.")
-            return {"CANCELLED"}
-        if self.bake_after:
-            problem = shape_key_problem(target_object(context))
-            if problem:
-                raise RigError(problem)
-        from ..pipeline import analysis
+        return start_analysis(self, context, bake_after=self.bake_after)
 
-        request = analysis_request(context)
-        scene_name = context.scene.name
-        target_name = getattr(target_object(context), "name", "")
-        bake_after = self.bake_after
 
-        def work(progress, should_cancel):
-            return analysis.analyse_and_keep(request, progress, should_cancel)
+def start_analysis(operator, context, *, bake_after: bool = False) -> set[str]:
+    """Start the Analyze job for the panel's input (Analyze and the face thumbnails' pick).
 
-        def on_done(result):
-            return _apply(scene_name, target_name, *result, bake_after)
+    Returns:
+        The operator result: ``{"CANCELLED"}`` (with a warning) while an analysis runs.
 
-        jobs.start_job(JOB_KIND, "Analysis", work, scene=context.scene, on_done=on_done)
-        report_warnings(self, request.services.notices)
-        self.report({"INFO"}, "Analysing in the background…")
-        return {"FINISHED"}
+    Raises:
+        RigError: ``bake_after`` with no usable target.
+        InputError: As :func:`analysis_request`.
+    """
+    if jobs.is_running(JOB_KIND):
+        operator.report({"WARNING"}, "An analysis is already running: wait or cancel it first.")
+        return {"CANCELLED"}
+    if bake_after:
+        problem = shape_key_problem(target_object(context))
+        if problem:
+            raise RigError(problem)
+    from ..pipeline import analysis
+
+    request = analysis_request(context)
+    scene_name = context.scene.name
+    target_name = getattr(target_object(context), "name", "")
+
+    def work(progress, should_cancel):
+        return analysis.analyse_and_keep(request, progress, should_cancel)
+
+    def on_done(result):
+        return _apply(scene_name, target_name, *result, bake_after)
+
+    label = "Analysis" if request.face_index is None else f"Analysis of face {request.face_index}"
+    jobs.start_job(JOB_KIND, label, work, scene=context.scene, on_done=on_done)
+    report_warnings(operator, request.services.notices)
+    operator.report({"INFO"}, f"{label} running in the background…")
+    return {"FINISHED"}
 
 
 SPOT_MARKER_PREFIXES = ("micro ", "macro ")
@@ -173,6 +186,7 @@ def _apply(
     markers,
     found,
     faces,
+    face_id: int | None,
     bake_after: bool,
 ) -> str:
     """Main thread: store the result, set spot markers, bake if asked. Raises FacialAffectError."""
@@ -191,7 +205,7 @@ def _apply(
         result = bake_performance(obj, bake_request(scene, performance))
         message += f" Baked take {result.action_name!r}."
     store_performance(scene.faceaff, performance, stored)
-    show_faces(scene, faces)
+    show_faces(scene, faces, face_id)
     if performance.warnings:
         message += " " + performance.warnings[0]
     return message
@@ -230,6 +244,7 @@ class FACEAFF_OT_clear_analysis(bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         context.scene.faceaff.clear_analysis()
+        context.scene.pop(ANALYSED_FACE_PROP, None)
         return {"FINISHED"}
 
 

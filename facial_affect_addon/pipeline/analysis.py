@@ -198,6 +198,7 @@ def analyse_and_keep(
     tuple[tuple[float, str], ...] | None,
     tuple[MicroSpec, ...] | None,
     tuple,
+    int | None,
 ]:
     """The panel's Analyze job (worker thread): analyse, then keep the result for Bake.
 
@@ -208,7 +209,7 @@ def analyse_and_keep(
         spotted micro-/macro-expressions (``(time s, label)``) and the found micro-expressions
         as bursts of their emotion (:func:`.micro_spot.found_bursts`; both None without
         ``micro_spot``), and a video's faces found (:attr:`.video.VideoAnalysis.faces`, with
-        thumbnails; empty for other inputs).
+        thumbnails; empty for other inputs), and the identity analysed (None without tracking).
 
     Raises:
         As :func:`run_analysis`.
@@ -217,5 +218,6 @@ def analyse_and_keep(
     performance = result.performance
     spotted = result.spotted
     faces = result.video.faces if result.video is not None else ()
+    face_id = result.video.face_id if result.video is not None else None
     kept = store.keep(performance)
-    return performance, kept, spot_markers(spotted), found_bursts(spotted), faces
+    return performance, kept, spot_markers(spotted), found_bursts(spotted), faces, face_id

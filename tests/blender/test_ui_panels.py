@@ -145,6 +145,8 @@ def _setup(case: str) -> None:
         settings.video_neutral_auto = False
         settings.live_source, settings.live_face_mode = "WEBCAM", "MIRROR"
         bpy.ops.faceaff.micro_add()  # an authored burst Mirror will refuse
+    elif case == "video_faces":  # two faces found; the analysis is of face 1 (issue 18)
+        _setup_video_faces(scene)
     elif case in ("preset", "mix"):
         make_face("Face", ("mouthSmileLeft", "mouthFrownLeft", "browInnerUp"))
         scene.faceaff.emotion_source = case.upper()
@@ -164,12 +166,30 @@ def _setup(case: str) -> None:
         bpy.context.scene.faceaff.input_source = "AUDIO"
 
 
+def _setup_video_faces(scene) -> None:
+    import numpy as np
+
+    from facial_affect_addon.blender.face_pick import show_faces
+    from facial_affect_addon.blender.operators_analysis import store_performance
+    from facial_affect_addon.ml.face_tracking import FaceSummary
+    from facial_affect_addon.pipeline.text import performance_from_weights
+    from tests.blender.helpers import make_face
+
+    make_face("Face", ("mouthSmileLeft", "jawOpen"))
+    scene.faceaff.input_source, scene.faceaff.video_path = "VIDEO", "/tmp/two.mp4"
+    store_performance(scene.faceaff, performance_from_weights({"happiness": 1.0}))
+    thumb = np.full((8, 8, 3), 120, np.uint8)
+    faces = [FaceSummary(i, 0, 4, (0.0, 0.0, 9.0, 9.0), 0.5, thumb) for i in (0, 1)]
+    show_faces(scene, faces, 1)
+
+
 CASES = [
     "no_target",
     "no_shape_keys",
     "unknown_names",
     "arkit_analysed",
     "video_mirror",
+    "video_faces",
     "preset",
     "mix",
     "layered",
@@ -258,6 +278,9 @@ def test_draw_content_matches_the_target(drawn):
     assert "Layers of Face Affect" in texts["layered"]
     assert {"bake_layers", "mute", "influence"} <= set(drawn["layered"]["props"])
     assert "influence" not in drawn["arkit_analysed"]["props"]  # one action: no layer rows
+    assert "Faces found (click one to analyse it):" in texts["video_faces"]
+    assert "The analysis is of face 1." in texts["video_faces"]
+    assert drawn["video_faces"]["operators"].count("faceaff.pick_face") == 2
     if "demo_head" in texts:
         assert "Rig profile: arkit52" in texts["demo_head"]
 
