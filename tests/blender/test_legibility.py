@@ -168,7 +168,7 @@ EXTERNAL_FRONT_TARGET = 6
 # The target. It had been held at 6, but the sixth (sadness at 1.0) is a coin toss for the
 # judge: on the very same renders, the pyramid-era detector's box (1-3 px off the old one) reads
 # sadness 0.381 -> neutral 0.371 there, and flips sadness at 0.6 the other way in both views
-# (measured session 5: old box 6/7, 5/7, 5/7, 5/7; new box 6/7, 5/7, 6/7, 6/7 for front 1.0,
+# (measured session 5: old box 6/7, 6/7, 5/7, 5/7; new box 6/7, 5/7, 6/7, 6/7 for front 1.0,
 # three-quarter 1.0, front 0.6, three-quarter 0.6). The face did not change; sadness is weak.
 EXTERNAL_THREE_QUARTER_FLOOR = 5
 EXTERNAL_TARGET_AT_0_6 = 5
