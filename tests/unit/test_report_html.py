@@ -69,11 +69,8 @@ def find_image(screen: np.ndarray, image: np.ndarray, tolerance: int = 4) -> tup
     return None
 
 
-def test_chromium_screenshot_shows_the_heatmap(tmp_path: Path) -> None:
-    browser = _chromium()
-    performance, out = tmp_path / "demo.json", tmp_path / "report"
-    _cli("text", DEMO_LINE, "--json", str(performance))
-    _cli("report", str(performance), "--out", str(out))
+def screenshot(browser: str, page: Path, tmp_path: Path, height: int) -> Path:
+    """A headless Chromium screenshot (1000 px wide, ``height`` tall) of ``page``; its path."""
     shot = tmp_path / "shot.png"
     done = subprocess.run(
         [
@@ -83,16 +80,25 @@ def test_chromium_screenshot_shows_the_heatmap(tmp_path: Path) -> None:
             "--disable-gpu",
             "--hide-scrollbars",
             "--force-device-scale-factor=1",
-            "--window-size=1000,1000",
+            f"--window-size=1000,{height}",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
-            (out / "report.html").as_uri(),
+            page.as_uri(),
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert shot.is_file(), done.stderr[-2000:]
+    return shot
+
+
+def test_chromium_screenshot_shows_the_heatmap(tmp_path: Path) -> None:
+    browser = _chromium()
+    performance, out = tmp_path / "demo.json", tmp_path / "report"
+    _cli("text", DEMO_LINE, "--json", str(performance))
+    _cli("report", str(performance), "--out", str(out))
+    shot = screenshot(browser, out / "report.html", tmp_path, height=1000)
     screen = np.asarray(Image.open(shot).convert("RGB"))
     heatmap = np.asarray(Image.open(out / "heatmap.png").convert("RGB"))
     where = find_image(screen, heatmap)

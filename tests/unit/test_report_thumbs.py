@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +108,7 @@ def test_video_needs_a_video_analysis(tmp_path, capsys) -> None:
 def test_chromium_shows_the_thumbnails(analysed, tmp_path) -> None:
     from PIL import Image
 
-    from tests.unit.test_report_html import _chromium, find_image
+    from tests.unit.test_report_html import _chromium, find_image, screenshot
 
     browser = _chromium()
     clip, doc_path, _ = analysed
@@ -119,25 +118,7 @@ def test_chromium_shows_the_thumbnails(analysed, tmp_path) -> None:
     thumb = np.asarray(Image.open(next(out.glob("peak_*.png"))).convert("RGB"))
     for png in out.glob("peak_*.png"):
         png.unlink()
-    shot = tmp_path / "shot.png"
-    done = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-            "--window-size=1000,7000",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={shot}",
-            (out / "report.html").as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert shot.is_file(), done.stderr[-2000:]
+    shot = screenshot(browser, out / "report.html", tmp_path, height=7000)
     screen = np.asarray(Image.open(shot).convert("RGB"))
     assert find_image(screen, thumb) is not None, "the thumbnail is not visible in the page"
 
