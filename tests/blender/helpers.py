@@ -72,3 +72,21 @@ def stored_doc(settings) -> dict:
     from facial_affect_addon.pipeline import store
 
     return store.decode(settings.analysis_data).to_json()
+
+
+def replace_keys_with_mixes(obj, mixes: dict[str, dict[str, float]], drop) -> None:
+    """Give ``obj`` new shape keys, each a mix of its existing ones, then remove the keys ``drop``.
+
+    Turns the demo head into another rig family (e.g. VRoid ``Fcl_*`` keys made from ARKit mixes).
+    """
+    blocks = obj.data.shape_keys.key_blocks
+    for name, mix in mixes.items():
+        for kb in blocks:
+            kb.value = 0.0
+        for source, weight in mix.items():
+            blocks[source].value = weight
+        obj.shape_key_add(name=name, from_mix=True)
+    for kb in blocks:
+        kb.value = 0.0
+    for name in drop:
+        obj.shape_key_remove(blocks[name])

@@ -21,7 +21,7 @@ from facial_affect_addon.pipeline.curves import performance_curves
 from facial_affect_addon.pipeline.options import PerformanceOptions, SynthesisOptions
 from facial_affect_addon.pipeline.text import performance_from_text
 
-from .helpers import evaluate, fcurve_for, run_cli
+from .helpers import evaluate, fcurve_for, replace_keys_with_mixes, run_cli
 
 LINE = "I'm so happy to see you!"
 
@@ -98,17 +98,7 @@ def _renamed_head(demo_head, rename):
 
 
 def _vroid_head(demo_head):
-    blocks = demo_head.data.shape_keys.key_blocks
-    for name, mix in VROID_MIXES.items():
-        for kb in blocks:
-            kb.value = 0.0
-        for arkit, w in mix.items():
-            blocks[arkit].value = w
-        demo_head.shape_key_add(name=name, from_mix=True)
-    for kb in blocks:
-        kb.value = 0.0
-    for arkit in ARKIT_52:
-        demo_head.shape_key_remove(blocks[arkit])
+    replace_keys_with_mixes(demo_head, VROID_MIXES, ARKIT_52)
     _add_user_key(demo_head)
     return demo_head
 

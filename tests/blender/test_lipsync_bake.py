@@ -15,7 +15,7 @@ import numpy as np
 
 from facial_affect_addon.core.rig_tables import ARKIT_52
 
-from .helpers import evaluate, fcurve_for, run_cli
+from .helpers import evaluate, fcurve_for, replace_keys_with_mixes, run_cli
 
 LINE = "I'm so happy, Bob made me a map!"
 BILABIALS = {"P", "B", "M"}
@@ -72,18 +72,7 @@ def _vroid_head_file(path) -> None:
     from tests.blender.conftest import DEMO_HEAD
 
     bpy.ops.wm.open_mainfile(filepath=str(DEMO_HEAD))
-    head = bpy.data.objects["DemoHead"]
-    blocks = head.data.shape_keys.key_blocks
-    for name, mix in VROID_MIXES.items():
-        for kb in blocks:
-            kb.value = 0.0
-        for arkit, w in mix.items():
-            blocks[arkit].value = w
-        head.shape_key_add(name=name, from_mix=True)
-    for kb in blocks:
-        kb.value = 0.0
-    for arkit in ARKIT_52:
-        head.shape_key_remove(blocks[arkit])
+    replace_keys_with_mixes(bpy.data.objects["DemoHead"], VROID_MIXES, ARKIT_52)
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
 
 
