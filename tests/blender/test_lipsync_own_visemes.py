@@ -14,7 +14,7 @@ import numpy as np
 
 from facial_affect_addon.core.visemes import ARKIT_TARGETS, VISEMES
 
-from .helpers import evaluate, fcurve_for
+from .helpers import evaluate, fcurve_for, replace_keys_with_mixes
 from .test_lipsync_bake import BILABIALS, _bake_line, _frames
 
 RPM_NAMES = {"ih": "I", "oh": "O", "ou": "U"}  # ReadyPlayerMe's spelling of three visemes
@@ -26,16 +26,8 @@ def _rpm_head_file(path) -> None:
     from tests.blender.conftest import DEMO_HEAD
 
     bpy.ops.wm.open_mainfile(filepath=str(DEMO_HEAD))
-    head = bpy.data.objects["DemoHead"]
-    blocks = head.data.shape_keys.key_blocks
-    for viseme, key in zip(VISEMES, KEYS, strict=True):
-        for kb in blocks:
-            kb.value = 0.0
-        for arkit, w in ARKIT_TARGETS[viseme].items():
-            blocks[arkit].value = w
-        head.shape_key_add(name=key, from_mix=True)
-    for kb in blocks:
-        kb.value = 0.0
+    mixes = {key: dict(ARKIT_TARGETS[v]) for v, key in zip(VISEMES, KEYS, strict=True)}
+    replace_keys_with_mixes(bpy.data.objects["DemoHead"], mixes, drop=())
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
 
 
