@@ -55,6 +55,7 @@ def align_utterances(
     sample_rate: int,
     utterances: Sequence,
     should_cancel: Callable[[], bool] | None = None,
+    margin_s: float = ALIGN_MARGIN_S,
 ) -> AlignedSpeech:
     """Align each utterance's text to its own stretch of the recording.
 
@@ -64,6 +65,8 @@ def align_utterances(
         utterances: Objects with ``start_s``, ``end_s`` and ``text`` (transcript utterances
             or performance segments); those with no word to say are skipped.
         should_cancel: Polled before each utterance.
+        margin_s: Audio kept on each side of a span (:data:`ALIGN_MARGIN_S`; a video's
+            utterances are aligned on their own spans, 0).
 
     Raises:
         CancelledError: ``should_cancel`` returned True.
@@ -73,7 +76,7 @@ def align_utterances(
     phones: list[Phone] = []
     methods: list[str] = []
     notices: list[str] = []
-    margin = int(ALIGN_MARGIN_S * sample_rate)
+    margin = int(margin_s * sample_rate)
     for u in utterances:
         if should_cancel is not None and should_cancel():
             raise CancelledError("Analysis cancelled.")

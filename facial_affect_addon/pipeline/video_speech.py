@@ -36,7 +36,7 @@ import numpy as np
 from ..core.emotions import EmotionWeights
 from ..core.errors import CancelledError, InputError
 from ..core.fusion import Evidence, FusedEmotion, fuse_face_text
-from ..core.phonemes import Phone
+from .audio import align_utterances
 from .models import text_model_label
 from .performance import Performance, Segment, clip_weights, timeline_from_segments
 from .services import ServiceSettings
@@ -173,33 +173,6 @@ def lay_out_segments(
     return tuple(sorted(out, key=lambda s: (s.start_s, s.end_s)))
 
 
-def spoken_phones(clip, segments: Sequence[Segment]) -> tuple[tuple[Phone, ...], list[str]]:
-    """Phones of every spoken segment aligned to its samples, in seconds from the video's start.
-
-    Args:
-        clip: The video's sound (an :class:`~..adapters.audio.AudioClip`).
-        segments: Spoken segments; a segment without a word to say is skipped.
-
-    Returns:
-        ``(phones in time order, the aligner's notices, each once)``.
-    """
-    from ..adapters.phone_align import align_transcript
-
-    rate = clip.sample_rate
-    phones: list[Phone] = []
-    notices: list[str] = []
-    for seg in segments:
-        samples = clip.samples[int(seg.start_s * rate) : int(np.ceil(seg.end_s * rate))]
-        try:
-            aligned = align_transcript(samples, rate, seg.text, offset_s=seg.start_s)
-        except InputError:  # no word in it, or no samples under it
-            continue
-        phones.extend(aligned.phones)
-        if aligned.notice and aligned.notice not in notices:
-            notices.append(aligned.notice)
-    return tuple(sorted(phones, key=lambda p: p.start)), notices
-
-
 def _read_utterances(utterances, analysis, services, should_cancel):
     """Each utterance's text analysis fused with the face: (spans, segments, text warnings)."""
     from .text import LineReader
@@ -273,7 +246,8 @@ def add_video_speech(
         note = f"No speech was found in the sound of '{name}'; the face alone was used."
         return _warned(performance, *transcript.warnings, note), None
     segments = lay_out_segments(performance.segments, spoken)
-    phones, notices = spoken_phones(clip, spoken)
+    # each utterance aligned on its own span (no margin: the video path never used one)
+    aligned = align_utterances(clip.samples, clip.sample_rate, spoken, cancel, margin_s=0.0)
     models = dict(performance.models)
     models["speech"] = transcript.engine
     models["text"] = text_model_label(spans[0].speech.source.removeprefix("text:"), services.llm)
@@ -282,9 +256,9 @@ def add_video_speech(
         weights=clip_weights(segments),
         timeline=timeline_from_segments(segments),
         segments=segments,
-        warnings=(*performance.warnings, *transcript.warnings, *text_warnings, *notices),
+        warnings=(*performance.warnings, *transcript.warnings, *text_warnings, *aligned.notices),
         models=models,
-        phones=phones,
+        phones=aligned.phones,
     )
     return fused, VideoSpeech(tuple(spans), transcript.engine, decoder)
 
