@@ -15,11 +15,12 @@ that both give the same values within 1e-9 before reporting.
 from __future__ import annotations
 
 import bisect
+import math
 import time
 
 import numpy as np
 
-from facial_affect_addon.core.antagonists import ANTAGONIST_LIMIT
+from facial_affect_addon.core.antagonists import ANTAGONIST_LIMIT, SMOOTHING
 from facial_affect_addon.core.emotions import EmotionWeights
 from facial_affect_addon.core.facs import AU_CHANNELS, CHANNEL_INDEX
 from facial_affect_addon.core.life import BLINK_CHANNELS
@@ -93,10 +94,13 @@ def _resolve(out: list[list[float]], pairs: list[tuple[int, int, bool]], f: int)
     for a, b, overrides in pairs:
         if overrides:
             out[b][f] *= 1.0 - _ease(out[a][f] / ANTAGONIST_LIMIT)
-        else:
-            excess = max(min(out[a][f], out[b][f]) - ANTAGONIST_LIMIT, 0.0)
-            out[a][f] -= excess
-            out[b][f] -= excess
+        else:  # the rounded (C1) overlap of core.antagonists, written out per frame
+            x, y, w = out[a][f], out[b][f], SMOOTHING
+            soft_min = 0.5 * (x + y) - math.sqrt(0.25 * (x - y) ** 2 + w * w) + w
+            over = soft_min - ANTAGONIST_LIMIT
+            excess = 0.0 if over <= -w else over if over >= w else (over + w) ** 2 / (4.0 * w)
+            out[a][f] = max(x - excess, 0.0)
+            out[b][f] = max(y - excess, 0.0)
 
 
 def _loop(timeline: Timeline) -> dict[str, np.ndarray]:
