@@ -17,8 +17,9 @@ spotting baseline of He et al. and MDMD; published numbers and caveats in
 3. **Read out.** The template landmarks moved by the tracked displacement at the burst's onset
    (baseline) and apex go through the capture path (:func:`..core.capture.expression_weights`,
    without the jitter deadzone: the spotter already decided this motion is real) to ARKit keys,
-   which :func:`..core.readback.read_weights` solves into AUs and matches to the nearest FACS
-   prototype (the cited EMFACS table that also feeds the AU co-occurrence graph).
+   which :func:`..core.readback.read_weights` solves into AUs; :func:`..core.micro_graph.
+   classify_burst` completes the AUs the capture cannot see through the co-occurrence graph
+   ``P(U_i | U_j)`` and reads the emotion (training-free stand-in for paper 002's AU-GCN).
 
 Flow instead of the landmarks themselves: on the done-criterion clip (a real photo with brief
 warps of 0.09 eye distances at the lip corners or brows) the face-mesh landmarks moved 0.01-0.03
@@ -47,6 +48,7 @@ from ..core.micro_authoring import (
     MicroSpec,
     specs_from_dict,
 )
+from ..core.micro_graph import classify_burst
 from ..core.micro_spot import (
     BurstKind,
     SpotOptions,
@@ -58,7 +60,7 @@ from ..core.micro_spot import (
     spot_confidence,
     spot_intervals,
 )
-from ..core.readback import NEUTRAL, read_weights
+from ..core.readback import read_weights
 from .video_faces import actor_analyzer, check_face_choice
 
 CROP = 160  # template crop side (px)
@@ -371,11 +373,11 @@ def read_burst(
     weights = expression_weights(to_face_coords(apex, base), neutral, deadzone=0.0)
     names = tuple(weights)
     values = np.array([weights[n] for n in names])
-    reading, au = read_weights(names, values)
+    _, au = read_weights(names, values)
     active = np.flatnonzero(au >= AU_MIN)
     codes = {AU_CHANNELS[i].split("_")[0] for i in active}
     aus = tuple(sorted(codes, key=lambda c: int(c[2:])))
-    similarity = 0.5 if reading.emotion == NEUTRAL else reading.similarity[reading.emotion]
+    reading = classify_burst({AU_CHANNELS[i]: float(au[i]) for i in active})
     return SpottedBurst(
         onset=event.onset,
         apex=event.apex,
@@ -383,7 +385,7 @@ def read_burst(
         aus=aus,
         keys={n: float(v) for n, v in zip(names, values, strict=True) if v >= KEY_MIN},
         emotion=reading.emotion,
-        confidence=spot_confidence(event.score) * float(similarity),
+        confidence=spot_confidence(event.score) * reading.confidence,
         kind=kind,
         regions=event.regions,
         au_values=tuple((AU_CHANNELS[i], float(au[i])) for i in active),
