@@ -127,3 +127,54 @@ def test_each_platform_zip_carries_only_its_wheels_for_both_pythons(platform):
     # issue 12's size budget, per platform zip
     size_mb = path.stat().st_size / 1e6
     assert size_mb <= ZIP_BUDGET_MB, f"{path.name} is {size_mb:.1f} MB (budget {ZIP_BUDGET_MB:.0f})"
+
+
+# --- issue 18: the slim LiteRT interpreter, where ai-edge-litert publishes wheels ---------------
+LITERT_FILES = re.compile(
+    r"^ai_edge_litert/(__init__\.py|interpreter\.py|metrics_(interface|portable)\.py"
+    r"|_pywrap_litert_interpreter_wrapper\.(so|pyd)|(lib)?pywrap_litert_common\.(so|dll|dylib))$"
+    r"|^ai_edge_litert-2\.3\.0\.dist-info/(METADATA|WHEEL|RECORD|top_level\.txt|licenses/LICENSE)$"
+)
+
+
+def _record_mismatches(wheel: zipfile.ZipFile) -> list[str]:
+    """Members whose RECORD line is missing or whose sha256/size disagree (and stray lines)."""
+    import base64
+    import csv
+    import hashlib
+
+    record = next(n for n in wheel.namelist() if n.endswith(".dist-info/RECORD"))
+    rows = {r[0]: r for r in csv.reader(io.StringIO(wheel.read(record).decode())) if r}
+    bad = sorted(set(rows) ^ set(wheel.namelist()))
+    for name, (_, digest, size) in rows.items():
+        if name != record and name in wheel.namelist():
+            data = wheel.read(name)
+            b64 = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            if digest != f"sha256={b64}" or int(size) != len(data):
+                bad.append(name)
+    return bad
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORM_TAGS))
+def test_litert_ships_slim_for_both_pythons_except_on_intel_macs(platform):
+    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
+    path = REPO / "dist" / f"facial_affect-{version}-{platform.replace('-', '_')}.zip"
+    assert path.is_file(), f"{path.name} missing: `make extension` builds all four"
+    with zipfile.ZipFile(path) as zf:
+        names = [n for n in zf.namelist() if n.startswith("wheels/ai_edge_litert-2.3.0-")]
+        wheels = {n: zf.read(n) for n in names}
+    if platform == "macos-x64":  # no wheel published: the face models run on cv2.dnn there
+        assert names == []
+        return
+    assert sorted(n.split("-")[2] for n in names) == list(PYTHONS), names
+    for name, data in wheels.items():
+        assert len(data) < 7e6, (name, len(data))  # the published wheels are 13-22 MB
+        with zipfile.ZipFile(io.BytesIO(data)) as wheel:
+            members = wheel.namelist()
+            assert [m for m in members if not LITERT_FILES.match(m)] == [], name
+            assert any("_pywrap_litert_interpreter_wrapper." in m for m in members), name
+            assert any("pywrap_litert_common." in m for m in members), name
+            assert _record_mismatches(wheel) == [], name
+            meta = wheel.read("ai_edge_litert-2.3.0.dist-info/METADATA").decode()
+        requires = [ln for ln in meta.splitlines() if ln.startswith("Requires-Dist:")]
+        assert requires == ["Requires-Dist: numpy>=1.23.2"], (name, requires)
