@@ -17,7 +17,7 @@ PY45 := $(VENV45)/bin/python
 REQS := $(wildcard requirements/*.txt)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup demo test test-unit test-train train-env bench bench-peer validate-capture legibility extension lint typecheck format clean
+.PHONY: setup demo test test-unit test-train micro-tiny-set train-env bench bench-peer validate-capture legibility extension lint typecheck format clean
 
 FACE_MODELS := models/face_landmark.tflite models/face_detection_short_range.tflite models/iris_landmark.tflite models/emotion_fer_minixception.onnx
 PY311_TRAIN ?= $(PY311)
@@ -85,6 +85,11 @@ train-env: .venv-train/.stamp
 
 test-train: .venv-train/.stamp
 	.venv-train/bin/python -m pytest -q tests/train
+
+# The tiny rendered set the training test uses (committed; ~20 min on 2 busy cores).
+micro-tiny-set: setup
+	$(PY) tools/make_micro_clips.py --out tests/train/data/micro_tiny --clips-per-head 4 \
+		--generated 2 --heldout 1 --size 64 --seconds 1.0 --fps 25 --seed 0
 
 demo: setup
 	@mkdir -p out
