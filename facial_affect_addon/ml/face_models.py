@@ -1,14 +1,13 @@
-"""Offline face detection and 468-point face landmarks (MediaPipe's TFLite models on cv2.dnn).
+"""Offline face detection and 468-point face landmarks (MediaPipe's TFLite models).
 
-Runtime decision (measured 2026-11-22, 2 shared cores, OpenCV 4.14 vs ai-edge-litert 2.3, on the
-astronaut photo): ``cv2.dnn.readNetFromTFLite`` loads both MediaPipe models on Python 3.11 and 3.13
-and its outputs match LiteRT's to 1.4e-4 (detector) and 1.1e-4 (landmarks). LiteRT is about twice
-as fast (2.2 vs 3.9 ms detector, 2.5 vs 5.1 ms landmarks) but would add a third native dependency
-next to OpenCV, which the video path needs anyway (decoding, resizing, the Haar fallback), and
-its ~9 ms per frame already runs well above real time. So OpenCV is the one runtime.
+Runtime: :mod:`.tflite_runtime` runs each model on LiteRT (XNNPACK) when ``ai_edge_litert``
+imports, else on cv2.dnn (first measured 2026-11-22: the outputs of the two agree to 1.4e-4
+for the detector and 1.1e-4 for the landmarks). cv2.dnn was once the only runtime to save a
+dependency; at 6.4 ms against LiteRT's 1.8 ms per mesh pass it kept the tracked mesh at a quarter
+of MediaPipe's frame rate (issue 18), so the extension zips now carry a slim LiteRT where a wheel
+exists, and cv2.dnn stays the fallback.
 
-cv2.dnn's TFLite importer wants NCHW blobs although the models are NHWC; the layout is converted
-here. The detector needs anchor decoding (BlazeFace: 896 anchors over 16x16 and 8x8 grids) and
+The detector needs anchor decoding (BlazeFace: 896 anchors over 16x16 and 8x8 grids) and
 the landmark model a rotated square crop around the face, both done with numpy.
 """
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from ..core.errors import ModelError
 from ..paths import model_path
+from .tflite_runtime import TFLiteModel
 
 DETECTOR_FILE = "face_detection_short_range.tflite"
 LANDMARK_FILE = "face_landmark.tflite"
@@ -57,19 +57,6 @@ def _load_meta(path: Path) -> dict:
             "run `make setup` (tools/fetch_face_models.py)."
         )
     return json.loads(meta_path.read_text())
-
-
-def _read_tflite(path: Path):
-    import cv2
-
-    try:
-        return cv2.dnn.readNetFromTFLite(str(path))
-    except cv2.error as exc:  # its text spans lines and names OpenCV's source files: keep the gist
-        detail = (getattr(exc, "err", "") or str(exc)).strip().splitlines()[-1:] or ["?"]
-        raise ModelError(
-            f"OpenCV cannot read the face model {path.name} ({detail[0]}); the file may be "
-            "damaged: run `make setup` (tools/fetch_face_models.py) again."
-        ) from None
 
 
 def blazeface_anchors(size: int = 128, strides=(8, 16, 16, 16), per_cell: int = 2) -> np.ndarray:
@@ -154,7 +141,7 @@ def dense_anchors(h: int, w: int, strides=(8, 16, 16, 16), per_cell: int = 2) ->
 
 
 class BlazeFaceDetector:
-    """MediaPipe BlazeFace short-range on cv2.dnn, run as a pyramid of whole-frame passes.
+    """MediaPipe BlazeFace short-range (LiteRT or cv2.dnn), run as a pyramid of whole-frame passes.
 
     Why a dense pyramid (measured 2026-12-01 on 2 shared cores, the astronaut composited at
     40-400 px into 720p/1080p/4K frames; ``bench/face_scales.py``): the short-range model alone,
@@ -169,7 +156,12 @@ class BlazeFaceDetector:
     recall and times.
     """
 
-    def __init__(self, path: Path | None = None, score_threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        score_threshold: float | None = None,
+        runtime: str | None = None,
+    ) -> None:
         self.path = Path(path) if path else model_path(DETECTOR_FILE)
         self.meta = _load_meta(self.path)
         self.size = int(self.meta["input"]["size"][0])
@@ -179,8 +171,7 @@ class BlazeFaceDetector:
         self.anchors = blazeface_anchors(self.size, self._strides, self._per_cell)
         self._grids: dict[tuple[int, int], np.ndarray] = {}
         self.threshold = score_threshold or float(self.meta.get("score_threshold", 0.5))
-        self.net = _read_tflite(self.path)
-        self.outputs = self.net.getUnconnectedOutLayersNames()
+        self.model = TFLiteModel(self.path, runtime)
 
     def detect(self, rgb: np.ndarray, min_face_px: float | None = None) -> list[FaceBox]:
         """Faces in an RGB uint8 frame, best first.
@@ -216,9 +207,7 @@ class BlazeFaceDetector:
         canvas = np.zeros((ih, iw, 3), np.float32)
         area = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=area)
-        blob = (canvas / 127.5 - 1.0).transpose(2, 0, 1)[None]
-        self.net.setInput(np.ascontiguousarray(blob))
-        outs = dict(zip(self.outputs, self.net.forward(self.outputs), strict=True))
+        outs = self.model.run((canvas / 127.5 - 1.0)[None])
         raw = outs["regressors"].reshape(-1, 16)
         logits = np.clip(outs["classificators"].reshape(-1).astype(np.float64), -100, 100)
         scores = 1.0 / (1.0 + np.exp(-logits))
@@ -299,17 +288,16 @@ class FaceLandmarks:
 
 
 class FaceLandmarker:
-    """MediaPipe's 468-point face-mesh model on cv2.dnn, run on a rotated crop around a face."""
+    """MediaPipe's 468-point face-mesh model (LiteRT or cv2.dnn) on a rotated crop around a face."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, runtime: str | None = None) -> None:
         self.path = Path(path) if path else model_path(LANDMARK_FILE)
         self.meta = _load_meta(self.path)
         self.size = int(self.meta["input"]["size"][0])
         self.crop_scale = float(self.meta.get("crop_scale", 1.5))
         lo, hi = self.meta["input"].get("range", [0.0, 1.0])
         self.scale, self.offset = (hi - lo) / 255.0, lo
-        self.net = _read_tflite(self.path)
-        self.outputs = self.net.getUnconnectedOutLayersNames()
+        self.model = TFLiteModel(self.path, runtime)
 
     def crop_transform(self, face: FaceBox) -> np.ndarray:
         """2x3 affine from frame pixels to the model's input square (rotation from the eyes)."""
@@ -339,16 +327,17 @@ class FaceLandmarker:
         across 30 frames: mean RMS point jitter 0.016 → 0.005 (1 pass) → 0.004 (2 passes) IOD,
         worst mouth-corner drift 0.080 → 0.022 → 0.013 IOD.
 
-        ``settled`` > 0 stops refining after the first refinement once a pass's crop would move
-        its centre and side by less than that fraction of the side: the crop it ran on was
-        already where the next would be.
+        ``settled`` > 0 (tracking) stops refining once a pass's crop would move its centre and
+        side by less than that fraction of the side: the crop it ran on was already where the
+        next would be, so a face tracked from the previous frame's landmarks usually takes one
+        pass, as in MediaPipe's graph.
         """
         found, roi = self._run(rgb, face), face
-        for k in range(max(int(refine), 0)):
+        for _ in range(max(int(refine), 0)):
             if found.presence < 0.5:
                 break
             nxt = roi_from_landmarks(found.points, face)
-            if settled > 0 and k > 0 and _moved(roi, nxt) < settled:
+            if settled > 0 and _moved(roi, nxt) < settled:
                 break
             found, roi = self._run(rgb, nxt), nxt
         return found
@@ -358,9 +347,7 @@ class FaceLandmarker:
 
         m = self.crop_transform(face)
         crop = cv2.warpAffine(rgb, m, (self.size, self.size), flags=cv2.INTER_LINEAR)
-        blob = (crop.astype(np.float32) * self.scale + self.offset).transpose(2, 0, 1)[None]
-        self.net.setInput(np.ascontiguousarray(blob))
-        outs = self.net.forward(self.outputs)
+        outs = self.model.run((crop.astype(np.float32) * self.scale + self.offset)[None]).values()
         mesh = next(o for o in outs if o.size == 468 * 3).reshape(468, 3)
         flag = next(o for o in outs if o.size == 1).reshape(())
         inv = cv2.invertAffineTransform(m)

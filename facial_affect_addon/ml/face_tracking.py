@@ -2,7 +2,8 @@
 
 :class:`FaceTracker` follows every known face from the previous frame's landmarks (MediaPipe's
 tracking: one mesh pass per face, no detector) and runs the detector pyramid only when a face is
-lost, when there is none yet, or every ``redetect_every`` frames to notice new faces. New
+lost, when there is none yet, or every ``redetect_every`` frames to notice new faces (an interval
+that backs off to :data:`REDETECT_MAX` while those passes find nothing new). New
 detections join a known identity through :func:`~..core.face_tracks.associate` (gated by size,
 predicted position and colours) or start a new one; identities are numbered in order of first
 appearance, left to right within a frame. For :data:`RECENTLY_LOST` frames after a face is lost
@@ -24,6 +25,10 @@ THUMB = 48
 """Side (px) of each identity's thumbnail, for the panel's face list."""
 REDETECT_EVERY = 10
 """Processed frames between detector passes while every face is tracked (to find new faces)."""
+REDETECT_MAX = 40
+"""The interval doubles, up to this, each time a periodic pass finds no new face: on a steady
+shot the pyramid (15-20 ms at 640x480 on LiteRT, several mesh passes' worth) stops dominating
+the tracked frames' cost; a new or lost face resets it to ``redetect_every``."""
 RECENTLY_LOST = 6
 """For this many frames after losing a face, the detector runs on every frame to find it again."""
 MERGED_IOU = 0.4
@@ -62,6 +67,7 @@ class FaceTracker:
         self.analyzer = analyzer
         self.max_faces = max_faces
         self.redetect_every = max(1, int(redetect_every))
+        self._interval = self.redetect_every
         self.tracks: list[Track] = []
         self._last: dict[int, FaceObservation] = {}
         self._shape: dict[int, np.ndarray] = {}
@@ -77,10 +83,14 @@ class FaceTracker:
         recent = any(
             t.face_id not in followed and self._step - t.step <= RECENTLY_LOST for t in self.tracks
         )
-        due = self._step - self._last_detect >= (1 if recent else self.redetect_every)
+        due = self._step - self._last_detect >= (1 if recent else self._interval)
         out = [TrackedFace(fid, obs, True) for fid, obs in followed.items()]
         if not followed or lost or due:
-            out += self._detect(rgb, followed)
+            new = self._detect(rgb, followed)
+            steady = followed and not lost and not recent and not new
+            top = max(REDETECT_MAX, self.redetect_every)
+            self._interval = min(2 * self._interval, top) if steady else self.redetect_every
+            out += new
         self._last = {f.face_id: f.observation for f in out}
         for f in out:
             track = next(t for t in self.tracks if t.face_id == f.face_id)
@@ -114,7 +124,8 @@ class FaceTracker:
         room = self.max_faces - len(followed)
         if room <= 0:
             return []
-        faces = self.analyzer.detect_faces(rgb, self.max_faces)
+        known = tuple(o.box for o in followed.values())
+        faces = self.analyzer.detect_faces(rgb, self.max_faces, known)
         faces = [
             f for f in faces if not any(box_iou(f.box, o.box) > 0.3 for o in followed.values())
         ][:room]

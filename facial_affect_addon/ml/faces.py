@@ -36,10 +36,13 @@ MAX_CANDIDATES = 3
 """Detections tried, largest first, before a frame is declared to have no face."""
 
 SETTLED = 0.02
-"""Tracking stops refining a face's crop (after one refinement) once the next crop would move less
-than this fraction of its side. Measured on the astronaut moving across 60 frames: 2.2 mesh
-passes a frame instead of 3; RMS landmark jitter of a still face moved across 30 frames 0.0046 of
-the eye distance (0.0041 with all 3 passes, 0.0038 detecting every frame)."""
+"""A tracked face's crop (made from the previous frame's landmarks) is refined, up to twice, only
+while the mesh it gives would move the crop more than this fraction of its side; otherwise the
+one pass stands, as in MediaPipe's graph. The mesh under-reports how far off an off-centre crop
+is (a face 2/3 of its size away at 2 fps sampling moves the crop by 6 %), so the bound is tight.
+Measured 2026-12-01 on the astronaut moved and scaled across 30 frames (tracker): RMS landmark
+jitter 0.0053 of the eye distance at 1.17 mesh passes a frame (0.0054 at 1.07 never refining;
+0.0046 with the former 2-3 passes); on the bench's 640x480 clip 1.27 passes a frame (was 3)."""
 
 MAX_FACES = 4
 """Faces :meth:`FaceAnalyzer.detect_faces` returns at most by default."""
@@ -159,7 +162,9 @@ class FaceAnalyzer:
         if self.min_face_px and self.detector == "blazeface":
             det += f" pyramid (faces from {self.min_face_px:g} px)"
         lm = " + MediaPipe 468-point face mesh" if self.has_landmarks else ""
-        return f"{det}{lm} (OpenCV dnn)"
+        model = getattr(self._landmarker or self._detector, "model", None)
+        runtime = "LiteRT" if getattr(model, "runtime", "") == "litert" else "OpenCV dnn"
+        return f"{det}{lm} ({runtime})"
 
     @property
     def detector(self) -> str:
@@ -185,7 +190,9 @@ class FaceAnalyzer:
         faces = self.detect_faces(rgb, 1)
         return faces[0] if faces else None
 
-    def detect_faces(self, rgb: np.ndarray, max_faces: int = MAX_FACES) -> list[FaceObservation]:
+    def detect_faces(
+        self, rgb: np.ndarray, max_faces: int = MAX_FACES, known: tuple = ()
+    ) -> list[FaceObservation]:
         """Up to ``max_faces`` confirmed faces of an RGB uint8 frame, largest first.
 
         For one face, detections are tried largest first (:data:`MAX_CANDIDATES` at most). For
@@ -194,7 +201,8 @@ class FaceAnalyzer:
         measured on a 1080p frame, scores 0.5-0.65) that would crowd out small real faces
         (0.8-1.0); every one of them is verified and the largest ``max_faces`` are kept, so in a
         crowd the main actor is not dropped for a smaller face that scored higher. A detection
-        overlapping a face already accepted is skipped.
+        overlapping a face already accepted, or one of the ``known`` boxes (x, y, w, h: faces
+        the caller tracks already), is skipped before its mesh runs.
         """
         found = self._detector.detect(rgb, self.min_face_px)
         if max_faces == 1:
@@ -213,7 +221,8 @@ class FaceAnalyzer:
         out: list[FaceObservation] = []
         for face in found:
             box = (face.x, face.y, face.w, face.h)
-            if (max_faces == 1 and out) or any(box_iou(box, o.box) > 0.3 for o in out):
+            taken = [o.box for o in out] + list(known)
+            if (max_faces == 1 and out) or any(box_iou(box, b) > 0.3 for b in taken):
                 continue
             marks = self._landmarker.landmarks(rgb, face, refine=refine)
             if marks.presence < MIN_PRESENCE or implausible_mesh(marks.points, box):

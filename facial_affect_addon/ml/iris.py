@@ -1,4 +1,4 @@
-"""MediaPipe's iris landmark model on cv2.dnn: five iris points per eye from the face mesh.
+"""MediaPipe's iris landmark model: five iris points per eye from the face mesh.
 
 The model (``iris_landmark.tflite`` from the same mediapipe 0.10.21 wheel as the face models)
 takes a 64x64 RGB crop of one eye in [0, 1] and returns 71 eye-contour/brow points and 5 iris
@@ -7,7 +7,7 @@ points (centre, then four on the rim). As in MediaPipe's graph, the crop is a sq
 corner line is level, and the subject's left eye is mirrored (the model is trained on the
 other). Checked on the astronaut photo: with this crop the model's eye contour starts at the
 outer corner and reaches the inner one within 2 px of the mesh's own corners, for both eyes;
-``cv2.dnn.readNetFromTFLite`` runs it (OpenCV 4.14).
+It runs on LiteRT when that imports, else on cv2.dnn (:mod:`.tflite_runtime`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..paths import model_path
-from .face_models import _load_meta, _read_tflite
+from .face_models import _load_meta
+from .tflite_runtime import TFLiteModel
 
 IRIS_FILE = "iris_landmark.tflite"
 CROP_SCALE = 2.3
@@ -28,8 +29,8 @@ _EYES = (((33, 133), False), ((362, 263), True))
 class IrisLandmarker:
     """Iris centre and rim of both eyes, given a face's 468 mesh points."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        """Load the model.
+    def __init__(self, path: Path | None = None, runtime: str | None = None) -> None:
+        """Load the model (``runtime``: see :func:`.tflite_runtime.choose_runtime`).
 
         Raises:
             ModelError: The model file or its .json is missing or unreadable.
@@ -40,8 +41,7 @@ class IrisLandmarker:
         self.crop_scale = float(self.meta.get("crop_scale", CROP_SCALE))
         lo, hi = self.meta["input"].get("range", [0.0, 1.0])
         self.scale, self.offset = (hi - lo) / 255.0, lo
-        self.net = _read_tflite(self.path)
-        self.outputs = self.net.getUnconnectedOutLayersNames()
+        self.model = TFLiteModel(self.path, runtime)
 
     def crop_transform(self, first: np.ndarray, second: np.ndarray, mirror: bool) -> np.ndarray:
         """2x3 affine from frame pixels to the model's eye square."""
@@ -70,10 +70,8 @@ class IrisLandmarker:
                 points[i, :2].astype(float), points[j, :2].astype(float), mirror
             )
             crop = cv2.warpAffine(rgb, m, (self.size, self.size), flags=cv2.INTER_LINEAR)
-            blob = (crop.astype(np.float32) * self.scale + self.offset).transpose(2, 0, 1)[None]
-            self.net.setInput(np.ascontiguousarray(blob))
-            outs = self.net.forward(self.outputs)
-            iris = next(o for o in outs if o.size == 15).reshape(5, 3)[:, :2]
+            outs = self.model.run((crop.astype(np.float32) * self.scale + self.offset)[None])
+            iris = outs["output_iris"].reshape(5, 3)[:, :2]
             inv = cv2.invertAffineTransform(m)
             out[k] = iris @ inv[:, :2].T + inv[:, 2]
         return out
