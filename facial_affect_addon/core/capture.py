@@ -18,7 +18,13 @@ weight 1 at truth 0.5-0.75) were re-set to the geometry's displacement at truth 
 significant digits; the others stayed hand-set. Issue 11 re-sculpted the demo head's keys with
 larger travel, and the eye, brow, smile, frown, cheek and sneer ranges were re-fitted the same way
 (geometry: median r 1.00, mean MAE 0.09, as before). So the ranges now invert the demo head's
-hand-made key shapes, not real faces: **accuracy on real faces remains unmeasured.** Headline on
+hand-made key shapes, not real faces: **accuracy on real faces remains unmeasured.** Issue 11
+also added ``mouthUpperUpLeft/Right`` (AU10, range fitted the same way: 0.079 at truth 1.0) and
+stopped a sideways corner pull from reading as a smile (``SMILE_OUT_PER_LIFT``). It did not
+add ``mouthStretch`` (AU20): the landmark model follows 19 % of the demo head's stretched-corner
+travel (0.028 of 0.151) and reads the stretched corner as rising, like a faint smile, so the key
+read about 0 on every render, and once AU20 was observable the readback (``core.readback``)
+compared fear's AU20 = 1 against that 0 and read fear as surprise in the 3/4 view. Headline on
 the pre-issue-11 head (22 keys): geometry median Pearson r 1.00, mean MAE 0.09, median weight at
 truth 1.0 1.00 (before the first fit: r 0.94, MAE 0.15, and an open jaw read as a full frown).
 Render: the face and landmarks are found on every render, but the landmark model follows only part
@@ -57,6 +63,7 @@ _MOUTH_CORNER = {"R": 61, "L": 291}
 _CHEEK = {"R": 50, "L": 280}
 _NOSE_WING = {"R": 129, "L": 358}
 _LIP_INNER = (13, 14)  # upper, lower
+_UPPER_LIP = {"R": (0, 37, 39), "L": (0, 267, 269)}  # outer upper-lip contour, centre to side
 _CHIN = 152
 _SIDE = {"R": "Right", "L": "Left"}
 
@@ -77,7 +84,12 @@ _RANGES = {
     "funnel_narrowing": 0.16,  # fit (was the pucker range): mouth narrowing of a full funnel
     "cheek": 0.035,  # fit (was 0.05)
     "sneer": 0.11,  # fit (was 0.081)
+    "upper_lip": 0.079,  # fit (new in issue 11)
 }
+
+# How far a smile moves the mouth corner outward per unit of its rise: the demo head's full
+# mouthSmileLeft moves it 0.188 outward and 0.246 up (geometry, tools/validate_capture.py).
+SMILE_OUT_PER_LIFT = 0.76
 
 # One-Euro settings that keep bursts (issue 15): the speed estimate must follow a 40-100 ms burst
 # (d_cutoff 10 Hz, not the filter's usual 1 Hz) and the cutoff must rise steeply with it (beta 5).
@@ -101,6 +113,7 @@ CAPTURE_NAMES: tuple[str, ...] = tuple(
     + [f"mouthFrown{s}" for s in ("Left", "Right")]
     + [f"cheekSquint{s}" for s in ("Left", "Right")]
     + [f"noseSneer{s}" for s in ("Left", "Right")]
+    + [f"mouthUpperUp{s}" for s in ("Left", "Right")]
 )
 
 
@@ -243,6 +256,7 @@ CAPTURE_RULES: dict[str, str] = {
     **{f"mouthFrown{s}": "frown" for s in _SIDE.values()},
     **{f"cheekSquint{s}": "cheek" for s in _SIDE.values()},
     **{f"noseSneer{s}": "sneer" for s in _SIDE.values()},
+    **{f"mouthUpperUp{s}": "upper_lip" for s in _SIDE.values()},
 }
 
 
@@ -254,7 +268,11 @@ def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float
     ``mouthFunnel``'s signal is the inner-lip opening; its weight is also gated by the mouth
     narrowing (the ``mouthPucker`` signal). Mouth-corner height (smile, frown) is measured
     against the midpoint of the inner lips, which a jaw drop lowers as much as the corners:
-    measured against the head, an open jaw read as a full frown on the demo head.
+    measured against the head, an open jaw read as a full frown on the demo head. A smile's
+    outward corner motion counts only as far as the corner's rise explains it
+    (:data:`SMILE_OUT_PER_LIFT`), so a corner pulled sideways alone (AU20) is no smile.
+    ``mouthUpperUp`` (AU10) is the rise of the upper lip's contour on that side beyond any
+    rise of the corner: a smile lifts the corners at least as much as the lip.
 
     Args:
         face: (468, 2) output of :func:`to_face_coords` for the frame.
@@ -268,6 +286,9 @@ def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float
         return float(-(face[list(np.atleast_1d(i)), 1] - neutral[list(np.atleast_1d(i)), 1]).mean())
 
     lip_top, lip_bottom = _LIP_INNER
+    gap = float(
+        (face[lip_bottom, 1] - face[lip_top, 1]) - (neutral[lip_bottom, 1] - neutral[lip_top, 1])
+    )
     mouth_mid = up([lip_top, lip_bottom])
     out: dict[str, float] = {}
     for side, name in _SIDE.items():
@@ -282,14 +303,13 @@ def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float
         corner = _MOUTH_CORNER[side]
         outward = float(face[corner, 0] - neutral[corner, 0]) * (1.0 if side == "L" else -1.0)
         lift = up(corner) - mouth_mid
-        out[f"mouthSmile{name}"] = lift + 0.5 * outward
+        smile_out = min(outward, SMILE_OUT_PER_LIFT * max(lift, 0.0))
+        out[f"mouthSmile{name}"] = lift + 0.5 * smile_out
         out[f"mouthFrown{name}"] = -lift
+        out[f"mouthUpperUp{name}"] = up(_UPPER_LIP[side]) - max(up(corner), 0.0)
         out[f"cheekSquint{name}"] = up(_CHEEK[side])
         out[f"noseSneer{name}"] = up(_NOSE_WING[side])
     out["browInnerUp"] = up(_BROW_INNER["R"] + _BROW_INNER["L"])
-    gap = float(
-        (face[lip_bottom, 1] - face[lip_top, 1]) - (neutral[lip_bottom, 1] - neutral[lip_top, 1])
-    )
     out["jawOpen"] = max(-up(_CHIN), gap)
     r, lft = _MOUTH_CORNER["R"], _MOUTH_CORNER["L"]
     width0 = max(float(np.linalg.norm(neutral[lft] - neutral[r])), 1e-3)
