@@ -27,7 +27,7 @@ import bpy  # noqa: E402
 
 MODULE = "bl_ext.user_default.facial_affect"
 HEAVY = ("cv2", "scipy", "tokenizers", "faster_whisper", "ctranslate2", "av", "safetensors",
-         "pocketsphinx")  # fmt: skip
+         "pocketsphinx", "ai_edge_litert")  # fmt: skip
 KEYS = ("browDownLeft", "browDownRight", "browInnerUp", "jawOpen", "mouthSmileLeft",
         "mouthSmileRight", "mouthFrownLeft", "eyeWideLeft", "cheekSquintLeft")  # fmt: skip
 
