@@ -35,14 +35,16 @@ MIN_PRESENCE = 0.5
 MAX_CANDIDATES = 3
 """Detections tried, largest first, before a frame is declared to have no face."""
 
-SETTLED = 0.02
+SETTLED = 0.01
 """A tracked face's crop (made from the previous frame's landmarks) is refined, up to twice, only
 while the mesh it gives would move the crop more than this fraction of its side; otherwise the
 one pass stands, as in MediaPipe's graph. The mesh under-reports how far off an off-centre crop
-is (a face 2/3 of its size away at 2 fps sampling moves the crop by 6 %), so the bound is tight.
+is (a face 2/3 of its size away at 2 fps sampling moves the crop by 6 %), and a frame whose crop
+sat a little off shows as expression (cheekSquint 0.1-0.2 on a still face at 0.02 or with one
+pass always, ``test_a_still_face_that_moves_captures_no_expression``), so the bound is tight.
 Measured 2026-12-01 on the astronaut moved and scaled across 30 frames (tracker): RMS landmark
-jitter 0.0053 of the eye distance at 1.17 mesh passes a frame (0.0054 at 1.07 never refining;
-0.0046 with the former 2-3 passes); on the bench's 640x480 clip 1.27 passes a frame (was 3)."""
+jitter 0.0039 of the eye distance at 1.57 mesh passes a frame (0.0046 with the former 2-3
+passes); on the bench's 640x480 clip 1.68 passes a frame (was about 3)."""
 
 MAX_FACES = 4
 """Faces :meth:`FaceAnalyzer.detect_faces` returns at most by default."""

@@ -186,7 +186,7 @@ def test_in_a_crowd_the_largest_faces_are_kept():
 @needs_models
 def test_a_tracked_face_takes_one_mesh_pass_and_stays_still():
     # MediaPipe's tracking: the crop from the last frame's landmarks is already refined, so a
-    # tracked frame runs the mesh once (a second pass only when the crop was clearly off), and
+    # tracked frame runs the mesh once (a second pass only when the crop was off), and
     # on a steady shot the detector's periodic look for new faces backs off.
     from facial_affect_addon.core.capture import to_face_coords
     from facial_affect_addon.ml.face_tracking import REDETECT_EVERY, FaceTracker
@@ -203,7 +203,7 @@ def test_a_tracked_face_takes_one_mesh_pass_and_stays_still():
     tracker.process(frames[0])
     assert len(passes) == 3  # a fresh detection: the detector's crop refined twice
     points = [tracker.process(f)[0].observation.landmarks.astype(float) for f in frames[1:]]
-    assert (len(passes) - 3) / len(points) < 1.3  # was 2-3 a tracked frame
+    assert (len(passes) - 3) / len(points) < 1.8  # was 2-3 a tracked frame
     assert tracker.n_detect == 3 < 1 + len(points) // REDETECT_EVERY  # frames 0, 10, 30
     ref = to_face_coords(points[0], points[0])
     drift = [to_face_coords(p, points[0]) - ref for p in points[1:]]
