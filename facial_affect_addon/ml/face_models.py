@@ -173,17 +173,24 @@ class BlazeFaceDetector:
         self.threshold = score_threshold or float(self.meta.get("score_threshold", 0.5))
         self.model = TFLiteModel(self.path, runtime)
 
-    def detect(self, rgb: np.ndarray, min_face_px: float | None = None) -> list[FaceBox]:
+    def detect(
+        self, rgb: np.ndarray, min_face_px: float | None = None, level: int | None = None
+    ) -> list[FaceBox]:
         """Faces in an RGB uint8 frame, best first.
 
         Args:
             rgb: The frame.
             min_face_px: Smallest face height to find, in frame pixels; None runs only the
                 single whole-frame pass (faces above ~1/6 of the frame side, fastest).
+            level: Run only this pyramid level (modulo their number; 0 is the finest), e.g.
+                one level per periodic look for new faces; None: every level.
         """
         h, w = rgb.shape[:2]
         rows, scores = [], []
-        for scale in pyramid_scales(h, w, min_face_px, self.size):
+        scales = pyramid_scales(h, w, min_face_px, self.size)
+        if level is not None:
+            scales = [scales[level % len(scales)]]
+        for scale in scales:
             r, s = self._level(rgb, scale)
             rows.append(r)
             scores.append(s)
@@ -240,10 +247,13 @@ class HaarFaceDetector:
         if self.cascade.empty():
             raise ModelError(f"OpenCV's Haar cascade {path} could not be loaded.")
 
-    def detect(self, rgb: np.ndarray, min_face_px: float | None = None) -> list[FaceBox]:
+    def detect(
+        self, rgb: np.ndarray, min_face_px: float | None = None, level: int | None = None
+    ) -> list[FaceBox]:
         """Faces in an RGB uint8 frame, largest first (the cascade gives no real score).
 
         ``min_face_px`` (frame pixels) sets the smallest window; None: 1/10 of the frame.
+        ``level`` is ignored: the cascade always scans every scale.
         """
         import cv2
 

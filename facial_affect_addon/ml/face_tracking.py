@@ -2,8 +2,9 @@
 
 :class:`FaceTracker` follows every known face from the previous frame's landmarks (MediaPipe's
 tracking: one mesh pass per face, no detector) and runs the detector pyramid only when a face is
-lost, when there is none yet, or every ``redetect_every`` frames to notice new faces (an interval
-that backs off to :data:`REDETECT_MAX` while those passes find nothing new). New
+lost, when there is none yet, or every ``redetect_every`` frames to notice new faces (one pyramid
+level per such pass, in turn; an interval that backs off to :data:`REDETECT_MAX` while those
+passes find nothing new). New
 detections join a known identity through :func:`~..core.face_tracks.associate` (gated by size,
 predicted position and colours) or start a new one; identities are numbered in order of first
 appearance, left to right within a frame. For :data:`RECENTLY_LOST` frames after a face is lost
@@ -68,6 +69,7 @@ class FaceTracker:
         self.max_faces = max_faces
         self.redetect_every = max(1, int(redetect_every))
         self._interval = self.redetect_every
+        self._sweep = 0  # the pyramid level the next periodic detector pass runs
         self.tracks: list[Track] = []
         self._last: dict[int, FaceObservation] = {}
         self._shape: dict[int, np.ndarray] = {}
@@ -86,8 +88,9 @@ class FaceTracker:
         due = self._step - self._last_detect >= (1 if recent else self._interval)
         out = [TrackedFace(fid, obs, True) for fid, obs in followed.items()]
         if not followed or lost or due:
-            new = self._detect(rgb, followed)
-            steady = followed and not lost and not recent and not new
+            periodic = bool(followed) and not lost and not recent
+            new = self._detect(rgb, followed, periodic)
+            steady = periodic and not new
             top = max(REDETECT_MAX, self.redetect_every)
             self._interval = min(2 * self._interval, top) if steady else self.redetect_every
             out += new
@@ -118,14 +121,23 @@ class FaceTracker:
         cost = track.cost(obs.box, appearance(rgb, obs.box), self._step)
         return float("inf") if cost is None else cost
 
-    def _detect(self, rgb: np.ndarray, followed: dict[int, FaceObservation]) -> list[TrackedFace]:
-        """Detector pass: new faces join a lost identity or start a new one."""
+    def _detect(
+        self, rgb: np.ndarray, followed: dict[int, FaceObservation], periodic: bool = False
+    ) -> list[TrackedFace]:
+        """Detector pass: new faces join a lost identity or start a new one.
+
+        A ``periodic`` pass (every face still tracked, looking for new ones) runs one level of
+        the pyramid, the next one each time, so its cost is one level's, not the whole pyramid's
+        (at 1080p the finest level is about 3/4 of it).
+        """
         self._last_detect, self.n_detect = self._step, self.n_detect + 1
         room = self.max_faces - len(followed)
         if room <= 0:
             return []
         known = tuple(o.box for o in followed.values())
-        faces = self.analyzer.detect_faces(rgb, self.max_faces, known)
+        level = self._sweep if periodic else None
+        self._sweep += periodic
+        faces = self.analyzer.detect_faces(rgb, self.max_faces, known, level)
         faces = [
             f for f in faces if not any(box_iou(f.box, o.box) > 0.3 for o in followed.values())
         ][:room]

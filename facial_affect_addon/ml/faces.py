@@ -193,7 +193,11 @@ class FaceAnalyzer:
         return faces[0] if faces else None
 
     def detect_faces(
-        self, rgb: np.ndarray, max_faces: int = MAX_FACES, known: tuple = ()
+        self,
+        rgb: np.ndarray,
+        max_faces: int = MAX_FACES,
+        known: tuple = (),
+        level: int | None = None,
     ) -> list[FaceObservation]:
         """Up to ``max_faces`` confirmed faces of an RGB uint8 frame, largest first.
 
@@ -204,9 +208,10 @@ class FaceAnalyzer:
         (0.8-1.0); every one of them is verified and the largest ``max_faces`` are kept, so in a
         crowd the main actor is not dropped for a smaller face that scored higher. A detection
         overlapping a face already accepted, or one of the ``known`` boxes (x, y, w, h: faces
-        the caller tracks already), is skipped before its mesh runs.
+        the caller tracks already), is skipped before its mesh runs. ``level`` runs one level
+        of the detector pyramid only (see :meth:`.face_models.BlazeFaceDetector.detect`).
         """
-        found = self._detector.detect(rgb, self.min_face_px)
+        found = self._detector.detect(rgb, self.min_face_px, level)
         if max_faces == 1:
             found = sorted(found, key=lambda f: -f.w * f.h * f.score)[:MAX_CANDIDATES]
         else:

@@ -61,10 +61,20 @@ def choose_runtime(runtime: str | None = None) -> str:
     return wanted
 
 
-def _threads() -> int:
-    import cv2
+THREADS_ENV = "FACEAFF_TFLITE_THREADS"
+"""Environment variable: LiteRT's thread count (default :data:`THREADS`)."""
+THREADS = 1
+"""LiteRT threads per model. Measured 2026-12-01 on 2 shared cores under load 5 (other jobs
+running): the face mesh takes 2.6-2.8 ms on one thread and 4.7-4.8 ms on two; a 192x192 model
+gains little from a second thread and loses much when the cores are busy, as they are in Blender
+(UI, depsgraph, the video decoder)."""
 
-    return max(1, int(cv2.getNumThreads()) or 2)
+
+def _threads() -> int:
+    try:
+        return max(1, int(os.environ.get(THREADS_ENV, THREADS)))
+    except ValueError:
+        return THREADS
 
 
 class TFLiteModel:

@@ -209,3 +209,25 @@ def test_a_tracked_face_takes_one_mesh_pass_and_stays_still():
     drift = [to_face_coords(p, points[0]) - ref for p in points[1:]]
     assert float(np.mean([np.sqrt((d**2).mean()) for d in drift])) < 0.008  # as detect-refine
     assert float(max(np.abs(d[[61, 291]]).max() for d in drift)) < 0.03
+
+
+@needs_models
+def test_a_new_small_face_is_found_while_another_is_tracked():
+    # The periodic look for new faces runs one pyramid level at a time, in turn: a 50 px face
+    # that walks in (found only by the finest level at 720p) still joins within a few passes.
+    from facial_affect_addon.ml.face_tracking import REDETECT_EVERY, FaceTracker
+    from facial_affect_addon.ml.faces import FaceAnalyzer
+
+    tracker = FaceTracker(FaceAnalyzer(min_face_px=40))
+    seen_at = None
+    for k in range(4 * REDETECT_EVERY):
+        canvas = textured_background(720, 1280, seed=0)
+        paste_face(canvas, 260, 400 + 2 * k, 360)
+        if k >= 3:
+            paste_face(canvas, 50, 1000, 200 + k, head=other_head())
+        faces = tracker.process(canvas)
+        if len(faces) == 2 and seen_at is None:
+            seen_at = k
+    assert faces[0].face_id == 0 and faces[0].tracked  # the big face kept its identity
+    assert seen_at is not None and seen_at < 3 * REDETECT_EVERY + 1
+    assert tracker.n_detect < 2 + 3 * REDETECT_EVERY // 2  # not a full pyramid every frame
