@@ -164,6 +164,14 @@ def test_plumbing_turned_camera_keeps_its_distance(harness):
 # 0.03 inter-ocular units against 0.11), so fear reads as surprise from the front and disgust as
 # anger or happiness; comparing in what the capture can see instead of AUs did not help (13 of
 # 24 against 14 of 24 on the same renders).
+# Session 6 (capture with mouthUpperUp, AU10), same harness: external 6, 6, 5, 6; geometric 5, 5,
+# 5, 5. The old 22-key capture on those very renders: also 5, 5, 5, 5; anger at 3/4 1.0 reads as
+# anger with both (the renders' landmarks changed, not the capture), so that floor rises to 5.
+# Still misread: fear from the front (as surprise: the landmark model follows 19 % of the
+# stretched corner's travel and sees it rise like a faint smile, so lip stretch, AU20, is not
+# captured), sadness at 3/4 (as surprise: its frown stays in the deadzone) and disgust (as
+# happiness or anger: the tracked cheek rises with the upper lip, and core/facs.py weighs AU10
+# 0.8 in anger's prototype, 0.2 in disgust's).
 EXTERNAL_FRONT_TARGET = 6
 # The issue's target. It had been held at 6, but the sixth (sadness at 1.0) is a coin toss for the
 # judge: on the very same renders, the pyramid-era detector's box (1-3 px off the old one) reads
@@ -175,7 +183,7 @@ EXTERNAL_TARGET_AT_0_6 = 5
 GEOMETRIC_FLOORS = {
     ("front", "1.0"): 5,
     ("front", "0.6"): 5,
-    ("three_quarter", "1.0"): 4,
+    ("three_quarter", "1.0"): 5,
     ("three_quarter", "0.6"): 5,
 }
 
