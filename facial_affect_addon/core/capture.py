@@ -19,12 +19,15 @@ significant digits; the others stayed hand-set. Issue 11 re-sculpted the demo he
 larger travel, and the eye, brow, smile, frown, cheek and sneer ranges were re-fitted the same way
 (geometry: median r 1.00, mean MAE 0.09, as before). So the ranges now invert the demo head's
 hand-made key shapes, not real faces: **accuracy on real faces remains unmeasured.** Issue 11
-also added ``mouthUpperUpLeft/Right`` (AU10, range fitted the same way: 0.079 at truth 1.0) and
-stopped a sideways corner pull from reading as a smile (``SMILE_OUT_PER_LIFT``). It did not
-add ``mouthStretch`` (AU20): the landmark model follows 19 % of the demo head's stretched-corner
-travel (0.028 of 0.151) and reads the stretched corner as rising, like a faint smile, so the key
-read about 0 on every render, and once AU20 was observable the readback (``core.readback``)
-compared fear's AU20 = 1 against that 0 and read fear as surprise in the 3/4 view. Headline on
+also added ``mouthUpperUpLeft/Right`` (AU10, range fitted the same way: 0.079 at truth 1.0;
+geometry r 1.00, MAE 0.07; on renders the tracked corner rises with the lip, so the key posed
+alone reads 0 there). It did not add ``mouthStretch`` (AU20): the landmark model follows 19 % of
+the demo head's stretched-corner travel (0.028 of 0.151) and reads the stretched corner as
+rising, like a faint smile, so the key read about 0 on every render, and once AU20 was
+observable the readback (``core.readback``) compared fear's AU20 = 1 against that 0 and read
+fear as surprise in the 3/4 view. A rule counting a smile's outward corner motion only as far
+as its rise explains it (the demo smile's 0.76) was tried and dropped: on renders it cut the
+smile key's reading from 0.37 to 0.23 and changed no reading. Headline on
 the pre-issue-11 head (22 keys): geometry median Pearson r 1.00, mean MAE 0.09, median weight at
 truth 1.0 1.00 (before the first fit: r 0.94, MAE 0.15, and an open jaw read as a full frown).
 Render: the face and landmarks are found on every render, but the landmark model follows only part
@@ -87,9 +90,6 @@ _RANGES = {
     "upper_lip": 0.079,  # fit (new in issue 11)
 }
 
-# How far a smile moves the mouth corner outward per unit of its rise: the demo head's full
-# mouthSmileLeft moves it 0.188 outward and 0.246 up (geometry, tools/validate_capture.py).
-SMILE_OUT_PER_LIFT = 0.76
 
 # One-Euro settings that keep bursts (issue 15): the speed estimate must follow a 40-100 ms burst
 # (d_cutoff 10 Hz, not the filter's usual 1 Hz) and the cutoff must rise steeply with it (beta 5).
@@ -268,9 +268,7 @@ def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float
     ``mouthFunnel``'s signal is the inner-lip opening; its weight is also gated by the mouth
     narrowing (the ``mouthPucker`` signal). Mouth-corner height (smile, frown) is measured
     against the midpoint of the inner lips, which a jaw drop lowers as much as the corners:
-    measured against the head, an open jaw read as a full frown on the demo head. A smile's
-    outward corner motion counts only as far as the corner's rise explains it
-    (:data:`SMILE_OUT_PER_LIFT`), so a corner pulled sideways alone (AU20) is no smile.
+    measured against the head, an open jaw read as a full frown on the demo head.
     ``mouthUpperUp`` (AU10) is the rise of the upper lip's contour on that side beyond any
     rise of the corner: a smile lifts the corners at least as much as the lip.
 
@@ -303,8 +301,7 @@ def expression_signals(face: np.ndarray, neutral: np.ndarray) -> dict[str, float
         corner = _MOUTH_CORNER[side]
         outward = float(face[corner, 0] - neutral[corner, 0]) * (1.0 if side == "L" else -1.0)
         lift = up(corner) - mouth_mid
-        smile_out = min(outward, SMILE_OUT_PER_LIFT * max(lift, 0.0))
-        out[f"mouthSmile{name}"] = lift + 0.5 * smile_out
+        out[f"mouthSmile{name}"] = lift + 0.5 * outward
         out[f"mouthFrown{name}"] = -lift
         out[f"mouthUpperUp{name}"] = up(_UPPER_LIP[side]) - max(up(corner), 0.0)
         out[f"cheekSquint{name}"] = up(_CHEEK[side])
