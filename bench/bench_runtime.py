@@ -239,6 +239,16 @@ def _peer(frames: np.ndarray, repeats: int) -> dict | str:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _best_peer(a: dict | str, b: dict | str) -> dict | str:
+    """The peer's better rate of two rounds, per mode (or the one that ran)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return b if isinstance(a, str) else a
+    best = dict(a)
+    for mode in ("tracking", "detect"):
+        best[mode] = max(a[mode], b[mode], key=lambda r: r["fps"])
+    return best
+
+
 def _mesh_entry(label: str, size: tuple[int, int]) -> dict:
     frames = moving_face_frames(size)
     repeats = 3 if size[1] <= 480 else 1
@@ -246,11 +256,16 @@ def _mesh_entry(label: str, size: tuple[int, int]) -> dict:
     ours_detect, _, _ = _ours_fps(frames, repeats, tracking=False)
     forced, _, _ = _ours_fps(frames, repeats, tracking=True, runtime="opencv")
     peer = _peer(frames, repeats)
+    # A shared machine's load moves within a run: a second round, ours then the peer again,
+    # and the better rate of each (best of 2 interleaved rounds) is what is compared.
+    ours = max(ours, _ours_fps(frames, repeats, tracking=True)[0])
+    peer = _best_peer(peer, _peer(frames, repeats))
     note = (
         f"{label}, CPU, models on {runtime} (as the product chooses), 468-point mesh tracked "
-        f"from the last frame (one pass; detector when lost, every 10-40 frames); ours found "
-        f"{found}/{len(frames)}; the same tracking forced onto cv2.dnn runs at {forced:.1f} "
-        f"frames/s; detecting every frame ours runs at {ours_detect:.1f} frames/s"
+        f"from the last frame (one pass; detector when lost, every 10-40 frames), best of 2 "
+        f"interleaved rounds with the peer's; ours found {found}/{len(frames)}; the same "
+        f"tracking forced onto cv2.dnn runs at {forced:.1f} frames/s; detecting every frame "
+        f"ours runs at {ours_detect:.1f} frames/s"
     )
     if isinstance(peer, str):
         return _entry(f"face_mesh_fps_{label}", ours, "frames/s", None, None, f"{note}; {peer}")
