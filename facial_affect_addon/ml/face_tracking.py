@@ -109,6 +109,8 @@ class FaceTracker:
             obs = self.analyzer.follow(rgb, prev, self._box_mapper(fid), tuple(shift))
             if obs is not None:
                 found[fid] = obs
+        if len(found) < 2:  # nothing to merge: skip the appearance costs
+            return found
         ids = sorted(found, key=lambda i: self._fit(i, found[i], rgb))
         for k, a in enumerate(ids):
             for b in ids[k + 1 :]:

@@ -264,9 +264,11 @@ class FaceAnalyzer:
         marks = self._landmarker.landmarks(rgb, roi_from_landmarks(moved, start), 2, SETTLED)
         if marks.presence < MIN_PRESENCE:
             return None
-        mesh_box = roi_from_landmarks(marks.points, start)
-        box = (mesh_box.x, mesh_box.y, mesh_box.w, mesh_box.h)
-        box = box_from_mesh(marks.points) if box_from_mesh is not None else box
+        if box_from_mesh is not None:
+            box = box_from_mesh(marks.points)
+        else:
+            mesh_box = roi_from_landmarks(marks.points, start)
+            box = (mesh_box.x, mesh_box.y, mesh_box.w, mesh_box.h)
         if implausible_mesh(marks.points, box):
             return None
         return FaceObservation(box, previous.score, marks.points, previous.detector, marks.presence)
