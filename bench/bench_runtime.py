@@ -250,6 +250,8 @@ def _best_peer(a: dict | str, b: dict | str) -> dict | str:
 
 
 def _mesh_entry(label: str, size: tuple[int, int]) -> dict:
+    from facial_affect_addon.ml.tflite_runtime import thread_count
+
     frames = moving_face_frames(size)
     repeats = 3 if size[1] <= 480 else 1
     ours, found, runtime = _ours_fps(frames, repeats, tracking=True)
@@ -262,7 +264,8 @@ def _mesh_entry(label: str, size: tuple[int, int]) -> dict:
     peer = _best_peer(peer, _peer(frames, repeats))
     note = (
         f"{label}, CPU, models on {runtime} (as the product chooses), 468-point mesh tracked "
-        f"from the last frame (one pass; detector when lost, every 10-40 frames), best of 2 "
+        f"from the last frame (one pass, refined while the crop moves > 1 %; detector when "
+        f"lost, every 10-40 frames), LiteRT threads {thread_count()}, best of 2 "
         f"interleaved rounds with the peer's; ours found {found}/{len(frames)}; the same "
         f"tracking forced onto cv2.dnn runs at {forced:.1f} frames/s; detecting every frame "
         f"ours runs at {ours_detect:.1f} frames/s"
