@@ -154,22 +154,17 @@ def read_frames(source: Path) -> np.ndarray:
     Raises:
         InputError: If nothing can be read.
     """
+    if not source.is_dir():
+        from facial_affect_addon.ml.micro_net import read_rgb_video
+
+        return read_rgb_video(source)[0]
     import cv2
 
     frames = []
-    if source.is_dir():
-        for _, f in _frame_files(source):
-            bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
-            if bgr is not None:
-                frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    else:
-        cap = cv2.VideoCapture(str(source))
-        while True:
-            ok, bgr = cap.read()
-            if not ok:
-                break
+    for _, f in _frame_files(source):
+        bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
+        if bgr is not None:
             frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        cap.release()
     if not frames:
         raise InputError(f"{source}: no readable frames")
     return np.stack(frames)
