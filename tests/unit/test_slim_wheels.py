@@ -6,9 +6,7 @@ here, so a change to the repacking is caught without a four-platform build.
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import io
 import sys
 import zipfile
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from build_extension import slim_litert, slim_pocketsphinx
+from build_extension import record_hash, record_mismatches, slim_litert, slim_pocketsphinx
 
 METADATA = """Metadata-Version: 2.4
 Name: ai-edge-litert
@@ -32,15 +30,11 @@ LiteRT is for mobile and embedded devices.
 """
 
 
-def _hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
 def make_wheel(path: Path, files: dict[str, bytes]) -> Path:
     """A wheel with ``files`` and a RECORD listing each with its hash and size."""
     dist_info = next(n for n in files if ".dist-info/" in n).split("/")[0]
     record = f"{dist_info}/RECORD"
-    rows = [[n, _hash(d), str(len(d))] for n, d in files.items()] + [[record, "", ""]]
+    rows = [[n, record_hash(d), str(len(d))] for n, d in files.items()] + [[record, "", ""]]
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     with zipfile.ZipFile(path, "w") as zf:
@@ -51,15 +45,7 @@ def make_wheel(path: Path, files: dict[str, bytes]) -> Path:
 
 def record_problems(path: Path) -> list[str]:
     with zipfile.ZipFile(path) as zf:
-        record = next(n for n in zf.namelist() if n.endswith("RECORD"))
-        rows = {r[0]: r for r in csv.reader(io.StringIO(zf.read(record).decode())) if r}
-        bad = sorted(set(rows) ^ set(zf.namelist()))
-        for name, (_, digest, size) in rows.items():
-            if name != record and name in zf.namelist():
-                data = zf.read(name)
-                if digest != _hash(data) or int(size) != len(data):
-                    bad.append(name)
-    return bad
+        return record_mismatches(zf)
 
 
 def litert_wheel(tmp_path: Path, lib: str) -> Path:
