@@ -80,6 +80,12 @@ def thread_count() -> int:
         return THREADS
 
 
+MAX_SHAPES = 12
+"""LiteRT interpreters kept per model, one per input shape, oldest dropped first. The detector
+pyramid uses a handful of shapes per frame size (one per level); without a bound a long session
+that reads videos of many sizes would keep every level's buffers (a 4K level's are tens of MB)."""
+
+
 class TFLiteModel:
     """A ``.tflite`` file run on NHWC float32 input; outputs by their tensor names.
 
@@ -126,6 +132,8 @@ class TFLiteModel:
             ) from None
         outs = [(d["name"], d["index"]) for d in it.get_output_details()]
         shape = tuple(int(s) for s in it.get_input_details()[0]["shape"])
+        while len(self._slots) >= MAX_SHAPES:
+            del self._slots[next(iter(self._slots))]
         self._slots[shape] = (it, index, outs)
         return self._slots[shape]
 

@@ -101,3 +101,15 @@ def test_damaged_model_is_one_line_model_error_on_litert(tmp_path):
         FaceLandmarker(bad, runtime="litert")
     msg = str(exc.value)
     assert "\n" not in msg and "face_landmark.tflite" in msg and "make setup" in msg
+
+
+@needs_litert
+def test_litert_keeps_a_bounded_number_of_input_shapes():
+    model = tflite_runtime.TFLiteModel(model_path("face_detection_short_range.tflite"), "litert")
+    sizes = [(64 + 16 * k, 128) for k in range(tflite_runtime.MAX_SHAPES + 5)]
+    for h, w in sizes:
+        outs = model.run(np.zeros((1, h, w, 3), np.float32))
+        assert outs["classificators"].size > 0
+    assert len(model._slots) == tflite_runtime.MAX_SHAPES
+    assert (1, *sizes[-1], 3) in model._slots  # the newest stay, the oldest went
+    assert (1, *sizes[0], 3) not in model._slots
