@@ -9,6 +9,7 @@ from pathlib import Path
 
 import bpy
 import numpy as np
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,3 +91,18 @@ def replace_keys_with_mixes(obj, mixes: dict[str, dict[str, float]], drop) -> No
         kb.value = 0.0
     for name in drop:
         obj.shape_key_remove(blocks[name])
+
+
+def validate_capture_on_demo_head():
+    """``tools/validate_capture.py``, imported with the demo head open (no head: the test fails)."""
+    from .conftest import DEMO_HEAD
+
+    if not DEMO_HEAD.exists():
+        pytest.fail(f"{DEMO_HEAD} is missing: run `make setup` (it builds the demo head).")
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import validate_capture
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    validate_capture.open_head(DEMO_HEAD)
+    return validate_capture

@@ -10,11 +10,10 @@ with the lip, reading about 0): that is documented in ``core/capture.py``, not t
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from .conftest import DEMO_HEAD, REPO, reset_scene
+from .conftest import reset_scene
+from .helpers import validate_capture_on_demo_head
 
 KEYS = ("mouthUpperUpLeft", "mouthSmileLeft")
 LEVELS = (0.5, 1.0)
@@ -23,14 +22,7 @@ LEVELS = (0.5, 1.0)
 @pytest.fixture(scope="module")
 def geometry():
     """Per-key measures of the geometry path."""
-    if not DEMO_HEAD.exists():
-        pytest.fail(f"{DEMO_HEAD} is missing: run `make setup` (it builds the demo head).")
-    sys.path.insert(0, str(REPO / "tools"))
-    try:
-        import validate_capture as vc
-    finally:
-        sys.path.remove(str(REPO / "tools"))
-    vc.open_head(DEMO_HEAD)
+    vc = validate_capture_on_demo_head()
     raw = vc.measure(KEYS, LEVELS, render=False)
     yield raw["geometry"]["keys"]
     reset_scene()

@@ -18,13 +18,12 @@ shut), so the render blink is checked on the raw lid-gap signal at both levels, 
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from facial_affect_addon.paths import model_path
 
-from .conftest import DEMO_HEAD, REPO, reset_scene
+from .conftest import reset_scene
+from .helpers import validate_capture_on_demo_head
 
 pytestmark = pytest.mark.skipif(
     not (
@@ -59,14 +58,7 @@ CROSSTALK_MAX = {"render": 0.1, "geometry": 0.02}
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     """Both paths' per-key measures (one render per pose, shared by all tests here)."""
-    if not DEMO_HEAD.exists():
-        pytest.fail(f"{DEMO_HEAD} is missing: run `make setup` (it builds the demo head).")
-    sys.path.insert(0, str(REPO / "tools"))
-    try:
-        import validate_capture as vc
-    finally:
-        sys.path.remove(str(REPO / "tools"))
-    vc.open_head(DEMO_HEAD)
+    vc = validate_capture_on_demo_head()
     raw = vc.measure(KEYS, LEVELS, workdir=tmp_path_factory.mktemp("capture_renders"))
     yield raw
     reset_scene()
