@@ -76,9 +76,11 @@ $(FACE_MODELS) &: tools/fetch_face_models.py $(VENV)/.stamp
 	$(PY) tools/fetch_face_models.py
 
 # Training environment (Python 3.11, torch from pip: only pip sees the local torch files).
+# --no-cache-dir: torch's CUDA wheels from PyPI are ~3 GB; a second copy in pip's cache filled
+# CI's disk (stop 24: "No space left on device").
 .venv-train/.stamp: requirements/train.txt
 	$(PY311_TRAIN) -m venv .venv-train
-	.venv-train/bin/pip install -q -r requirements/train.txt
+	.venv-train/bin/pip install -q --no-cache-dir -r requirements/train.txt
 	touch $@
 
 train-env: .venv-train/.stamp

@@ -1,6 +1,6 @@
 """Train paper 000's ResNet18 emotion classifier (recipes v1, v2, v3) and export it to ONNX.
 
-Runs in the separate training environment (``make train-env``: Python 3.11 + torch/torchvision);
+Runs in the separate training environment (``make train-env``: Python 3.11 + torch, CPU build);
 the add-on itself never imports torch. Data layouts (AffectNet's, or anything shaped like it):
 
 * folders: ``DATA/train/<class>/*.jpg`` and ``DATA/val/<class>/*.jpg`` (or only ``DATA/<class>/``,
@@ -136,27 +136,88 @@ def load_splits(args) -> tuple[list, list]:
     return train, val
 
 
-def transforms_for(recipe: Recipe, size: int, train: bool):
-    """torchvision transforms: the recipe's augmentation (train) or a plain resize (eval)."""
-    from torchvision import transforms as tv
+class Transform:
+    """The recipe's augmentation (train) or a plain resize (eval), on an RGB uint8 image.
 
-    norm = [
-        tv.ToTensor(),
-        tv.Normalize(resnet_emotion.IMAGENET_MEAN, resnet_emotion.IMAGENET_STD),
-    ]
-    if not train:
-        return tv.Compose([tv.Resize((size, size)), *norm])
-    aug = [tv.Resize((size, size)), tv.RandomHorizontalFlip(), tv.RandomRotation(recipe.rotation)]
-    if recipe.affine:
-        aug.append(tv.RandomAffine(0, translate=(0.1, 0.1), scale=(0.9, 1.1), shear=5))
-    j = recipe.jitter
-    aug.append(tv.ColorJitter(j, j, j, 0.05 if recipe.affine else 0.0))
-    return tv.Compose([*aug, *norm])
+    Written with OpenCV and numpy instead of torchvision (which does not load beside the CPU build
+    of torch, see :mod:`facial_affect_addon.ml.resnet_emotion`). The training draws match the
+    torchvision pipeline paper 000's recipes name: resize, horizontal flip, rotation by up to
+    ``recipe.rotation`` degrees, for v3 an affine (translate ±10 %, scale 0.9–1.1, shear ±5°) in
+    the same warp, then brightness/contrast/saturation jitter ``recipe.jitter`` (and hue ±0.05 for
+    v3). Uncovered corners are black, as torchvision fills them. Randomness comes from ``random``,
+    which torch's DataLoader seeds per worker.
+    """
+
+    def __init__(self, recipe: Recipe, size: int, train: bool) -> None:
+        self.recipe, self.size, self.train = recipe, size, train
+
+    def __call__(self, rgb: np.ndarray):
+        import cv2
+        import torch
+
+        img = cv2.resize(rgb, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+        if self.train:
+            img = self._augment(img)
+        x = img.astype(np.float32) / 255.0
+        x = (x - np.float32(resnet_emotion.IMAGENET_MEAN)) / np.float32(resnet_emotion.IMAGENET_STD)
+        return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
+
+    def _augment(self, img: np.ndarray) -> np.ndarray:
+        import cv2
+
+        r, n = self.recipe, self.size
+        if random.random() < 0.5:
+            img = img[:, ::-1]
+        angle = np.deg2rad(random.uniform(-r.rotation, r.rotation))
+        scale, shear, shift = 1.0, 0.0, np.zeros(2)
+        if r.affine:
+            scale = random.uniform(0.9, 1.1)
+            shear = np.deg2rad(random.uniform(-5.0, 5.0))
+            shift = np.array([random.uniform(-0.1, 0.1), random.uniform(-0.1, 0.1)]) * n
+        c, s = np.cos(angle), np.sin(angle)
+        linear = scale * np.array([[c, -s], [s, c]]) @ np.array([[1.0, np.tan(shear)], [0.0, 1.0]])
+        centre = np.array([(n - 1) / 2.0, (n - 1) / 2.0])
+        matrix = np.hstack([linear, (centre + shift - linear @ centre)[:, None]])
+        img = cv2.warpAffine(np.ascontiguousarray(img), matrix, (n, n), flags=cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+        return self._jitter(img)
+
+    def _jitter(self, img: np.ndarray) -> np.ndarray:
+        import cv2
+
+        j = self.recipe.jitter
+        x = img.astype(np.float32)
+        x *= random.uniform(1 - j, 1 + j)  # brightness
+        x = x.mean() + (x - x.mean()) * random.uniform(1 - j, 1 + j)  # contrast
+        gray = x @ np.float32([0.299, 0.587, 0.114])
+        x = gray[..., None] + (x - gray[..., None]) * random.uniform(1 - j, 1 + j)  # saturation
+        img = np.clip(x, 0, 255).astype(np.uint8)
+        if self.recipe.affine:  # hue ±0.05 of the circle (OpenCV's 8-bit hue runs 0..179)
+            hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+            shift = round(random.uniform(-0.05, 0.05) * 180)
+            hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + shift) % 180).astype(np.uint8)
+            img = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+        return img
+
+
+def transforms_for(recipe: Recipe, size: int, train: bool) -> Transform:
+    """The recipe's augmentation (train) or a plain resize (eval): see :class:`Transform`."""
+    return Transform(recipe, size, train)
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    """An image file as RGB uint8 (OpenCV; raises ``ValueError`` when it cannot be read)."""
+    import cv2
+
+    data = np.fromfile(str(path), dtype=np.uint8)
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if bgr is None:
+        raise ValueError(f"cannot read image {path}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def make_dataset(samples, transform):
-    """A torch Dataset over (path, label) pairs read with PIL as RGB."""
-    from PIL import Image
+    """A torch Dataset over (path, label) pairs read as RGB."""
     from torch.utils.data import Dataset
 
     class Images(Dataset):
@@ -165,8 +226,7 @@ def make_dataset(samples, transform):
 
         def __getitem__(self, i):
             path, label = samples[i]
-            with Image.open(path) as img:
-                return transform(img.convert("RGB")), label
+            return transform(read_rgb(path)), label
 
     return Images()
 

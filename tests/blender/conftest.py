@@ -1,19 +1,29 @@
 """Fixtures for tests that run inside real Blender (the ``bpy`` module from PyPI, headless).
 
 Blender's user folders and caches are pointed at a temporary directory *before* ``bpy`` is first
-imported, so tests never read or write the developer's own Blender configuration.
+imported, so tests never read or write the developer's own Blender configuration. Child processes
+(the installed-zip probes, the panel-drawing children) make their temporary folders there too
+(``TMPDIR``), and the whole folder is removed when the session ends: an installed extension is
+~360 MB, and CI's disk is finite. uv keeps the developer's own cache (``UV_CACHE_DIR``), so the
+bare test virtualenvs hard-link bpy from it instead of downloading it again into the temporary
+folder.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="faceaff-blender-"))
+_user_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+os.environ.setdefault("UV_CACHE_DIR", str(Path(_user_cache) / "uv"))
 os.environ.setdefault("BLENDER_USER_RESOURCES", str(_TMP / "user"))
 os.environ.setdefault("XDG_CACHE_HOME", str(_TMP / "cache"))
+(_TMP / "tmp").mkdir()
+os.environ["TMPDIR"] = str(_TMP / "tmp")  # children only: this process's tempdir is already fixed
 
 import bpy  # noqa: E402
 import pytest  # noqa: E402
@@ -40,7 +50,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config) -> None:
-    """On bpy 4.5, leave with the session's status once pytest has reported everything."""
+    """Remove the session's temporary folder; on bpy 4.5, then leave with the session's status."""
+    shutil.rmtree(_TMP, ignore_errors=True)
     if not _EXIT_IN_UNCONFIGURE:
         return
     capture = config.pluginmanager.getplugin("capturemanager")

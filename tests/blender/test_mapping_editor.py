@@ -351,7 +351,7 @@ def _child_main() -> None:
 
 
 def test_the_target_box_draws_the_editor_and_coverage(demo_head_path):
-    tmp = tempfile.mkdtemp(prefix="faceaff-draw-")
+    tmp = tempfile.mkdtemp(prefix="faceaff-draw-", dir=os.environ.get("TMPDIR"))
     env = dict(os.environ, BLENDER_USER_RESOURCES=f"{tmp}/user", XDG_CACHE_HOME=f"{tmp}/cache")
     code = "import tests.blender.test_mapping_editor as t; t._child_main()"
     done = subprocess.run(

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the training env: make train-env test-train")
-pytest.importorskip("torchvision")
-Image = pytest.importorskip("PIL.Image")
+cv2 = pytest.importorskip("cv2")
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
@@ -45,7 +44,7 @@ def dataset(tmp_path_factory) -> Path:
             folder = root / split / name
             folder.mkdir(parents=True)
             for i in range(n):
-                Image.fromarray(_picture(k, rng)).save(folder / f"{i}.png")
+                cv2.imwrite(str(folder / f"{i}.png"), _picture(k, rng)[:, :, ::-1])
     return root
 
 
@@ -121,3 +120,46 @@ def test_classification_report_macro_f1():
     assert rep["accuracy"] == 0.75
     assert rep["per_class"]["neutral"]["f1"] == pytest.approx(2 / 3)
     assert rep["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+
+
+def test_resnet18_has_the_papers_layout_and_parameter_count():
+    model = resnet_emotion.build_model(dropout=0.5)
+    names = set(model.state_dict())
+    assert {"conv1.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight"} <= names
+    assert "layer1.0.downsample.0.weight" not in names  # same shape: identity shortcut
+    assert {"fc.1.weight", "layer4.1.bn2.running_mean"} <= names
+    # He et al.'s ResNet18 has 11,689,512 parameters with a 1000-way head; a 7-way head leaves
+    # 11,689,512 - (512 * 1000 + 1000) + (512 * 7 + 7).
+    assert sum(p.numel() for p in model.parameters()) == 11_689_512 - 513_000 + 3_591
+    with torch.no_grad():
+        assert model.eval()(torch.zeros(2, 3, 64, 64)).shape == (2, len(EMOTION_NAMES))
+
+
+def test_eval_transform_resizes_and_normalises_only():
+    recipe = train_emotion.RECIPES["v3"]
+    img = np.full((20, 30, 3), (124, 116, 104), np.uint8)  # ~ the ImageNet mean
+    x = train_emotion.transforms_for(recipe, SIZE, train=False)(img)
+    assert tuple(x.shape) == (3, SIZE, SIZE) and x.dtype == torch.float32
+    assert float(x.abs().max()) < 0.02
+    again = train_emotion.transforms_for(recipe, SIZE, train=False)(img)
+    assert torch.equal(x, again)
+
+
+def test_train_transform_flips_rotates_and_jitters():
+    import random
+
+    recipe = train_emotion.RECIPES["v3"]
+    img = _picture(1, np.random.default_rng(3))  # disc on the right half
+    plain = train_emotion.transforms_for(recipe, SIZE, train=False)(img)
+    aug = train_emotion.transforms_for(recipe, SIZE, train=True)
+    random.seed(0)
+    outs = [aug(img) for _ in range(40)]
+    assert all(tuple(o.shape) == (3, SIZE, SIZE) for o in outs)
+    assert all(not torch.equal(o, plain) for o in outs)
+    # Horizontal flips move the disc's mass to the left half in about half of the draws.
+    red = [o[0] - o[0].min() for o in outs]
+    left = sum(float(r[:, : SIZE // 2].sum()) > float(r[:, SIZE // 2 :].sum()) for r in red)
+    assert 8 <= left <= 32
+    # Corners uncovered by the rotation/affine warp are black (the normalised value of 0).
+    black = -resnet_emotion.IMAGENET_MEAN[0] / resnet_emotion.IMAGENET_STD[0]
+    assert any(abs(float(o[0, 0, 0]) - black) < 1e-4 for o in outs)
