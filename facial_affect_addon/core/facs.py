@@ -212,7 +212,7 @@ EXPRESSION_SOURCE: dict[str, str] = {
     "surprise": "1+2+5+22D+26+27A",
     "fear": "1+4B+5+20+25+26B",
     "anger": "4+5C+7C+10D+16B+20B+25+26B",
-    "disgust": "4C+7C+9+10A+15C+17C",
+    "disgust": "4C+6C+9+10A+15C+17C",
     "contempt": "R12A+R14A",
 }
 """The faces the engine animates and the legibility readback compares against.
@@ -249,10 +249,16 @@ posing each emotion) name them, the AUs the table leaves out. What we chose, and
   the table's pressed lips (``23``), which read as a neutral face; the glare keeps a moderate
   5 and 7 so the stare is hard but the eye stays open. AU22/23 are left out: the lip tightener
   fights the open mouth on an ARKit rig (it maps to ``mouthPress``).
-* disgust ``4C+7C+9+10A+15C+17C``: Du et al.'s disgust set (9, 10, 17 with 4; AU9 already lifts
+* disgust ``4C+6C+9+10A+15C+17C``: Du et al.'s disgust set (9, 10, 17 with 4; AU9 already lifts
   the upper lip 0.8 on an ARKit rig, so a trace of 10 (A) takes it to 1.0); AU16, the table's
   lower-lip depressor, bared the lower teeth at full strength and read as anger, so the lower
-  lip is pushed *up* instead (17), the other variant *Unmasking* describes.
+  lip is pushed *up* instead (17), the other variant *Unmasking* describes. The eyes follow
+  *Unmasking* too: "the cheeks are raised", and "lines show below the lower lid, and the lid is
+  pushed up but not tense", which is a cheek raiser (6C), not the tense lid tightener (7C) this
+  row had. With 7C the legibility harness's geometric readback read the front view as happiness
+  (the raised cheeks were there, from AU9, but the prototype had no AU6 to match them); with
+  6C it reads disgust at 1.0 and 0.6 (similarity 0.65 / 0.66 against anger's 0.59 / 0.60). The
+  emotion model reads both versions as anger (0.74 before, 0.67 after, at 1.0 from the front).
 
 Contempt is the table's. :data:`PROTOTYPE_SOURCE` stays as cited and still feeds the AU
 co-occurrence counts of :mod:`.micro` (paper 002 builds its graph from coded data, not from the

@@ -24,18 +24,8 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def build_model(num_classes: int = len(EMOTION_NAMES), dropout: float = 0.5):
-    """ResNet18 whose 512-d pooled features go through dropout into ``num_classes`` logits.
-
-    Args:
-        num_classes: Output classes (7 for the project's emotions).
-        dropout: Dropout probability before the classifier (0 for recipe v1).
-
-    Returns:
-        A ``torch.nn.Module`` mapping (N, 3, H, W) normalised RGB to (N, num_classes) logits.
-    """
-    import torch
-    from torch import nn
+def _basic_block_class(nn):
+    """The basic residual block class (built on first use: torch is imported lazily)."""
 
     class BasicBlock(nn.Module):
         """Two 3×3 convolutions with a shortcut (a 1×1/stride projection when the shape changes)."""
@@ -59,18 +49,28 @@ def build_model(num_classes: int = len(EMOTION_NAMES), dropout: float = 0.5):
             shortcut = x if self.downsample is None else self.downsample(x)
             return self.relu(out + shortcut)
 
+    return BasicBlock
+
+
+def _resnet18_class(torch, nn):
+    """The ResNet18 class with a dropout + linear head."""
+    block = _basic_block_class(nn)
+
     class ResNet18(nn.Module):
-        def __init__(self) -> None:
+        def __init__(self, num_classes: int, dropout: float) -> None:
             super().__init__()
             self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
             self.bn1 = nn.BatchNorm2d(64)
             self.relu = nn.ReLU(inplace=True)
             self.maxpool = nn.MaxPool2d(3, 2, 1)
-            widths, cin = (64, 128, 256, 512), 64
-            for i, width in enumerate(widths):
+            cin = 64
+            for i, width in enumerate((64, 128, 256, 512)):
                 stride = 1 if i == 0 else 2
-                stage = nn.Sequential(BasicBlock(cin, width, stride), BasicBlock(width, width, 1))
-                setattr(self, f"layer{i + 1}", stage)
+                setattr(
+                    self,
+                    f"layer{i + 1}",
+                    nn.Sequential(block(cin, width, stride), block(width, width, 1)),
+                )
                 cin = width
             self.avgpool = nn.AdaptiveAvgPool2d(1)
             self.fc = nn.Sequential(nn.Dropout(p=dropout), nn.Linear(512, num_classes))
@@ -86,7 +86,23 @@ def build_model(num_classes: int = len(EMOTION_NAMES), dropout: float = 0.5):
             x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
             return self.fc(torch.flatten(self.avgpool(x), 1))
 
-    return ResNet18()
+    return ResNet18
+
+
+def build_model(num_classes: int = len(EMOTION_NAMES), dropout: float = 0.5):
+    """ResNet18 whose 512-d pooled features go through dropout into ``num_classes`` logits.
+
+    Args:
+        num_classes: Output classes (7 for the project's emotions).
+        dropout: Dropout probability before the classifier (0 for recipe v1).
+
+    Returns:
+        A ``torch.nn.Module`` mapping (N, 3, H, W) normalised RGB to (N, num_classes) logits.
+    """
+    import torch
+    from torch import nn
+
+    return _resnet18_class(torch, nn)(num_classes, dropout)
 
 
 def with_softmax(model):

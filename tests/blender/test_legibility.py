@@ -172,6 +172,9 @@ def test_plumbing_turned_camera_keeps_its_distance(harness):
 # captured), sadness at 3/4 (as surprise: its frown stays in the deadzone) and disgust (as
 # happiness or anger: the tracked cheek rises with the upper lip, and core/facs.py weighs AU10
 # 0.8 in anger's prototype, 0.2 in disgust's).
+# Session 7 (disgust's eyes 6C instead of 7C, see core/facs.py): external 6, 6, 5, 6; geometric 6,
+# 6, 5, 5 (disgust reads as disgust from the front at both intensities), so the front floors rise
+# to 6. Still misread: fear from the front, sadness and disgust from 3/4.
 EXTERNAL_FRONT_TARGET = 6
 # The target. It had been held at 6, but the sixth (sadness at 1.0) is a coin toss for the
 # judge: on the very same renders, the pyramid-era detector's box (1-3 px off the old one) reads
@@ -181,8 +184,8 @@ EXTERNAL_FRONT_TARGET = 6
 EXTERNAL_THREE_QUARTER_FLOOR = 5
 EXTERNAL_TARGET_AT_0_6 = 5
 GEOMETRIC_FLOORS = {
-    ("front", "1.0"): 5,
-    ("front", "0.6"): 5,
+    ("front", "1.0"): 6,
+    ("front", "0.6"): 6,
     ("three_quarter", "1.0"): 5,
     ("three_quarter", "0.6"): 5,
 }
