@@ -155,7 +155,9 @@ class Transform:
         import cv2
         import torch
 
-        img = cv2.resize(rgb, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+        shrink = min(rgb.shape[:2]) > self.size  # area averaging, like PIL's antialiased resize
+        mode = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+        img = cv2.resize(rgb, (self.size, self.size), interpolation=mode)
         if self.train:
             img = self._augment(img)
         x = img.astype(np.float32) / 255.0

@@ -163,3 +163,12 @@ def test_train_transform_flips_rotates_and_jitters():
     # Corners uncovered by the rotation/affine warp are black (the normalised value of 0).
     black = -resnet_emotion.IMAGENET_MEAN[0] / resnet_emotion.IMAGENET_STD[0]
     assert any(abs(float(o[0, 0, 0]) - black) < 1e-4 for o in outs)
+
+
+def test_eval_transform_averages_when_it_shrinks():
+    yy, xx = np.mgrid[0 : 3 * SIZE, 0 : 3 * SIZE]
+    board = np.repeat((((yy + xx) % 2) * 255).astype(np.uint8)[..., None], 3, axis=2)
+    x = train_emotion.transforms_for(train_emotion.RECIPES["v1"], SIZE, train=False)(board)
+    # 3x3 areas of a one-pixel checkerboard average to 4/9 or 5/9 grey; point sampling would
+    # alias to black and white (a spread of ~4.4 in normalised units).
+    assert float(x[0].max() - x[0].min()) < 0.6
