@@ -17,7 +17,7 @@ spotting baseline of He et al. and MDMD; published numbers and caveats in
 3. **Read out.** The template landmarks moved by the tracked displacement at the burst's onset
    (baseline) and apex go through the capture path (:func:`..core.capture.expression_weights`,
    without the jitter deadzone: the spotter already decided this motion is real) to ARKit keys,
-   which :func:`..core.readback.read_weights` solves into AUs; :func:`..core.micro_graph.
+   which :func:`..core.retarget.solve_aus` solves into AUs; :func:`..core.micro_graph.
    classify_burst` completes the AUs the capture cannot see through the co-occurrence graph
    ``P(U_i | U_j)`` and reads the emotion (training-free stand-in for paper 002's AU-GCN).
 
@@ -60,7 +60,7 @@ from ..core.micro_spot import (
     spot_confidence,
     spot_intervals,
 )
-from ..core.readback import read_weights
+from ..core.retarget import solve_aus
 from .video_faces import actor_analyzer, check_face_choice
 
 CROP = 160  # template crop side (px)
@@ -373,7 +373,7 @@ def read_burst(
     weights = expression_weights(to_face_coords(apex, base), neutral, deadzone=0.0)
     names = tuple(weights)
     values = np.array([weights[n] for n in names])
-    _, au = read_weights(names, values)
+    au = solve_aus(names, values)
     active = np.flatnonzero(au >= AU_MIN)
     codes = {AU_CHANNELS[i].split("_")[0] for i in active}
     aus = tuple(sorted(codes, key=lambda c: int(c[2:])))
