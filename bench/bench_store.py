@@ -2,9 +2,9 @@
 
 * ``analysis_restore_10min``: decode the compact form the .blend keeps
   (:func:`facial_affect_addon.pipeline.store.decode`) of a 10-minute capture at 30 frames/s
-  (18,000 samples × 22 ARKit weights, smooth curves with a little noise). Baseline, in the same
-  run: the 0.1 form, a JSON document parsed with ``json.loads`` and rebuilt through the same
-  codec. ``ratio = baseline / value``. Median of ``REPEATS``; the note gives both sizes.
+  (18,000 samples × every captured ARKit weight, smooth curves with a little noise). Baseline,
+  in the same run: the 0.1 form, a JSON document parsed with ``json.loads`` and rebuilt through
+  the same codec. ``ratio = baseline / value``. Median of ``REPEATS``; the note gives both sizes.
 
 Bake itself never decodes in the common case: the last analyses stay in memory.
 """
@@ -29,7 +29,9 @@ def _performance():
     rng = np.random.default_rng(0)
     t = np.arange(N_SAMPLES) / 30.0
     phase = rng.uniform(0, 2 * np.pi, len(CAPTURE_NAMES))
-    weights = 0.5 + 0.4 * np.sin(t[:, None] * 0.7 + phase) + rng.normal(0, 0.01, (N_SAMPLES, 22))
+    weights = (
+        0.5 + 0.4 * np.sin(t[:, None] * 0.7 + phase) + rng.normal(0, 0.01, (N_SAMPLES, phase.size))
+    )
     capture = CaptureResult(
         t, tuple(CAPTURE_NAMES), np.clip(weights, 0, 1), 0, np.ones(N_SAMPLES, bool), None, ()
     )
@@ -54,6 +56,7 @@ def run() -> list[dict]:
     performance = _performance()
     compact = store.encode(performance)
     old = json.dumps(performance_to_json(performance, with_timeline=True))
+    keys = len(performance.capture.names)
     value = _median_time(lambda: store.decode(compact))
     baseline = _median_time(lambda: performance_from_json(json.loads(old)))
     return [
@@ -63,7 +66,7 @@ def run() -> list[dict]:
             "unit": "s",
             "baseline": baseline,
             "ratio": baseline / value,
-            "note": f"10 min capture at 30 fps, 22 keys: compact {len(compact) / 1e6:.2f} MB "
+            "note": f"10 min capture at 30 fps, {keys} keys: compact {len(compact) / 1e6:.2f} MB "
             f"vs JSON {len(old) / 1e6:.2f} MB (the 0.1 form, the baseline); median of {REPEATS}",
         }
     ]
