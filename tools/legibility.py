@@ -20,7 +20,8 @@ Each render is judged twice:
 
 * **external**: the shipped face emotion model (``ml.emotion_runtime.EmotionModel``) on the face
   box that ``ml.faces.FaceAnalyzer`` finds; the prediction is the argmax of its 7 probabilities.
-* **geometric**: the face mesh landmarks of the render are captured against the neutral render of
+* **geometric**: the face mesh landmarks of the render, with the lids refined by the iris model
+  as the video capture does (``ml.iris.refine_lids``), are captured against the neutral render of
   the same view (``core.capture.capture_weights``, as ``tools/validate_capture.py`` does), the
   ARKit weights are solved for AUs and the AU vector is read as the nearest EMFACS prototype
   (``core.readback.read_weights``). The neutral row of this judge is right by construction (a
@@ -246,23 +247,22 @@ def judge(renders: list[Render], analyzer=None, model=None) -> list[dict]:
     """Both judges' readings of every render, one JSON-ready cell each (``renders`` order)."""
     from facial_affect_addon.ml.emotion_runtime import EmotionModel
     from facial_affect_addon.ml.faces import FaceAnalyzer
+    from facial_affect_addon.ml.iris import IrisLandmarker
 
     analyzer = analyzer or FaceAnalyzer()
     model = model or EmotionModel()
+    iris = IrisLandmarker()
     seen: dict[Path, tuple] = {}
     for r in renders:
         if r.path not in seen:
             rgb = load_rgb(r.path)
-            seen[r.path] = (rgb, analyzer.analyze(rgb))
-    neutral = {}
-    for r in renders:
-        if r.emotion == "neutral":
-            obs = seen[r.path][1]
-            neutral[r.view] = None if obs is None else obs.landmarks
+            obs = analyzer.analyze(rgb)
+            points = None if obs is None else obs.landmarks
+            seen[r.path] = (rgb, obs, None if points is None else iris.refine(rgb, points))
+    neutral = {r.view: seen[r.path][2] for r in renders if r.emotion == "neutral"}
     cells = []
     for r in renders:
-        rgb, obs = seen[r.path]
-        points = None if obs is None else obs.landmarks
+        rgb, obs, points = seen[r.path]
         cells.append(
             {
                 "emotion": r.emotion,

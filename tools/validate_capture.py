@@ -10,7 +10,8 @@ key alone at 0.25, 0.5, 0.75 and 1.0, and each pose is captured against the neut
 head_rotation=False))``. Two paths give the landmarks:
 
 * ``render``: end to end. A Workbench render (512 px, the file's camera and studio lighting)
-  goes through ``FaceAnalyzer`` (BlazeFace + MediaPipe face mesh), as a video frame would.
+  goes through ``FaceAnalyzer`` (BlazeFace + MediaPipe face mesh) and the iris model's lids
+  (``ml.iris.IrisLandmarker.refine``), as a video frame would.
 * ``geometry``: the rules alone. Vertices 0-467 of the evaluated mesh *are* the MediaPipe
   landmarks, so they are projected with the scene camera to pixels (z: depth in the same pixel
   scale, as MediaPipe's z) and captured directly. The Subdivision modifier is switched off for
@@ -234,6 +235,10 @@ def measure(
     obj = bpy.data.objects["DemoHead"]
     workdir = Path(workdir or tempfile.mkdtemp(prefix="faceaff-capture-"))
     paths = PATHS if render else ("geometry",)
+    if render:
+        from facial_affect_addon.ml.iris import IrisLandmarker
+
+        iris = IrisLandmarker()
     if render and analyzer is None:
         from facial_affect_addon.ml.faces import FaceAnalyzer
 
@@ -242,8 +247,9 @@ def measure(
     def landmarks(path: str, name: str) -> np.ndarray | None:
         if path == "geometry":
             return projected_landmarks(obj, resolution)
-        obs = analyzer.analyze(render_rgb(workdir / f"{name}.png", resolution))
-        return None if obs is None or obs.landmarks is None else np.asarray(obs.landmarks)
+        rgb = render_rgb(workdir / f"{name}.png", resolution)
+        obs = analyzer.analyze(rgb)
+        return None if obs is None or obs.landmarks is None else iris.refine(rgb, obs.landmarks)
 
     pose(obj, {})
     neutral = {p: landmarks(p, "neutral") for p in paths}

@@ -5,13 +5,16 @@ frame: it passes every call through and keeps, per frame, only what head and eye
 29 rigid mesh points, ~350 bytes, and the two iris centres in their eyes' frames), never the
 frame. Once the capture has picked its neutral frame, :meth:`HeadEyeRecorder.finish` puts the
 smoothed head rotation on the capture (:mod:`..core.head_pose`) and appends the eight ARKit
-``eyeLook*`` columns from the gaze (:mod:`..core.gaze`). Without the iris model the capture
-keeps its head rotation and gets no eye columns, with a warning.
+``eyeLook*`` columns from the gaze (:mod:`..core.gaze`). The same pass of the iris model gives
+each eye's outline, and the face handed on carries it in place of the mesh's lid points
+(:func:`..ml.iris.refine_lids`, as MediaPipe refines its mesh), so the capture reads the lids
+(blink, wide, squint) from the model made for eyes. Without the iris model the capture keeps the
+mesh's lids and its head rotation and gets no eye columns, with a warning.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import is_dataclass, replace
 
 import numpy as np
 
@@ -59,10 +62,14 @@ class HeadEyeRecorder:
         self.rigid.append(np.asarray(points[_RIGID], dtype=np.float32))
         if self._iris is None:
             self.eyes.append(None)
-        else:
-            centres = self._iris.irises(rgb, points)[:, 0]
-            self.eyes.append(eye_offsets(points, centres).astype(np.float32))
-        return face
+            return face
+        from ..ml.iris import refine_lids
+
+        irises, outlines = self._iris.eyes(rgb, points)
+        self.eyes.append(eye_offsets(points, irises[:, 0]).astype(np.float32))
+        if not is_dataclass(face):
+            return face
+        return replace(face, landmarks=refine_lids(points, outlines))
 
     def finish(self, capture: CaptureResult | None, warnings: list[str]) -> CaptureResult | None:
         """``capture`` with the recorded head rotation and ``eyeLook*`` columns added.
