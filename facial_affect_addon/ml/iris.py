@@ -51,7 +51,7 @@ def refine_lids(points: np.ndarray, contours: np.ndarray) -> np.ndarray:
     The four eye corners stay the mesh's: the model's crop is placed on them, and the capture
     aligns frames on them (``core.capture.STABLE_POINTS``), so taking the model's corners would
     feed its estimate back into the alignment it is measured in. On the legibility renders,
-    replacing the corners too read 2 fewer of the 24 expressive cells right than keeping them.
+    replacing the corners too read 3 fewer of the 24 expressive cells right than keeping them.
 
     Args:
         points: (468, 2+) face-mesh points in pixels.
