@@ -62,9 +62,9 @@ def measured(tmp_path_factory):
     reset_scene()
 
 
-def _weights(raw: dict, path: str, key: str, kind: str = "weights") -> tuple[dict, dict]:
-    """The captured weights (or raw signals) of all keys at truth 0.5 and 1.0 of ``key``."""
-    half, full = getattr(raw[path]["keys"][key], kind)
+def _weights(raw: dict, path: str, key: str) -> tuple[dict, dict]:
+    """The captured weights of all keys at truth 0.5 and 1.0 of ``key``."""
+    half, full = raw[path]["keys"][key].weights
     assert half and full, f"{path}: no landmarks for {key}"
     return half, full
 
