@@ -41,6 +41,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from math import radians
 from pathlib import Path
@@ -159,11 +160,13 @@ def synthesis_options(fps: float, intensity: float) -> PerformanceOptions:
     return PerformanceOptions(synthesis, face=FaceMode.EMOTION)
 
 
-def bake_apex(obj: bpy.types.Object, emotion: str, intensity: float) -> int:
-    """Bake ``emotion`` as the harness's take (replacing the last one) and go to its apex frame."""
+def bake_apex(obj: bpy.types.Object, emotion: str | Mapping[str, float], intensity: float) -> int:
+    """Bake ``emotion`` (a name, or a mixture such as a compound preset's) as the harness's take
+    (replacing the last one) and go to its apex frame."""
     scene = bpy.context.scene
     fps = scene.render.fps / scene.render.fps_base
-    performance = performance_from_weights({emotion: 1.0}, DURATION_S)
+    weights = {emotion: 1.0} if isinstance(emotion, str) else dict(emotion)
+    performance = performance_from_weights(weights, DURATION_S)
     curves = performance_curves(
         performance, bake.shape_key_names(obj), synthesis_options(fps, intensity)
     )

@@ -225,5 +225,5 @@ read (AU12+6 for happiness; AU1 and AU15 for sadness; AU4 for anger; AU1+2+5 for
 and AU20 for fear; AU9+10 for disgust). At intensity 1.0 each peaks near 1.0, at 0.5 near three
 quarters of that (:func:`.curves.displacement_for_intensity`). Keys set below full on purpose are
 left out: anger's moderate glare (5C+7C) and its open mouth (``mouthUpperUp`` 0.8,
-``mouthLowerDown`` 0.65, ``jawOpen`` 0.39), surprise's ``jawOpen`` 0.8, sadness's slight
-``browDown`` (4B)."""
+``mouthLowerDown`` 0.65, ``jawOpen`` 0.39), surprise's ``jawOpen`` 0.8, the moderate
+``browDown`` (4C) of sadness and fear."""

@@ -8,7 +8,8 @@ hold what the head and the emotion → AU → key mapping reach today, so it can
 ``test_target_*`` tests assert issue 11's targets that are met: the external judge (the shipped
 FER2013 model) reads ≥ 6 of 7 from the front and (the issue's ≥ 5; sadness is a coin toss) from the
 three-quarter view at 1.0, ≥ 5 of 7 at 0.6 from both views, and the rest pose as neutral from
-both. Not met yet, held as floors: geometric readback 7 of 7.
+both, and the geometric readback 7 of 7 from the front at 1.0 and 0.6. Not met yet, held as
+floors: the geometric readback from the three-quarter view (5 of 7).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 INTENSITIES = (1.0, 0.6)
+INTENSITY_LABELS = ("1.0", "0.6")
 VIEWS = ("front", "three_quarter")
 
 
@@ -181,6 +183,11 @@ def test_plumbing_turned_camera_keeps_its_distance(harness):
 # (6, 6, 5, 6; 4.5: 6, 5, 5, 6). Sadness from 3/4 now reads as sadness (the drooped lids are
 # seen), fear at 0.6 from the front as fear. Still misread: fear at 1.0 (surprise, 0.81 against
 # 0.76 from the front, 0.82 against 0.81 from 3/4) and disgust from 3/4 (anger). Front 0.6 is 7/7.
+# Session 9 (fear's brow lowerer 4C instead of 4B, see core/facs.py): geometric 7, 7, 5, 6 on bpy
+# 5.2, 5.0 and 4.5 (external 6, 6, 5, 6; 4.5: 6, 5, 5, 6): fear from the front reads as fear at
+# 1.0 too, so the front view meets the issue's 7/7 at both intensities and is asserted as a
+# target. Still misread from 3/4: fear at 1.0 (surprise) and disgust (anger); fear at 3/4 0.6 is
+# a coin toss (0.597 against surprise's 0.595), so that floor stays at 5.
 EXTERNAL_FRONT_TARGET = 6
 # The issue's target. It had been held at 6, but the sixth (sadness at 1.0) is a coin toss for the
 # judge: on the very same renders, the pyramid-era detector's box (1-3 px off the old one) reads
@@ -189,9 +196,8 @@ EXTERNAL_FRONT_TARGET = 6
 # three-quarter 1.0, front 0.6, three-quarter 0.6). The face did not change; sadness is weak.
 EXTERNAL_THREE_QUARTER_FLOOR = 5
 EXTERNAL_TARGET_AT_0_6 = 5
+GEOMETRIC_FRONT_TARGET = 7
 GEOMETRIC_FLOORS = {
-    ("front", "1.0"): 6,
-    ("front", "0.6"): 7,
     ("three_quarter", "1.0"): 5,
     ("three_quarter", "0.6"): 5,
 }
@@ -211,6 +217,12 @@ def test_target_external_judge_three_quarter_full_intensity(run):
 def test_target_external_judge_at_0_6(run, view):
     correct, misread = _counts(run[0], "external", view, "0.6")
     assert correct >= EXTERNAL_TARGET_AT_0_6, f"{correct}/7; misread: {misread}"
+
+
+@pytest.mark.parametrize("level", INTENSITY_LABELS)
+def test_target_geometric_readback_reads_all_seven_from_the_front(run, level):
+    correct, misread = _counts(run[0], "geometric", "front", level)
+    assert correct >= GEOMETRIC_FRONT_TARGET, f"{correct}/7; misread: {misread}"
 
 
 @pytest.mark.parametrize(("view", "level"), list(GEOMETRIC_FLOORS))
@@ -233,3 +245,35 @@ def test_target_each_of_five_emotions_reads_from_the_front(run, emotion):
 def test_target_rest_pose_reads_as_neutral_to_the_external_judge(run, view):
     cell = next(c for c in run[0]["cells"] if c["emotion"] == "neutral" and c["view"] == view)
     assert cell["external"]["predicted"] == "neutral", cell["external"]["probabilities"]
+
+
+# --- a compound preset, rendered and read back ------------------------------------------------
+# Bittersweet is happiness 0.5 + sadness 0.5 (core/emotions.py). Issue 11 asks that it show a
+# smile *and* raised inner brows, not cancel to nothing. Measured on this commit (bpy 5.2, front
+# view, captured against the rest pose): mouthSmile 0.46 / 0.35, read as happiness (0.88; sadness
+# 0.14), no frown; but browInnerUp reads 0.01 although the bake drives it to 0.5, because
+# sadness's own brow lowerer (browDown 0.3) and the smile's squint take back the half-strength
+# inner raise on this head. So the smile is asserted and the brows are not: not met yet.
+
+
+def test_bittersweet_keeps_its_smile_through_a_render(run, harness, tmp_path):
+    from facial_affect_addon.core.emotions import COMPOUND_PRESETS, CompoundEmotion
+
+    _, folder = run
+    obj = harness.open_head(DEMO_HEAD, "DemoHead")
+    mixture = COMPOUND_PRESETS[CompoundEmotion.BITTERSWEET]
+    assert mixture == {"happiness": 0.5, "sadness": 0.5}
+    try:
+        apex = harness.bake_apex(obj, mixture, 1.0)
+        path = tmp_path / "bittersweet_1.0_front.png"
+        harness.render_still(path, resolution=harness.RESOLUTION)
+    finally:
+        reset_scene()
+    rest = harness.Render("neutral", 1.0, "front", folder / "neutral_1.0_front.png", 1)
+    cell = harness.judge([rest, harness.Render("bittersweet", 1.0, "front", path, apex)])[1]
+    geo = cell["geometric"]
+    assert geo["landmarks_found"], cell
+    smile = [geo["arkit"].get(f"mouthSmile{s}", 0.0) for s in ("Left", "Right")]
+    frown = [geo["arkit"].get(f"mouthFrown{s}", 0.0) for s in ("Left", "Right")]
+    assert min(smile) > 0.2 and max(frown) < 0.05, geo["arkit"]
+    assert geo["predicted"] == "happiness", geo["similarity"]

@@ -102,7 +102,7 @@ def test_bake_emotion_ignores_the_analysis_and_bakes_the_preset(arkit_face):
     peaks = _peaks(arkit_face, "mouthSmileLeft", "mouthFrownLeft", "browDownLeft")
     assert peaks["mouthSmileLeft"] < 1e-6
     assert peaks["mouthFrownLeft"] > 0.5  # sadness 0.6 of a full AU15
-    assert peaks["browDownLeft"] > 0.55  # sadness 0.6 x 4B (0.4) + anger 0.4 x 1.0 = 0.64
+    assert peaks["browDownLeft"] > 0.55  # sadness 0.6 x 4C (0.6) + anger 0.4 x 1.0 = 0.76
 
 
 def test_a_single_emotion_is_still_the_default(arkit_face):
