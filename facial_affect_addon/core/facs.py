@@ -25,12 +25,14 @@ prefixes (contempt's ``R12A``) act on one side only. Neutral has no AUs. Contemp
 because the table has it (and it feeds the co-occurrence counts of :mod:`.micro`), but it is not
 one of the seven :data:`~.emotions.EMOTION_NAMES`, so :func:`blend_matrix` never uses it.
 
-**Compound blending.** A compound emotion is a weight mixture, so its AU vector is the weighted
-sum of prototypes (each scaled by an optional per-emotion amplitude, see :mod:`.curves`). Plain
-sums of *antagonistic* actions make rigs fight themselves (AU12 pulls the lip corners up while
-AU15 pulls them down). :data:`ANTAGONISTS` lists such pairs of AU groups, the group that wins a
-tie first. The rule (net force with a priority side) is documented on :func:`blend_matrix`;
-antagonism between *shape keys* of a rig (and blinks against a wide eye) is :mod:`.antagonists`.
+**Compound blending.** A compound emotion is a weight mixture, so its AU vector is the sum of
+prototypes, each scaled by its felt share (:func:`felt_shares`: a share of 0.5 shows as that
+emotion felt at 0.5) and an optional per-emotion amplitude (see :mod:`.curves`). Plain sums of
+*antagonistic* actions make rigs fight themselves (AU12 pulls the lip corners up while AU15 pulls
+them down). :data:`ANTAGONISTS` lists such pairs of AU groups, the group that wins a tie first.
+The rule (net force with a priority side) is documented on :func:`blend_matrix`, and a smile
+takes the sad brow's lowerer and lid droop (:func:`_yield_to_smile`); antagonism between *shape
+keys* of a rig (and blinks against a wide eye) is :mod:`.antagonists`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .curves import displacement_for_intensity
 from .emotions import EMOTION_NAMES, EmotionWeights, canonical_emotion_name
 from .errors import InputError
 from .names import normalize_name
@@ -344,6 +347,66 @@ def _inhibit(contrib: np.ndarray, first: list[int], second: list[int]) -> None:
     contrib[np.ix_(rows, np.flatnonzero(second_only), second)] *= f_o[:, None, None]
 
 
+SMILE_YIELDS: tuple[int, ...] = (4, 43)
+"""AUs that a raised inner brow's emotion gives up to a smile in a compound (see
+:func:`_yield_to_smile`)."""
+
+
+def _yield_to_smile(contrib: np.ndarray, shares: np.ndarray) -> None:
+    """A smile in a compound takes away the brow lowerer and lid droop of the sad brow (in place).
+
+    Sadness and fear raise the inner brow and draw it together (1+4); sadness also droops the
+    upper lid (43). Alone these read. Mixed with a smile, whose cheek raise (AU6 and the lifted
+    lip corners) pushes the lower face up toward the eyes, they did not: the bittersweet face
+    (happiness 0.5 + sadness 0.5) baked ``browInnerUp`` 0.75 with ``browDown`` 0.45 and the
+    geometric readback of its render read the inner brow raise at 0.15 (sadness alone at 0.5:
+    0.30), and with the droop the lids read half closed (``eyeBlink`` 0.32 / 0.37). Without them
+    it read 0.45, about what full sadness reads (0.44), with open eyes (0.11 / 0.08) and the
+    smile kept (0.61 / 0.48). Unmasking the Face (Ekman & Friesen 1975) describes blends as one
+    emotion's brow with another's mouth; Du, Tao & Martinez (2014) code no compound of happiness
+    with sadness or fear, so this rule is ours, fitted to that measurement.
+
+    Each emotion whose prototype raises the inner brow (AU1) keeps
+    ``clip(1 - s / c_e, 0, 1)`` of its :data:`SMILE_YIELDS` AUs per side, where ``s`` is the
+    smile (AU12) that the other emotions show after the antagonist rule and ``c_e`` its own
+    strength (felt share times amplitude): gone once the smile is as strong as the emotion,
+    untouched while the frown has cancelled the smile (happiness 0.2 + sadness 0.8). The rule is
+    continuous in the weights and leaves pure emotions alone (they have no one else's smile).
+
+    Args:
+        contrib: (E, 7, C) per-emotion AU contributions after the antagonist rule.
+        shares: (E, 7) felt share times amplitude of each emotion.
+    """
+    raisers = _PROTOTYPE_MATRIX[:, CHANNEL_INDEX["AU1_L"]] > 0
+    for side in ("L", "R"):
+        smile = contrib[:, ~raisers, CHANNEL_INDEX[f"AU12_{side}"]].sum(axis=1)
+        yields = [CHANNEL_INDEX[f"AU{n}_{side}"] for n in SMILE_YIELDS]
+        for e in np.flatnonzero(raisers):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                keep = np.where(shares[:, e] > 0, 1.0 - smile / shares[:, e], 1.0)
+            contrib[:, e, yields] *= np.clip(keep, 0.0, 1.0)[:, None]
+
+
+def felt_shares(weights: np.ndarray) -> np.ndarray:
+    """How strongly each emotion of a mixture shows: its share read as a felt intensity.
+
+    A compound is not a cross-fade. Du, Tao & Martinez (2014) code each component's AUs as
+    present in the compound face, and a share of 0.5 blended linearly moved the keys half way,
+    which the legibility harness showed to be too little to read even for one emotion alone
+    (:func:`.curves.displacement_for_intensity`). So each share goes through the same ease-out
+    as an intensity: 0.5 of happiness moves its keys as happiness felt at 0.5 does (75 %), a
+    pure emotion (share 1) is unchanged, and the mapping is monotone and smooth. A trace stays a
+    trace, if a larger one (0.1 moves 19 %).
+
+    Args:
+        weights: (E, 7) weight rows.
+
+    Returns:
+        (E, 7) shares in [0, 1].
+    """
+    return displacement_for_intensity(weights)
+
+
 def blend_matrix(
     weights: np.ndarray,
     amplitudes: np.ndarray | None = None,
@@ -351,7 +414,8 @@ def blend_matrix(
 ) -> np.ndarray:
     """Blend prototypes for many weight vectors at once.
 
-    Each emotion ``e`` contributes ``w_e * m_e * P_e`` (its weight, amplitude and prototype).
+    Each emotion ``e`` contributes ``f(w_e) * m_e * P_e``: its felt share (:func:`felt_shares`,
+    the weight eased like an intensity), amplitude and prototype.
     **Antagonists: net force with a priority side.** For each pair of opposing AU groups of
     :data:`ANTAGONISTS` (per side), emotions whose prototype contains both groups (fear's
     ``1+2+4``, sadness's ``1+4``) are left alone: the table itself licenses that co-activation.
@@ -362,11 +426,13 @@ def blend_matrix(
 
     * while ``s_p >= s_o`` the priority side keeps all of its contribution and the other side is
       cancelled, so a tie keeps a full (if, by its weight, reduced) feature instead of leaving it
-      at rest: bittersweet (happiness 0.5 + sadness 0.5) smiles at 0.5 with sadness's raised
-      inner brows and no frown;
+      at rest: bittersweet (happiness 0.5 + sadness 0.5) smiles at its felt share 0.75 with
+      sadness's raised inner brows and no frown;
     * as ``s_o`` grows from ``s_p`` to ``rho * s_p`` the priority side fades linearly to 0;
     * beyond that the other side shows its net force ``(s_o - rho * s_p) / s_o`` of its share
-      (happiness 0.2 + sadness 0.8 frowns at 0.4 and does not smile).
+      (happiness 0.2 + sadness 0.8, felt 0.36 and 0.96, frowns at 0.24 and does not smile).
+
+    Then a smile takes away the sad brow's lowerer and lid droop (:func:`_yield_to_smile`).
 
     The opposing features are therefore never both driven, and the rule is continuous in the
     weights (both sides are 0 where the winner changes), so blends never jump. The choice of a
@@ -382,9 +448,11 @@ def blend_matrix(
     """
     w = np.atleast_2d(np.asarray(weights, dtype=float))
     m = np.ones(len(EMOTION_NAMES)) if amplitudes is None else np.asarray(amplitudes, float)
-    contrib = (w * m)[:, :, None] * _PROTOTYPE_MATRIX[None, :, :]
+    shares = felt_shares(w) * m
+    contrib = shares[:, :, None] * _PROTOTYPE_MATRIX[None, :, :]
     for plus, minus in _ANTAGONIST_PAIRS:
         _inhibit(contrib, plus, minus)
+    _yield_to_smile(contrib, shares)
     out = contrib.sum(axis=1)
     if intensities is not None:
         out *= np.asarray(intensities, dtype=float)[:, None]

@@ -33,7 +33,7 @@ import numpy as np
 from .curves import KeyframeTrack, displacement_for_intensity, ease, static_keys
 from .emotions import EMOTION_NAMES, EmotionWeights
 from .errors import InputError
-from .facs import AU_CHANNELS, blend_matrix
+from .facs import AU_CHANNELS, blend_matrix, felt_shares
 from .micro import MicroBurst
 
 MIN_EVENT_DURATION = 1e-3
@@ -278,7 +278,10 @@ def _dynamic_keys(
 def emotion_levels(
     weights: np.ndarray, intensity: np.ndarray, gains: np.ndarray | None = None
 ) -> np.ndarray:
-    """The emotion levels that drive whole-face keys: ``clip(w_e * intensity * gain_e, 0, 1)``.
+    """The emotion levels that drive whole-face keys: ``clip(f(w_e) * intensity * gain_e, 0, 1)``.
+
+    ``f`` is :func:`.facs.felt_shares`, so a whole-face key shows a mixture's component as
+    strongly as the AU blend does.
 
     One formula for the bake (:func:`.any_rig.emotion_tracks`) and the live preview
     (:class:`AffectStateMachine`).
@@ -291,7 +294,9 @@ def emotion_levels(
     Returns:
         (n, 7) levels in [0, 1].
     """
-    levels = np.asarray(weights, dtype=float) * np.asarray(intensity, dtype=float)[:, None]
+    levels = (
+        felt_shares(np.asarray(weights, dtype=float)) * np.asarray(intensity, dtype=float)[:, None]
+    )
     if gains is not None:
         levels = levels * np.asarray(gains, dtype=float)
     return np.clip(levels, 0.0, 1.0)

@@ -249,14 +249,15 @@ def test_target_rest_pose_reads_as_neutral_to_the_external_judge(run, view):
 
 # --- a compound preset, rendered and read back ------------------------------------------------
 # Bittersweet is happiness 0.5 + sadness 0.5 (core/emotions.py). Issue 11 asks that it show a
-# smile *and* raised inner brows, not cancel to nothing. Measured on this commit (bpy 5.2, front
-# view, captured against the rest pose): mouthSmile 0.46 / 0.35, read as happiness (0.88; sadness
-# 0.14), no frown; but browInnerUp reads 0.01 although the bake drives it to 0.5, because
-# sadness's own brow lowerer (browDown 0.3) and the smile's squint take back the half-strength
-# inner raise on this head. So the smile is asserted and the brows are not: not met yet.
+# smile *and* raised inner brows, not cancel to nothing. Each share shows as its emotion felt at
+# 0.5 (facs.felt_shares) and the smile takes sadness's brow lowerer and lid droop
+# (facs._yield_to_smile). Measured (bpy 5.2, front, captured against the rest pose): browInnerUp
+# 0.45 (sadness alone reads 0.30 at intensity 0.5, 0.44 at 1.0; before the two rules the mix
+# read 0.01), mouthSmile 0.61 / 0.48, eyeBlink 0.11 / 0.08 (with the droop 0.32 / 0.37), read as
+# happiness. The floors: the raise of sadness at 0.5, a smile, no frown, open eyes.
 
 
-def test_bittersweet_keeps_its_smile_through_a_render(run, harness, tmp_path):
+def test_bittersweet_shows_a_smile_and_raised_inner_brows_through_a_render(run, harness, tmp_path):
     from facial_affect_addon.core.emotions import COMPOUND_PRESETS, CompoundEmotion
 
     _, folder = run
@@ -276,4 +277,7 @@ def test_bittersweet_keeps_its_smile_through_a_render(run, harness, tmp_path):
     smile = [geo["arkit"].get(f"mouthSmile{s}", 0.0) for s in ("Left", "Right")]
     frown = [geo["arkit"].get(f"mouthFrown{s}", 0.0) for s in ("Left", "Right")]
     assert min(smile) > 0.2 and max(frown) < 0.05, geo["arkit"]
+    assert geo["arkit"].get("browInnerUp", 0.0) > 0.3, geo["arkit"]
+    blink = [geo["arkit"].get(f"eyeBlink{s}", 0.0) for s in ("Left", "Right")]
+    assert max(blink) < 0.2, geo["arkit"]
     assert geo["predicted"] == "happiness", geo["similarity"]

@@ -92,3 +92,14 @@ def test_the_state_machines_emotion_levels_follow_the_au_timing():
     levels = [sm.tick(0.05) is not None and float(sm.emotions[joy]) for _ in range(60)]
     assert max(levels) == pytest.approx(0.5)  # weight 1 x full intensity x gain 0.5
     assert levels[-1] == 0.0 and sm.state == "rest"  # released after its duration, with the AUs
+
+
+def test_whole_face_keys_show_a_mixtures_component_as_the_au_blend_does():
+    from facial_affect_addon.core.facs import blend_prototypes
+    from facial_affect_addon.core.timeline import emotion_levels
+
+    mixture = EmotionWeights.from_mapping({"happiness": 0.5, "surprise": 0.5})
+    levels = emotion_levels(mixture.as_array()[None], np.ones(1))[0]
+    joy = levels[EMOTION_NAMES.index("happiness")]
+    assert joy == pytest.approx(0.75)  # happiness felt at 0.5, not half way
+    assert joy == pytest.approx(blend_prototypes(mixture)["AU12_L"])  # the smile's AU agrees

@@ -99,38 +99,61 @@ def _blend(**weights) -> dict[str, float]:
     return facs.blend_prototypes(EmotionWeights.from_mapping(weights))
 
 
+def _felt(share: float) -> float:
+    """A share read as a felt intensity (facs.felt_shares): 1 - (1 - w)^2."""
+    return 1.0 - (1.0 - share) ** 2
+
+
+def test_a_share_shows_as_that_emotion_felt_at_the_share():
+    assert _felt(0.5) == pytest.approx(0.75) and _felt(1.0) == 1.0
+    got = _blend(happiness=0.5, neutral=0.5)
+    assert got["AU12_L"] == pytest.approx(0.75)  # not half way: happiness felt at 0.5
+    shares = facs.felt_shares(np.array([[0.0, 0.1, 0.2, 0.5, 0.9, 1.0, 0.0]]))
+    assert shares[0] == pytest.approx([0.0, 0.19, 0.36, 0.75, 0.99, 1.0, 0.0])
+
+
 def test_a_leading_smile_keeps_its_whole_share_and_cancels_the_frown():
-    got = _blend(happiness=0.6, sadness=0.4)
-    assert got["AU12_L"] == pytest.approx(0.6) and "AU15_L" not in got
-    # Sadness licenses 1+4 itself, so its brows are untouched; happiness adds AU6.
-    assert got["AU1_L"] == pytest.approx(0.4) and got["AU4_L"] == pytest.approx(0.4 * 0.6)
-    assert got["AU6_L"] == pytest.approx(0.6)
+    got = _blend(happiness=0.6, sadness=0.4)  # felt 0.84 and 0.64
+    assert got["AU12_L"] == pytest.approx(_felt(0.6)) and "AU15_L" not in got
+    assert got["AU6_L"] == pytest.approx(_felt(0.6))
+    # Sadness keeps its inner brow raise; a smile stronger than sadness takes its brow lowerer
+    # and lid droop (facs._yield_to_smile).
+    assert got["AU1_L"] == pytest.approx(_felt(0.4))
+    assert "AU4_L" not in got and "AU43_L" not in got
 
 
 def test_bittersweet_tie_smiles_with_raised_inner_brows():
     got = facs.blend_prototypes(EmotionWeights.compound("bittersweet"))
-    assert got["AU12_L"] == got["AU12_R"] == pytest.approx(0.5)  # the smile wins the tie
+    assert got["AU12_L"] == got["AU12_R"] == pytest.approx(0.75)  # the smile wins the tie
     assert "AU15_L" not in got and "AU15_R" not in got  # ... and no frown on the same corner
-    assert got["AU1_L"] == got["AU1_R"] == pytest.approx(0.5)  # sadness's inner brows stay
-    assert got["AU4_L"] == pytest.approx(0.5 * 0.6)  # sadness's moderate corrugator (4C)
+    assert got["AU1_L"] == got["AU1_R"] == pytest.approx(0.75)  # sadness's inner brows stay
+    for gone in ("AU4_L", "AU4_R", "AU43_L", "AU43_R"):  # ... and are not pulled back down
+        assert gone not in got
 
 
 def test_the_smile_fades_while_the_frown_is_up_to_twice_as_strong_then_the_frown_shows():
-    # s_o / s_p = 1.5: the smile keeps (2 - 1.5) of its share, the frown stays cancelled.
+    # Felt 0.64 and 0.84, s_o / s_p = 1.31: the smile keeps (2 - 1.31) of its share, no frown.
     got = _blend(happiness=0.4, sadness=0.6)
-    assert got["AU12_L"] == pytest.approx(0.4 * 0.5) and "AU15_L" not in got
-    # s_o / s_p = 4: no smile; the frown keeps its net force (0.8 - 2 * 0.2) / 0.8.
+    smile = _felt(0.4) * (2 * _felt(0.4) - _felt(0.6)) / _felt(0.4)
+    assert got["AU12_L"] == pytest.approx(smile) and "AU15_L" not in got
+    # The weaker smile takes only part of the sad brow lowerer: 1 - smile / sadness's share.
+    assert got["AU4_L"] == pytest.approx(_felt(0.6) * 0.6 * (1 - smile / _felt(0.6)))
+    # Felt 0.36 and 0.96, s_o / s_p = 2.67: no smile; the frown keeps its net force, and the
+    # sad brow is whole again.
     got = _blend(happiness=0.2, sadness=0.8)
-    assert "AU12_L" not in got and got["AU15_L"] == pytest.approx(0.8 * 0.5)
+    s_p, s_o = _felt(0.2), _felt(0.8)
+    assert "AU12_L" not in got and got["AU15_L"] == pytest.approx(s_o - 2 * s_p)
+    assert got["AU4_L"] == pytest.approx(s_o * 0.6) and got["AU43_L"] == pytest.approx(s_o * 0.6)
 
 
 def test_brow_antagonism_between_surprise_and_anger():
     got = _blend(anger=0.6, surprise=0.4)
-    assert got["AU4_L"] == pytest.approx(0.6)  # lowered brows have priority (Du et al. 4+25+26)
+    assert got["AU4_L"] == pytest.approx(_felt(0.6))  # lowered brows have priority (4+25+26)
     assert "AU1_L" not in got and "AU2_L" not in got
+    assert got["AU26"] == pytest.approx(_felt(0.4) + _felt(0.6) * 0.4)  # the jaw: not contested
     got = _blend(anger=0.2, surprise=0.8)
-    assert "AU4_L" not in got and got["AU1_L"] == pytest.approx(0.8 * (0.8 - 0.4) / 0.8)
-    assert got["AU26"] == pytest.approx(0.8 + 0.2 * 0.4)  # the jaw is not contested (anger: 26B)
+    s_p, s_o = _felt(0.2), _felt(0.8)
+    assert "AU4_L" not in got and got["AU1_L"] == pytest.approx(s_o - 2 * s_p)
 
 
 def test_fear_keeps_its_own_brow_coactivation():
@@ -168,6 +191,7 @@ def test_amplitude_and_intensity_scale_the_blend():
 def test_a_raised_lid_outweighs_the_sad_droop_in_a_compound():
     assert facs.PROTOTYPES["sadness"]["AU43_L"] == pytest.approx(0.6)  # sadness's drooping lid
     got = _blend(sadness=0.5, surprise=0.5)
-    assert got["AU5_L"] == pytest.approx(0.5) and "AU43_L" not in got  # the stare wins the tie
-    got = _blend(sadness=0.9, fear=0.1)  # s_o / s_p = 5.4: the droop keeps its net force
-    assert "AU5_L" not in got and got["AU43_L"] == pytest.approx(0.9 * 0.6 * (0.54 - 0.2) / 0.54)
+    assert got["AU5_L"] == pytest.approx(0.75) and "AU43_L" not in got  # the stare wins the tie
+    got = _blend(sadness=0.9, fear=0.1)  # s_o / s_p = 3.1: the droop keeps its net force
+    s_p, s_o = _felt(0.1), _felt(0.9) * 0.6
+    assert "AU5_L" not in got and got["AU43_L"] == pytest.approx(s_o - 2 * s_p)
