@@ -294,9 +294,7 @@ def emotion_levels(
     Returns:
         (n, 7) levels in [0, 1].
     """
-    levels = (
-        felt_shares(np.asarray(weights, dtype=float)) * np.asarray(intensity, dtype=float)[:, None]
-    )
+    levels = felt_shares(weights) * np.asarray(intensity, dtype=float)[:, None]
     if gains is not None:
         levels = levels * np.asarray(gains, dtype=float)
     return np.clip(levels, 0.0, 1.0)
