@@ -213,7 +213,7 @@ EXPRESSION_SOURCE: dict[str, str] = {
     "happiness": "6+10B+12+25",
     "sadness": "1+4C+15+17B+43C",
     "surprise": "1+2+5+22D+26+27A",
-    "fear": "1+4C+5+20+25+26B",
+    "fear": "1+4C+5+20+25",
     "anger": "4+5C+7C+10D+16B+20B+25+26B",
     "disgust": "4C+6C+9+10A+15C+17C",
     "contempt": "R12A+R14A",
@@ -244,16 +244,16 @@ posing each emotion) name them, the AUs the table leaves out. What we chose, and
   (22B) the emotion model read the front view as fear below full intensity (0.6: fear 0.39,
   surprise 0.34); with 22D, surprise 0.52 (and 0.59 at 1.0, up from 0.54). A wider jaw drop
   (27C) read more fearful, not less.
-* fear ``1+4C+5+20+25+26B``: Du et al.'s fear set (1, 4, 20, 25 with 5, 26); AU2 is dropped
-  (*Unmasking*: the fearful brows are raised *and drawn together*, so the inner corners lead)
-  and AU7 too: a full lid tightener closed the wide eye it co-occurs with. The brow lowerer is
-  moderate (4C, as sadness's): with 4B the raised brow still arched like surprise's, and at 1.0
-  the face mesh saw surprise's brow in it (geometric readback from the front: surprise 0.81
-  against fear 0.76); with 4C the brow sits lower and flatter, the readback reads fear from the
-  front at 1.0 and 0.6 (0.77 / 0.82 against surprise's 0.72 / 0.71) and the emotion model's
-  fear probability rises at 0.6 (front 0.45 to 0.87, 3/4 0.53 to 0.58), 0.71 / 0.69 at 1.0.
-  From 3/4 at 1.0 the readback still reads surprise, by more (0.67 against 0.56; with 4B 0.82
-  against 0.81): from that side the landmark model sees little of the brow and the wide lids.
+* fear ``1+4C+5+20+25``: Du et al.'s fear set (1, 4, 20, 25 with 5); AU2 is dropped
+  (*Unmasking*: the fearful brows are raised *and drawn together*), and AU7 too: a full lid
+  tightener closed the wide eye. The brow lowerer is moderate (4C): with 4B the brow still arched
+  like surprise's (front readback: surprise 0.81 against fear 0.76). The mouth is *Unmasking*'s
+  tense, drawn-back one: lips parted and stretched (25, 20), no jaw drop. With the table's 26
+  (``26B``) from 3/4 the landmark model saw the jaw far better than the brow (``browInnerUp``
+  0.11, ``jawOpen`` 0.18) and the readback read fear at 1.0 as surprise (0.67 against 0.56;
+  26A: fear by 0.01). Without it: fear from both views at 1.0 and 0.6 (3/4: 0.82 / 0.73 against
+  surprise's 0.70 / 0.57), and the emotion model's fear is 0.90 / 0.80 from the front (was
+  0.69 / 0.87) and 0.49 / 0.42 from 3/4 (was 0.60 / 0.58), its top class in every view.
 * anger ``4+5C+7C+10D+16B+20B+25+26B``: *Unmasking*'s open, squarish mouth of anger (upper lip
   raised, lower lip lowered, lips parted: EMFACS's ``4+5+7+10+22+23+25,26`` family) instead of
   the table's pressed lips (``23``), which read as a neutral face; the glare keeps a moderate
