@@ -70,6 +70,15 @@ def _counts(rep: dict, judge: str, view: str, level: str) -> tuple[int, dict]:
     return conf["correct"], conf["misread"]
 
 
+def _cell(rep: dict, emotion: str, view: str, level: str = "1.0") -> dict:
+    """The report's cell for one emotion, view and intensity label (neutral: its one render)."""
+    return next(
+        c
+        for c in rep["cells"]
+        if c["emotion"] == emotion and c["view"] == view and f"{c['intensity']:.1f}" == level
+    )
+
+
 # --- plumbing ---------------------------------------------------------------------------------
 
 
@@ -243,28 +252,19 @@ def test_floor_geometric_readback(run, view, level):
 @pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("level", INTENSITY_LABELS)
 def test_target_fear_reads_as_fear_not_surprise_from_both_views(run, view, level):
-    cell = next(
-        c
-        for c in run[0]["cells"]
-        if c["emotion"] == "fear" and c["view"] == view and f"{c['intensity']:.1f}" == level
-    )
-    geo = cell["geometric"]
+    geo = _cell(run[0], "fear", view, level)["geometric"]
     assert geo["predicted"] == "fear", geo["similarity"]
 
 
 @pytest.mark.parametrize("emotion", ["happiness", "sadness", "anger", "surprise", "fear"])
 def test_target_each_of_five_emotions_reads_from_the_front(run, emotion):
-    cell = next(
-        c
-        for c in run[0]["cells"]
-        if c["emotion"] == emotion and c["view"] == "front" and c["intensity"] == 1.0
-    )
+    cell = _cell(run[0], emotion, "front")
     assert cell["external"]["predicted"] == emotion, cell["external"]["probabilities"]
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_target_rest_pose_reads_as_neutral_to_the_external_judge(run, view):
-    cell = next(c for c in run[0]["cells"] if c["emotion"] == "neutral" and c["view"] == view)
+    cell = _cell(run[0], "neutral", view)
     assert cell["external"]["predicted"] == "neutral", cell["external"]["probabilities"]
 
 
