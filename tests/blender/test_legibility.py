@@ -144,7 +144,7 @@ def test_plumbing_the_three_quarter_view_is_turned(run, harness):
     turned = harness.load_rgb(folder / "neutral_1.0_three_quarter.png")
     assert front.shape == turned.shape == (512, 512, 3)
     assert abs(front.astype(int) - turned.astype(int)).mean() > 5
-    boxes = {c["view"]: c["external"]["box"] for c in rep["cells"] if c["emotion"] == "neutral"}
+    boxes = {view: _cell(rep, "neutral", view)["external"]["box"] for view in VIEWS}
     # Turned away, the face box narrows but stays in frame.
     assert boxes["three_quarter"][2] < boxes["front"][2]
     assert boxes["three_quarter"][0] >= 0 and sum(boxes["three_quarter"][::2]) <= 512
